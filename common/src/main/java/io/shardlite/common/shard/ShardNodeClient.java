@@ -1,0 +1,140 @@
+package io.shardlite.common.shard;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.AddReplicaRequest;
+import io.shardlite.proto.ClaimEpoch;
+import io.shardlite.proto.ClaimEpochRequest;
+import io.shardlite.proto.Consistency;
+import io.shardlite.proto.DumpRequest;
+import io.shardlite.proto.DumpResponse;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.ListGroupsRequest;
+import io.shardlite.proto.ListGroupsResponse;
+import io.shardlite.proto.MembershipResponse;
+import io.shardlite.proto.Peer;
+import io.shardlite.proto.ReadRequest;
+import io.shardlite.proto.RemoveReplicaRequest;
+import io.shardlite.proto.ShardAdminGrpc;
+import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.ShardServiceGrpc;
+import io.shardlite.proto.Statement;
+import io.shardlite.proto.TransferLeadershipRequest;
+import io.shardlite.proto.WriteBatch;
+import io.shardlite.proto.WriteRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client of one shard server's gRPC port (data and admin plane). Results that carry an error
+ * are returned as they are; the {@code ...OrThrow} variants turn them into {@link ShardliteException}.
+ * Transport failures become {@code UNAVAILABLE}/{@code TIMEOUT} errors, never raw gRPC exceptions.
+ */
+public final class ShardNodeClient implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final ShardServiceGrpc.ShardServiceBlockingStub data;
+  private final ShardServiceGrpc.ShardServiceFutureStub dataAsync;
+  private final ShardAdminGrpc.ShardAdminBlockingStub admin;
+  private final Duration deadline;
+
+  public ShardNodeClient(String host, int port, Duration deadline) {
+    this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    this.data = ShardServiceGrpc.newBlockingStub(channel);
+    this.dataAsync = ShardServiceGrpc.newFutureStub(channel);
+    this.admin = ShardAdminGrpc.newBlockingStub(channel);
+    this.deadline = deadline;
+  }
+
+  public ShardResult write(int shard, WriteBatch batch) {
+    return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .write(WriteRequest.newBuilder().setShardId(shard).setBatch(batch).setTimeoutMillis(deadline.toMillis()).build()));
+  }
+
+  /** Asynchronous write, for load generators that keep many requests in flight on one channel. */
+  public com.google.common.util.concurrent.ListenableFuture<ShardResult> writeAsync(int shard, WriteBatch batch) {
+    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .write(WriteRequest.newBuilder().setShardId(shard).setBatch(batch).setTimeoutMillis(deadline.toMillis()).build());
+  }
+
+  public ShardResult writeOrThrow(int shard, WriteBatch batch) {
+    return orThrow(write(shard, batch));
+  }
+
+  public ShardResult claim(int shard, long epoch, String owner) {
+    return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .claim(ClaimEpochRequest.newBuilder().setShardId(shard)
+            .setClaim(ClaimEpoch.newBuilder().setEpoch(epoch).setOwner(owner)).setTimeoutMillis(deadline.toMillis()).build()));
+  }
+
+  public ShardResult read(int shard, Consistency consistency, long maxLagMillis, List<Statement> statements) {
+    return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .read(ReadRequest.newBuilder().setShardId(shard).addAllStatements(statements).setConsistency(consistency)
+            .setMaxLagMillis(maxLagMillis).setTimeoutMillis(deadline.toMillis()).build()));
+  }
+
+  public ListGroupsResponse listGroups() {
+    return call(() -> admin.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .listGroups(ListGroupsRequest.getDefaultInstance()));
+  }
+
+  public DumpResponse dump(int shard, boolean includeText) {
+    return call(() -> admin.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .dump(DumpRequest.newBuilder().setShardId(shard).setIncludeText(includeText).build()));
+  }
+
+  public MembershipResponse addReplica(int shard, String peerId, String raftAddress, Duration timeout) {
+    return call(() -> admin.withDeadlineAfter(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .addReplica(AddReplicaRequest.newBuilder().setShardId(shard)
+            .setPeer(Peer.newBuilder().setId(peerId).setAddress(raftAddress)).setTimeoutMillis(timeout.toMillis()).build()));
+  }
+
+  public MembershipResponse removeReplica(int shard, String peerId, Duration timeout) {
+    return call(() -> admin.withDeadlineAfter(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .removeReplica(RemoveReplicaRequest.newBuilder().setShardId(shard).setPeerId(peerId)
+            .setTimeoutMillis(timeout.toMillis()).build()));
+  }
+
+  public MembershipResponse transferLeadership(int shard, String peerId, Duration timeout) {
+    return call(() -> admin.withDeadlineAfter(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .transferLeadership(TransferLeadershipRequest.newBuilder().setShardId(shard).setPeerId(peerId)
+            .setTimeoutMillis(timeout.toMillis()).build()));
+  }
+
+  public static ShardResult orThrow(ShardResult r) {
+    if (r.hasError()) {
+      throw ShardliteException.fromProto(r.getError());
+    }
+    return r;
+  }
+
+  private static <T> T call(java.util.function.Supplier<T> rpc) {
+    try {
+      return rpc.get();
+    } catch (StatusRuntimeException e) {
+      throw transportError(e);
+    }
+  }
+
+  /** Maps a gRPC transport failure to a typed error. */
+  public static ShardliteException transportError(StatusRuntimeException e) {
+    ErrorCode code = switch (e.getStatus().getCode()) {
+      case DEADLINE_EXCEEDED -> ErrorCode.TIMEOUT;
+      case UNAVAILABLE, CANCELLED, ABORTED, RESOURCE_EXHAUSTED -> ErrorCode.UNAVAILABLE;
+      default -> ErrorCode.INTERNAL;
+    };
+    return new ShardliteException(code, "shard server call failed: " + e.getStatus(), code != ErrorCode.INTERNAL, -1, e);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.shardlite.common.launch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class PortsTest {
+
+  @Test
+  void freePortCanBeBound() throws Exception {
+    int port = Ports.freePort();
+    assertThat(port).isBetween(1, 65535);
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+      assertThat(s.getLocalPort()).isEqualTo(port);
+    }
+  }
+
+  @Test
+  void freePortsAreDistinct() {
+    int[] ports = Ports.freePorts(8);
+    assertThat(ports).hasSize(8);
+    assertThat(Arrays.stream(ports).distinct().count()).isEqualTo(8);
+    assertThat(Ports.freePorts(0)).isEmpty();
+    assertThatThrownBy(() -> Ports.freePorts(-1)).isInstanceOf(IllegalArgumentException.class);
+  }
+}

@@ -1,0 +1,188 @@
+package io.shardlite.shard.server;
+
+import io.grpc.stub.StreamObserver;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.ClaimEpochRequest;
+import io.shardlite.proto.Consistency;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.ReadQuery;
+import io.shardlite.proto.ReadRequest;
+import io.shardlite.proto.ShardEntry;
+import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.ShardServiceGrpc;
+import io.shardlite.proto.WriteBatch;
+import io.shardlite.proto.WriteRequest;
+import io.shardlite.shard.sql.SqlPolicy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * The data plane of a shard pod: writes and epoch claims go through the shard's Raft group;
+ * linearizable reads use Ratis read-index on the leader; follower reads are served by the local
+ * replica when it heard from the leader within the staleness bound.
+ *
+ * <p>Every request is validated before it is proposed, so bad input is answered with a typed error
+ * and never reaches the log.
+ */
+final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
+  private final ShardGroups groups;
+  private final ShardServerConfig config;
+
+  ShardDataService(ShardGroups groups, ShardServerConfig config) {
+    this.groups = groups;
+    this.config = config;
+  }
+
+  @Override
+  public void write(WriteRequest request, StreamObserver<ShardResult> out) {
+    reply(out, () -> {
+      WriteBatch batch = validate(request);
+      ShardEntry entry = ShardEntry.newBuilder().setWrite(batch).build();
+      return propose(request.getShardId(), entry, request.getTimeoutMillis(), "write");
+    });
+  }
+
+  @Override
+  public void claim(ClaimEpochRequest request, StreamObserver<ShardResult> out) {
+    reply(out, () -> {
+      if (!request.hasClaim() || request.getClaim().getEpoch() < 0) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a claim needs a non-negative epoch");
+      }
+      ShardEntry entry = ShardEntry.newBuilder().setClaim(request.getClaim()).build();
+      return propose(request.getShardId(), entry, request.getTimeoutMillis(), "claim");
+    });
+  }
+
+  @Override
+  public void read(ReadRequest request, StreamObserver<ShardResult> out) {
+    reply(out, () -> {
+      if (request.getStatementsCount() == 0) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a read needs at least one statement");
+      }
+      ReadQuery query = ReadQuery.newBuilder().addAllStatements(request.getStatementsList()).build();
+      if (request.getConsistency() == Consistency.FOLLOWER) {
+        return CompletableFuture.completedFuture(followerRead(request, query));
+      }
+      RaftClient client = groups.client(request.getShardId());
+      return client.async()
+          .sendReadOnly(Message.valueOf(ByteString.copyFrom(query.toByteArray())))
+          .whenComplete((r, e) -> groups.evictIfBroken(client, e != null ? e : r.getException()))
+          .thenApply(r -> parse(r, "read"))
+          .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
+    });
+  }
+
+  private ShardResult followerRead(ReadRequest request, ReadQuery query) {
+    RaftServer.Division division = groups.division(request.getShardId());
+    long maxLag = request.getMaxLagMillis() > 0 ? request.getMaxLagMillis() : config.followerMaxLag().toMillis();
+    RoleInfoProto role = division.getInfo().getRoleInfoProto();
+    boolean fresh;
+    String why;
+    if (division.getInfo().isLeader()) {
+      fresh = division.getInfo().isLeaderReady();
+      why = "leader not ready";
+    } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
+      long age = role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
+      fresh = age <= maxLag;
+      why = "last contact with the leader was " + age + " ms ago";
+    } else {
+      fresh = false;
+      why = "this replica is " + role.getRole() + " without a leader";
+    }
+    if (!fresh) {
+      throw new ShardliteException(ErrorCode.LAG_TOO_HIGH,
+          "shard " + request.getShardId() + " replica cannot serve within " + maxLag + " ms: " + why);
+    }
+    return groups.stateMachine(request.getShardId()).read(query);
+  }
+
+  private CompletableFuture<ShardResult> propose(int shard, ShardEntry entry, long timeoutMillis, String what) {
+    RaftClient client = groups.client(shard);
+    CompletableFuture<RaftClientReply> sent;
+    try {
+      sent = client.async().send(Message.valueOf(ByteString.copyFrom(entry.toByteArray())));
+    } catch (RuntimeException e) {
+      groups.evictIfBroken(client, e);
+      throw e;
+    }
+    return sent
+        .whenComplete((r, e) -> groups.evictIfBroken(client, e != null ? e : r.getException()))
+        .thenApply(r -> parse(r, what))
+        .orTimeout(timeoutMillis(timeoutMillis), TimeUnit.MILLISECONDS);
+  }
+
+  /** Checks a write before it is proposed and fills in the transaction's time and seed if absent. */
+  private WriteBatch validate(WriteRequest request) {
+    groups.division(request.getShardId());
+    if (!request.hasBatch() || request.getBatch().getStatementsCount() == 0) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write needs at least one statement");
+    }
+    int size = request.getBatch().getSerializedSize();
+    if (size > config.maxBatchBytes()) {
+      throw new ShardliteException(ErrorCode.BATCH_TOO_LARGE,
+          "batch is " + size + " bytes; the limit is " + config.maxBatchBytes() + " (--max-batch-bytes)");
+    }
+    WriteBatch batch = request.getBatch();
+    for (int i = 0; i < batch.getStatementsCount(); i++) {
+      try {
+        SqlPolicy.check(batch.getStatements(i).getSql());
+      } catch (ShardliteException e) {
+        throw e.atStatement(i);
+      }
+    }
+    if (batch.getEpoch() < 0 || batch.getGlobalLsn() < 0) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "epoch and global LSN must not be negative");
+    }
+    WriteBatch.Builder b = batch.toBuilder();
+    if (b.getTimestampMillis() == 0) {
+      b.setTimestampMillis(System.currentTimeMillis());
+    }
+    if (b.getRandomSeed() == 0) {
+      b.setRandomSeed(ThreadLocalRandom.current().nextLong());
+    }
+    return b.build();
+  }
+
+  private static ShardResult parse(RaftClientReply reply, String what) {
+    if (!reply.isSuccess()) {
+      throw RaftErrors.toShardlite(reply.getException(), what);
+    }
+    try {
+      return ShardResult.parseFrom(reply.getMessage().getContent().toByteArray());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new ShardliteException(ErrorCode.INTERNAL, what + ": undecodable reply from the shard group");
+    }
+  }
+
+  private long timeoutMillis(long requested) {
+    return requested > 0 ? requested : config.requestTimeout().toMillis();
+  }
+
+  /** Runs a handler and always answers: a result, or a result carrying the typed error. */
+  private static void reply(StreamObserver<ShardResult> out, Handler handler) {
+    CompletableFuture<ShardResult> f;
+    try {
+      f = handler.run();
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    f.whenComplete((result, error) -> {
+      ShardResult answer = error == null ? result
+          : ShardResult.newBuilder().setError(RaftErrors.toShardlite(error, "request").toProto()).build();
+      out.onNext(answer);
+      out.onCompleted();
+    });
+  }
+
+  @FunctionalInterface
+  private interface Handler {
+    CompletableFuture<ShardResult> run();
+  }
+}

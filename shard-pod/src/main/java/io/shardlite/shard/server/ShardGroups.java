@@ -1,0 +1,148 @@
+package io.shardlite.shard.server;
+
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.placement.ShardGroupIds;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.shard.state.ShardStateMachine;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The shard groups of one server: shard id to Raft group id (a stable function of the cluster name
+ * and shard id), the local divisions, and cached Raft clients (one per group and membership).
+ */
+final class ShardGroups implements AutoCloseable {
+  private final String clusterName;
+  private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
+  private final Map<String, RaftClient> clients = new ConcurrentHashMap<>();
+  private final RaftProperties clientProperties = new RaftProperties();
+  private volatile RaftServer server;
+
+  ShardGroups(String clusterName, int shards, int maxMessageBytes) {
+    this.clusterName = clusterName;
+    for (int s = 0; s < shards; s++) {
+      shardByGroup.put(groupId(s), s);
+    }
+    RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(clientProperties, 1024);
+    GrpcConfigKeys.setMessageSizeMax(clientProperties, SizeInBytes.valueOf(maxMessageBytes));
+  }
+
+  void attach(RaftServer server) {
+    this.server = server;
+  }
+
+  RaftGroupId groupId(int shard) {
+    return RaftGroupId.valueOf(ShardGroupIds.groupUuid(clusterName, shard));
+  }
+
+  /** The shard a group belongs to, or empty for a group of another cluster. */
+  Optional<Integer> shardOf(RaftGroupId groupId) {
+    return Optional.ofNullable(shardByGroup.get(groupId));
+  }
+
+  int shardCount() {
+    return shardByGroup.size();
+  }
+
+  /** This server's member of the shard's group, or UNKNOWN_SHARD. */
+  RaftServer.Division division(int shard) {
+    if (shard < 0 || shard >= shardByGroup.size()) {
+      throw new ShardliteException(ErrorCode.UNKNOWN_SHARD,
+          "shard " + shard + " does not exist (the cluster has shards 0.." + (shardByGroup.size() - 1) + ")");
+    }
+    try {
+      return server.getDivision(groupId(shard));
+    } catch (IOException e) {
+      throw new ShardliteException(ErrorCode.UNKNOWN_SHARD, "shard " + shard + " is not hosted by this server");
+    }
+  }
+
+  ShardStateMachine stateMachine(int shard) {
+    return (ShardStateMachine) division(shard).getStateMachine();
+  }
+
+  /** Shard ids with a member on this server, ascending. */
+  List<Integer> localShards() {
+    return java.util.stream.StreamSupport.stream(server.getGroupIds().spliterator(), false)
+        .map(this::shardOf)
+        .flatMap(Optional::stream)
+        .sorted()
+        .toList();
+  }
+
+  /** A client for the shard's group as this server currently sees its membership. */
+  RaftClient client(int shard) {
+    RaftGroup group = division(shard).getGroup();
+    return client(group);
+  }
+
+  RaftClient client(RaftGroup group) {
+    String key = group.getGroupId() + "/" + group.getPeers().stream()
+        .map(p -> p.getId() + "@" + p.getAddress()).sorted().toList();
+    return clients.computeIfAbsent(key, k -> RaftClient.newBuilder()
+        .setProperties(clientProperties)
+        .setRaftGroup(group)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+        .build());
+  }
+
+  /**
+   * Drops a client whose ordered-async window Ratis closed after a retry failure: it would fail
+   * every later request. The next request builds a fresh one.
+   */
+  void evictIfBroken(RaftClient client, Throwable failure) {
+    boolean broken = false;
+    for (Throwable e = failure; e != null && !broken; e = e.getCause()) {
+      broken = e instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException
+          || e instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException
+          || (e.getMessage() != null && e.getMessage().contains("is closed"));
+    }
+    if (broken && clients.values().removeIf(c -> c == client)) {
+      try {
+        client.close();
+      } catch (IOException ignored) {
+        // already failing
+      }
+    }
+  }
+
+  /** A short-lived client for membership operations that reach peers outside the current group. */
+  RaftClient adminClient(RaftGroupId groupId, List<RaftPeer> peers) {
+    return RaftClient.newBuilder()
+        .setProperties(clientProperties)
+        .setRaftGroup(RaftGroup.valueOf(groupId, peers))
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20,
+            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  @Override
+  public void close() {
+    for (RaftClient c : clients.values()) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // shutting down
+      }
+    }
+    clients.clear();
+  }
+}

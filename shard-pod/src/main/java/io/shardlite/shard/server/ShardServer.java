@@ -1,0 +1,220 @@
+package io.shardlite.shard.server;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.prometheus.client.CollectorRegistry;
+import io.shardlite.common.launch.ReadyFile;
+import io.shardlite.common.metrics.HttpEndpoints;
+import io.shardlite.common.placement.ReplicaPlacement;
+import io.shardlite.shard.state.ShardMetrics;
+import io.shardlite.shard.state.ShardStateMachine;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A shard pod: ONE Ratis server hosting many shard groups (multi-raft), the gRPC data and admin
+ * services, and the metrics/health HTTP port.
+ *
+ * <p>On the first start (no bootstrap marker in the data directory) the server creates its
+ * members of the shard groups that the initial placement gives it. On every later start the
+ * groups come from its storage directory, so membership changes made since (replicas moved in or
+ * out) are kept, never re-derived from flags.
+ */
+public final class ShardServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardServer.class);
+  private static final String BOOTSTRAP_MARKER = "bootstrapped";
+
+  private final ShardServerConfig config;
+  private final CollectorRegistry registry = new CollectorRegistry();
+  private final ShardGroups groups;
+  private RaftServer raft;
+  private Server grpc;
+  private ShardAdminService admin;
+  private HttpEndpoints http;
+
+  public ShardServer(ShardServerConfig config) {
+    this.config = config;
+    this.groups = new ShardGroups(config.clusterName(), config.shards(), ratisMessageLimit(config));
+  }
+
+  public void start() throws IOException {
+    Files.createDirectories(config.dataDir());
+    ShardMetrics metrics = new ShardMetrics(registry);
+    StateMachine.Registry machines = gid -> new ShardStateMachine(
+        groups.shardOf(gid).orElseThrow(() -> new IllegalArgumentException("group " + gid + " is not a shard of cluster "
+            + config.clusterName())), metrics);
+    raft = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(config.nodeId()))
+        .setProperties(ratisProperties(config))
+        .setStateMachineRegistry(machines)
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    groups.attach(raft);
+    raft.start();
+    bootstrapOnce();
+
+    admin = new ShardAdminService(config.nodeId(), groups);
+    grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+        .maxInboundMessageSize(ratisMessageLimit(config))
+        .addService(new ShardDataService(groups, config))
+        .addService(admin)
+        .build()
+        .start();
+    new ShardGroupCollector(groups, admin).register(registry);
+    if (config.metricsPort() >= 0) {
+      http = HttpEndpoints.start(config.bindAddress(), config.metricsPort(), registry,
+          () -> raft.getLifeCycleState() == LifeCycle.State.RUNNING);
+    }
+    LOG.info("shard server {} serving: ratis {}, grpc {}, metrics {}, groups {}", config.nodeId(), config.ratisPort(),
+        grpcPort(), metricsPort(), groups.localShards());
+    if (config.readyFile() != null) {
+      Map<String, String> ready = new LinkedHashMap<>();
+      ready.put("node.id", config.nodeId());
+      ready.put("pid", Long.toString(ProcessHandle.current().pid()));
+      ready.put("ratis.port", Integer.toString(config.ratisPort()));
+      ready.put("grpc.port", Integer.toString(grpcPort()));
+      ready.put("metrics.port", Integer.toString(metricsPort()));
+      ReadyFile.write(config.readyFile(), ready);
+    }
+  }
+
+  /** Creates this node's members of the initial placement, once per data directory. */
+  private void bootstrapOnce() throws IOException {
+    Path marker = config.dataDir().resolve(BOOTSTRAP_MARKER);
+    if (Files.exists(marker)) {
+      return;
+    }
+    if (!config.initialPeers().containsKey(config.nodeId())) {
+      LOG.info("{} is not among the initial peers {}: it starts empty and receives replicas by membership changes",
+          config.nodeId(), config.initialPeers().keySet());
+    } else {
+      List<String> nodes = new ArrayList<>(new TreeSet<>(config.initialPeers().keySet()));
+      Map<Integer, List<String>> placement = ReplicaPlacement.initial(config.shards(), nodes,
+          Math.min(config.replicationFactor(), nodes.size()));
+      for (Map.Entry<Integer, List<String>> e : placement.entrySet()) {
+        if (!e.getValue().contains(config.nodeId())) {
+          continue;
+        }
+        RaftGroupId gid = groups.groupId(e.getKey());
+        if (groups.localShards().contains(e.getKey())) {
+          continue;
+        }
+        List<RaftPeer> peers = new ArrayList<>();
+        for (int i = 0; i < e.getValue().size(); i++) {
+          String id = e.getValue().get(i);
+          // The first replica is the preferred leader, so leadership spreads over the servers.
+          peers.add(RaftPeer.newBuilder().setId(id).setAddress(config.initialPeers().get(id)).setPriority(i == 0 ? 1 : 0).build());
+        }
+        RaftClientReply reply = raft.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+            raft.getId(), 0, RaftGroup.valueOf(gid, peers), true));
+        if (!reply.isSuccess()) {
+          throw new IOException("cannot create shard group " + e.getKey(), reply.getException());
+        }
+      }
+    }
+    Files.writeString(marker, "placement of " + config.shards() + " shards over " + config.initialPeers().keySet() + "\n");
+  }
+
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  public int metricsPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  static int ratisMessageLimit(ShardServerConfig config) {
+    return Math.max(8 << 20, config.maxBatchBytes() * 2 + (64 << 10));
+  }
+
+  static RaftProperties ratisProperties(ShardServerConfig c) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().resolve("ratis").toFile()));
+    GrpcConfigKeys.Server.setHost(p, c.bindAddress());
+    GrpcConfigKeys.Server.setPort(p, c.ratisPort());
+    // One entry holds at most one batch plus framing. Ratis keeps a write buffer of this size per
+    // group (memory per group!), needs its appender batch to fit in it, and the gRPC message limit
+    // to exceed the appender batch by 1 MiB.
+    long entryLimit = c.maxBatchBytes() + (64L << 10);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entryLimit));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit + (64L << 10)));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entryLimit + (2L << 20)));
+    RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64L << 20, 4L * ratisMessageLimit(c))));
+
+    // Many groups per server and a shared, noisy machine: relaxed timeouts avoid election storms.
+    long min = c.electionTimeoutMin().toMillis();
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 2 * min), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+
+    // Snapshots are SQLite copies; the log is purged up to them, so a replica that was away long
+    // enough catches up by receiving the copy.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotThreshold());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, c.logPurgeGap());
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.logSegmentBytes()));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(c.logSegmentBytes(), 4L << 20)));
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+    c.ratisOverrides().forEach(p::set);
+    return p;
+  }
+
+  @Override
+  public void close() {
+    if (grpc != null) {
+      grpc.shutdown();
+    }
+    if (admin != null) {
+      admin.shutdown();
+    }
+    groups.close();
+    if (raft != null) {
+      try {
+        raft.close();
+      } catch (IOException e) {
+        LOG.warn("closing ratis server", e);
+      }
+    }
+    if (http != null) {
+      http.close();
+    }
+    if (grpc != null) {
+      try {
+        grpc.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,301 @@
+package io.shardlite.shard.sql;
+
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.ErrorCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which SQL a shard accepts from clients. Pure text analysis (no I/O, no SQLite), done with a
+ * small tokenizer that knows SQLite's lexical rules: string literals ({@code '...'} with
+ * {@code ''} escapes), blob literals ({@code x'..'}), quoted identifiers ({@code "..."},
+ * {@code [...]}, {@code `...`}), parameters and comments ({@code --} and {@code /* *}{@code /}).
+ *
+ * <p>{@link #check} rejects:
+ *
+ * <ul>
+ *   <li>null or blank SQL, or SQL made only of comments and semicolons: {@code MALFORMED_REQUEST};
+ *   <li>more than one statement: {@code MALFORMED_REQUEST} ("one statement per entry"). A
+ *       {@code ;} ends the statement unless it is inside a literal, a quoted identifier, a comment
+ *       or the {@code BEGIN ... END} body of a {@code CREATE TRIGGER}; after it only whitespace,
+ *       comments and further {@code ;} may follow;
+ *   <li>statements whose first keyword the shard controls itself or that reach outside the shard
+ *       file: {@code BEGIN COMMIT END ROLLBACK SAVEPOINT RELEASE ATTACH DETACH PRAGMA VACUUM}, plus
+ *       {@code BACKUP} and {@code RESTORE}, which sqlite-jdbc's {@code Statement.execute} would run
+ *       as its own file-copy commands: {@code FORBIDDEN_STATEMENT};
+ *   <li>any identifier (bare or quoted) starting with {@code _shardlite} (case-insensitive),
+ *       reserved for the shard's own tables: {@code FORBIDDEN_STATEMENT}. A string literal whose
+ *       value starts with {@code _shardlite} is rejected as well, because SQLite accepts a string
+ *       literal where a name is expected ({@code SELECT * FROM '_shardlite_meta'} reads the
+ *       table); bind such a value as a parameter instead. {@code _shardlite} elsewhere in a literal
+ *       is fine;
+ *   <li>any identifier {@code load_extension} (bare or quoted): {@code FORBIDDEN_STATEMENT}.
+ * </ul>
+ *
+ * <p>{@code EXPLAIN}, {@code WITH}, {@code ANALYZE} and {@code REINDEX} are accepted.
+ */
+public final class SqlPolicy {
+  private SqlPolicy() {}
+
+  private static final String RESERVED_PREFIX = "_shardlite";
+
+  private static final Set<String> FORBIDDEN_FIRST_KEYWORDS = Set.of(
+      "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", // the shard owns transactions
+      "ATTACH", "DETACH", "VACUUM", "PRAGMA", // reach outside the shard file or change its settings
+      "BACKUP", "RESTORE"); // sqlite-jdbc's extended commands (copy the database to/from a file)
+
+  private static final Set<String> WRITE_KEYWORDS = Set.of("INSERT", "UPDATE", "DELETE", "REPLACE");
+
+  /** Throws a {@link ShardliteException} when the shard must not execute {@code sql}. */
+  public static void check(String sql) {
+    List<Token> tokens = singleStatement(sql);
+    Token first = tokens.get(0);
+    if (first.kind == Kind.WORD && FORBIDDEN_FIRST_KEYWORDS.contains(first.upper())) {
+      throw forbidden(first.upper() + " statements are not allowed: the shard manages transactions, "
+          + "settings and files itself");
+    }
+    for (Token t : tokens) {
+      boolean identifier = t.kind == Kind.WORD || t.kind == Kind.QUOTED_ID;
+      if ((identifier || t.kind == Kind.STRING) && startsWithIgnoreCase(t.text, RESERVED_PREFIX)) {
+        throw forbidden("names starting with " + RESERVED_PREFIX + " are reserved for the shard: " + t.text);
+      }
+      if (identifier && t.text.equalsIgnoreCase("load_extension")) {
+        throw forbidden("load_extension is not allowed");
+      }
+    }
+  }
+
+  /**
+   * True when {@code sql} is a single statement that cannot write: its first keyword is
+   * {@code SELECT}, {@code VALUES} or {@code EXPLAIN}, or {@code WITH} with no {@code INSERT},
+   * {@code UPDATE}, {@code DELETE} or {@code REPLACE} keyword anywhere (conservative: the
+   * {@code replace()} function also counts). False for malformed SQL. Does not apply {@link #check}.
+   */
+  public static boolean isReadOnly(String sql) {
+    List<Token> tokens;
+    try {
+      tokens = singleStatement(sql);
+    } catch (ShardliteException e) {
+      return false;
+    }
+    Token first = tokens.get(0);
+    if (first.kind != Kind.WORD) {
+      return false;
+    }
+    switch (first.upper()) {
+      case "SELECT":
+      case "VALUES":
+      case "EXPLAIN":
+        return true;
+      case "WITH":
+        return tokens.stream().noneMatch(t -> t.kind == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
+      default:
+        return false;
+    }
+  }
+
+  // --- statement splitting ---
+
+  /** The tokens of the only statement in {@code sql} (without its trailing semicolons). */
+  private static List<Token> singleStatement(String sql) {
+    if (sql == null || sql.isBlank()) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty SQL statement");
+    }
+    List<Token> tokens = tokenize(sql);
+    int start = 0;
+    while (start < tokens.size() && tokens.get(start).kind == Kind.SEMI) {
+      start++; // leading empty statements are harmless
+    }
+    int end = statementEnd(tokens, start);
+    for (int i = end; i < tokens.size(); i++) {
+      if (tokens.get(i).kind != Kind.SEMI) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "one statement per entry");
+      }
+    }
+    if (start == end) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty SQL statement");
+    }
+    return tokens.subList(start, end);
+  }
+
+  /**
+   * Index of the {@code ;} that ends the statement starting at {@code start} (or the token count).
+   * Inside a {@code CREATE [TEMP] TRIGGER} body, {@code ;} separates the body's statements: the
+   * body opens at the first {@code BEGIN} after {@code TRIGGER} and closes at its matching
+   * {@code END}, counting {@code CASE ... END} pairs. (A bare column named {@code end} can only
+   * make the count close early, i.e. reject, never let a second statement through.)
+   */
+  private static int statementEnd(List<Token> tokens, int start) {
+    boolean trigger = isCreateTrigger(tokens, start);
+    int depth = 0;
+    boolean bodySeen = false;
+    for (int i = start; i < tokens.size(); i++) {
+      Token t = tokens.get(i);
+      if (t.kind == Kind.SEMI && depth == 0) {
+        return i;
+      }
+      if (trigger && t.kind == Kind.WORD) {
+        String w = t.upper();
+        if (!bodySeen && w.equals("BEGIN")) {
+          bodySeen = true;
+          depth = 1;
+        } else if (depth > 0 && w.equals("CASE")) {
+          depth++;
+        } else if (depth > 0 && w.equals("END")) {
+          depth--;
+        }
+      }
+    }
+    return tokens.size();
+  }
+
+  private static boolean isCreateTrigger(List<Token> tokens, int start) {
+    int i = start;
+    if (!isWord(tokens, i++, "CREATE")) {
+      return false;
+    }
+    if (isWord(tokens, i, "TEMP") || isWord(tokens, i, "TEMPORARY")) {
+      i++;
+    }
+    return isWord(tokens, i, "TRIGGER");
+  }
+
+  private static boolean isWord(List<Token> tokens, int i, String upper) {
+    return i < tokens.size() && tokens.get(i).kind == Kind.WORD && tokens.get(i).upper().equals(upper);
+  }
+
+  // --- tokenizer ---
+
+  enum Kind {
+    /** A bare word: keyword or unquoted identifier. */
+    WORD,
+    /** A quoted identifier; text is the name without quotes. */
+    QUOTED_ID,
+    /** A string literal; text is its value. */
+    STRING,
+    BLOB,
+    NUMBER,
+    PARAMETER,
+    SEMI,
+    /** Any other punctuation or operator character. */
+    OTHER
+  }
+
+  record Token(Kind kind, String text) {
+    String upper() {
+      return text.toUpperCase(Locale.ROOT);
+    }
+  }
+
+  /** Splits {@code sql} into tokens, dropping whitespace and comments. */
+  static List<Token> tokenize(String sql) {
+    List<Token> out = new ArrayList<>();
+    int n = sql.length();
+    int i = 0;
+    while (i < n) {
+      char c = sql.charAt(i);
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B) {
+        i++; // SQLite's whitespace; other characters at or above 0x80 are identifier characters
+      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+        int eol = sql.indexOf('\n', i);
+        i = eol < 0 ? n : eol + 1;
+      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+        int close = sql.indexOf("*/", i + 2);
+        i = close < 0 ? n : close + 2; // SQLite also lets an unclosed comment run to the end
+      } else if (c == '\'') {
+        i = quoted(sql, i, '\'', Kind.STRING, out);
+      } else if ((c == 'x' || c == 'X') && i + 1 < n && sql.charAt(i + 1) == '\'') {
+        i = quoted(sql, i + 1, '\'', Kind.BLOB, out);
+      } else if (c == '"' || c == '`') {
+        i = quoted(sql, i, c, Kind.QUOTED_ID, out);
+      } else if (c == '[') {
+        int close = sql.indexOf(']', i + 1);
+        if (close < 0) {
+          throw unterminated("[identifier]");
+        }
+        out.add(new Token(Kind.QUOTED_ID, sql.substring(i + 1, close)));
+        i = close + 1;
+      } else if (isWordStart(c)) {
+        int j = wordEnd(sql, i + 1);
+        out.add(new Token(Kind.WORD, sql.substring(i, j)));
+        i = j;
+      } else if (isDigit(c) || (c == '.' && i + 1 < n && isDigit(sql.charAt(i + 1)))) {
+        int j = wordEnd(sql, i + 1); // digits, hex digits, exponent letters, '_' separators
+        while (j < n && sql.charAt(j) == '.') {
+          j = wordEnd(sql, j + 1);
+        }
+        out.add(new Token(Kind.NUMBER, sql.substring(i, j)));
+        i = j;
+      } else if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
+        int j = c == '?' ? digitsEnd(sql, i + 1) : wordEnd(sql, i + 1);
+        out.add(new Token(j > i + 1 || c == '?' ? Kind.PARAMETER : Kind.OTHER, sql.substring(i, j)));
+        i = j;
+      } else {
+        out.add(new Token(c == ';' ? Kind.SEMI : Kind.OTHER, String.valueOf(c)));
+        i++;
+      }
+    }
+    return out;
+  }
+
+  /** Reads a literal or identifier quoted with {@code q} (doubled {@code q} escapes it). */
+  private static int quoted(String sql, int open, char q, Kind kind, List<Token> out) {
+    StringBuilder value = new StringBuilder();
+    int i = open + 1;
+    while (i < sql.length()) {
+      char c = sql.charAt(i);
+      if (c == q) {
+        if (i + 1 < sql.length() && sql.charAt(i + 1) == q) {
+          value.append(q);
+          i += 2;
+          continue;
+        }
+        out.add(new Token(kind, value.toString()));
+        return i + 1;
+      }
+      value.append(c);
+      i++;
+    }
+    throw unterminated(kind == Kind.QUOTED_ID ? "quoted identifier" : "string literal");
+  }
+
+  private static boolean isWordStart(char c) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+  }
+
+  private static int wordEnd(String sql, int i) {
+    while (i < sql.length()) {
+      char c = sql.charAt(i);
+      if (!(isWordStart(c) || (c >= '0' && c <= '9') || c == '$')) {
+        break;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static int digitsEnd(String sql, int i) {
+    while (i < sql.length() && isDigit(sql.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean startsWithIgnoreCase(String s, String prefix) {
+    return s.regionMatches(true, 0, prefix, 0, prefix.length());
+  }
+
+  private static ShardliteException unterminated(String what) {
+    return new ShardliteException(ErrorCode.MALFORMED_REQUEST, "unterminated " + what);
+  }
+
+  private static ShardliteException forbidden(String message) {
+    return new ShardliteException(ErrorCode.FORBIDDEN_STATEMENT, message);
+  }
+}

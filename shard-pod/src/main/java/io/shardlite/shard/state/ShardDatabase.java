@@ -1,0 +1,544 @@
+package io.shardlite.shard.state;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.ClaimEpoch;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.Row;
+import io.shardlite.proto.ShardEntry;
+import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.Statement;
+import io.shardlite.proto.StatementResult;
+import io.shardlite.proto.WriteBatch;
+import io.shardlite.shard.sql.DeterministicContext;
+import io.shardlite.shard.sql.DeterministicFunctions;
+import io.shardlite.shard.sql.SqlPolicy;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.sqlite.SQLiteException;
+
+/**
+ * One shard's SQLite file and the only code that changes it.
+ *
+ * <p>Every applied log entry runs in one SQLite transaction that also advances the meta row
+ * ({@code _shardlite_meta}: applied Raft index and term, last global LSN, claimed epoch). So the
+ * file itself says exactly which entries it contains: re-delivered entries (index at or below the
+ * recorded one) are skipped, which makes apply exactly-once across crashes and restarts.
+ *
+ * <p>Outcomes are deterministic: an entry either commits on every replica or fails with the same
+ * typed error on every replica, changing nothing but the meta row. Errors that come from the
+ * environment (I/O, full disk, corruption) are not outcomes: they throw {@link IllegalStateException}
+ * so the replica stops instead of diverging.
+ *
+ * <p>Threading: {@code apply*} and {@link #snapshotTo} run on the group's apply thread only; reads
+ * and dumps use a separate read-only connection (WAL mode lets them run beside writes).
+ */
+public final class ShardDatabase implements AutoCloseable {
+  /** Successful tx ids are remembered for this many log entries (idempotent client retries). */
+  static final long TX_RETENTION_ENTRIES = 200_000;
+  private static final int STATEMENT_CACHE = 64;
+
+  private final Path file;
+  private final DeterministicContext context = new DeterministicContext();
+  private final Connection writer;
+  private final Connection reader;
+  private final StatementCache writes;
+  private final StatementCache reads;
+  private final PreparedStatement updateMeta;
+  private final PreparedStatement findTx;
+  private final PreparedStatement recordTx;
+  private final PreparedStatement lastRowid;
+  private Meta meta;
+
+  /** The meta row: what the file contains. */
+  public record Meta(long appliedIndex, long appliedTerm, long globalLsn, long epoch) {}
+
+  /** An ordered logical dump of the user data. */
+  public record Dump(long appliedIndex, String sha256, long rowCount, String text) {}
+
+  private ShardDatabase(Path file) throws SQLException {
+    this.file = file;
+    this.writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (java.sql.Statement st = writer.createStatement()) {
+      st.execute("PRAGMA journal_mode=WAL");
+      // The Raft log is the durable record; a lost SQLite tail after power loss is re-applied
+      // from the log because the meta row travels in the same transaction.
+      st.execute("PRAGMA synchronous=NORMAL");
+      st.execute("PRAGMA foreign_keys=ON");
+      st.execute("CREATE TABLE IF NOT EXISTS _shardlite_meta(id INTEGER PRIMARY KEY CHECK (id = 1),"
+          + " applied_index INTEGER NOT NULL, applied_term INTEGER NOT NULL,"
+          + " global_lsn INTEGER NOT NULL, epoch INTEGER NOT NULL)");
+      st.execute("INSERT OR IGNORE INTO _shardlite_meta VALUES (1, 0, 0, 0, 0)");
+      st.execute("CREATE TABLE IF NOT EXISTS _shardlite_tx(tx_id TEXT PRIMARY KEY,"
+          + " applied_index INTEGER NOT NULL, result BLOB NOT NULL)");
+      st.execute("CREATE INDEX IF NOT EXISTS _shardlite_tx_by_index ON _shardlite_tx(applied_index)");
+    }
+    writer.setAutoCommit(false);
+    DeterministicFunctions.install(writer, context);
+    this.writes = new StatementCache(writer, STATEMENT_CACHE);
+    this.updateMeta = writer.prepareStatement(
+        "UPDATE _shardlite_meta SET applied_index = ?, applied_term = ?, global_lsn = ?, epoch = ? WHERE id = 1");
+    this.findTx = writer.prepareStatement("SELECT result FROM _shardlite_tx WHERE tx_id = ?");
+    this.recordTx = writer.prepareStatement("INSERT INTO _shardlite_tx(tx_id, applied_index, result) VALUES (?, ?, ?)");
+    this.lastRowid = writer.prepareStatement("SELECT last_insert_rowid()");
+    writer.commit();
+    this.meta = readMeta(writer);
+    writer.commit();
+
+    this.reader = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (java.sql.Statement st = reader.createStatement()) {
+      st.execute("PRAGMA query_only=ON");
+    }
+    reader.setAutoCommit(false);
+    this.reads = new StatementCache(reader, STATEMENT_CACHE);
+  }
+
+  /** Opens (creating if needed) the shard file. */
+  public static ShardDatabase open(Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      return new ShardDatabase(file);
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException("cannot open shard database " + file, e);
+    }
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public synchronized Meta meta() {
+    return meta;
+  }
+
+  /** Bytes on disk: the database file plus its WAL. */
+  public long sizeBytes() {
+    return sizeOf(file) + sizeOf(Path.of(file + "-wal"));
+  }
+
+  /**
+   * Applies one log entry (the serialized {@link ShardEntry}) at the given Raft position and
+   * returns its outcome. Entries at or below the recorded applied index are not applied again.
+   */
+  public ShardResult apply(long term, long index, ByteString entryBytes) {
+    Meta m = meta();
+    if (index <= m.appliedIndex()) {
+      return resultOf(m).setDuplicate(true).build();
+    }
+    ShardEntry entry;
+    try {
+      entry = ShardEntry.parseFrom(entryBytes);
+    } catch (InvalidProtocolBufferException e) {
+      return fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "undecodable shard entry"));
+    }
+    return switch (entry.getBodyCase()) {
+      case WRITE -> applyWrite(term, index, entry.getWrite());
+      case CLAIM -> applyClaim(term, index, entry.getClaim());
+      case BODY_NOT_SET -> fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty shard entry"));
+    };
+  }
+
+  private ShardResult applyWrite(long term, long index, WriteBatch batch) {
+    Meta m = meta();
+    try {
+      if (!batch.getTxId().isEmpty()) {
+        ShardResult recorded = recordedOutcome(batch.getTxId());
+        if (recorded != null) {
+          commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+          return recorded.toBuilder().setDuplicate(true).build();
+        }
+      }
+      if (batch.getEpoch() < m.epoch()) {
+        throw new ShardliteException(ErrorCode.STALE_EPOCH,
+            "epoch " + batch.getEpoch() + " is below the shard's claimed epoch " + m.epoch());
+      }
+      if (batch.getGlobalLsn() != 0 && batch.getGlobalLsn() <= m.globalLsn()) {
+        throw new ShardliteException(ErrorCode.OUT_OF_ORDER_LSN,
+            "global LSN " + batch.getGlobalLsn() + " is not above the shard's last applied " + m.globalLsn());
+      }
+      if (batch.getStatementsCount() == 0) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write batch needs at least one statement");
+      }
+      context.begin(batch.getTimestampMillis(), batch.getRandomSeed());
+      List<StatementResult> results = new ArrayList<>(batch.getStatementsCount());
+      for (int i = 0; i < batch.getStatementsCount(); i++) {
+        results.add(execute(writes, batch.getStatements(i), i, true));
+      }
+      Meta next = new Meta(index, term, Math.max(m.globalLsn(), batch.getGlobalLsn()), Math.max(m.epoch(), batch.getEpoch()));
+      ShardResult outcome = resultOf(next).addAllResults(results).build();
+      if (!batch.getTxId().isEmpty()) {
+        recordTx.setString(1, batch.getTxId());
+        recordTx.setLong(2, index);
+        recordTx.setBytes(3, outcome.toByteArray());
+        recordTx.executeUpdate();
+      }
+      if (index % 1024 == 0) {
+        forgetOldTxIds(index);
+      }
+      commitMeta(next);
+      return outcome;
+    } catch (ShardliteException e) {
+      return fail(term, index, e);
+    } catch (SQLException e) {
+      return fail(term, index, classify(e, -1));
+    }
+  }
+
+  private ShardResult applyClaim(long term, long index, ClaimEpoch claim) {
+    Meta m = meta();
+    if (claim.getEpoch() < m.epoch()) {
+      return fail(term, index, new ShardliteException(ErrorCode.STALE_EPOCH,
+          "claim of epoch " + claim.getEpoch() + " is below the shard's claimed epoch " + m.epoch()));
+    }
+    Meta next = new Meta(index, term, m.globalLsn(), claim.getEpoch());
+    try {
+      commitMeta(next);
+    } catch (SQLException e) {
+      throw environmental(e);
+    }
+    return resultOf(next).build();
+  }
+
+  /** Rolls back the entry's changes, records only its position, and returns the typed error. */
+  private ShardResult fail(long term, long index, ShardliteException error) {
+    Meta m = meta();
+    Meta next = new Meta(index, term, m.globalLsn(), m.epoch());
+    try {
+      writer.rollback();
+      commitMeta(next);
+    } catch (SQLException e) {
+      throw environmental(e);
+    }
+    return resultOf(next).setError(error.toProto()).build();
+  }
+
+  private void commitMeta(Meta next) throws SQLException {
+    updateMeta.setLong(1, next.appliedIndex());
+    updateMeta.setLong(2, next.appliedTerm());
+    updateMeta.setLong(3, next.globalLsn());
+    updateMeta.setLong(4, next.epoch());
+    updateMeta.executeUpdate();
+    writer.commit();
+    synchronized (this) {
+      meta = next;
+    }
+  }
+
+  private ShardResult recordedOutcome(String txId) throws SQLException {
+    findTx.setString(1, txId);
+    try (ResultSet rs = findTx.executeQuery()) {
+      if (!rs.next()) {
+        return null;
+      }
+      byte[] recorded = rs.getBytes(1);
+      rs.next(); // step to the end so the statement is not left in progress
+      return ShardResult.parseFrom(recorded);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt recorded outcome for tx " + txId, e);
+    }
+  }
+
+  private void forgetOldTxIds(long index) throws SQLException {
+    try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_tx WHERE applied_index <= ?")) {
+      ps.setLong(1, index - TX_RETENTION_ENTRIES);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Runs read-only statements on the read connection, in one read transaction. */
+  public ShardResult read(List<Statement> statements) {
+    if (statements.isEmpty()) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a read needs at least one statement");
+    }
+    synchronized (reader) {
+      try {
+        ShardResult.Builder out = ShardResult.newBuilder();
+        for (int i = 0; i < statements.size(); i++) {
+          Statement st = statements.get(i);
+          SqlPolicy.check(st.getSql());
+          if (!SqlPolicy.isReadOnly(st.getSql())) {
+            throw new ShardliteException(ErrorCode.FORBIDDEN_STATEMENT,
+                "reads accept only read-only statements (SELECT, WITH ... SELECT, VALUES, EXPLAIN)", i);
+          }
+          out.addResults(execute(reads, st, i, false));
+        }
+        Meta m = readMeta(reader);
+        out.setAppliedIndex(m.appliedIndex()).setEpoch(m.epoch()).setGlobalLsn(m.globalLsn());
+        return out.build();
+      } catch (SQLException e) {
+        throw classify(e, -1);
+      } finally {
+        try {
+          reader.rollback();
+        } catch (SQLException ignored) {
+          // ending a read transaction
+        }
+      }
+    }
+  }
+
+  private StatementResult execute(StatementCache cache, Statement st, int index, boolean write) throws SQLException {
+    try {
+      SqlPolicy.check(st.getSql());
+      PreparedStatement ps = cache.get(st.getSql());
+      SqlValues.bind(ps, st.getParamsList());
+      StatementResult.Builder result = StatementResult.newBuilder();
+      if (ps.execute()) {
+        try (ResultSet rs = ps.getResultSet()) {
+          ResultSetMetaData md = rs.getMetaData();
+          int n = md.getColumnCount();
+          for (int c = 1; c <= n; c++) {
+            result.addColumns(md.getColumnLabel(c));
+          }
+          while (rs.next()) {
+            Row.Builder row = Row.newBuilder();
+            for (int c = 1; c <= n; c++) {
+              row.addValues(SqlValues.read(rs, c));
+            }
+            result.addRows(row);
+          }
+        }
+      } else {
+        result.setRowsAffected(Math.max(0, ps.getUpdateCount()));
+        if (write) {
+          try (ResultSet rs = lastRowid.executeQuery()) {
+            rs.next();
+            result.setLastInsertRowid(rs.getLong(1));
+            rs.next(); // step to the end so the statement is not left in progress
+          }
+        }
+      }
+      return result.build();
+    } catch (ShardliteException e) {
+      throw e.atStatement(index);
+    } catch (SQLException e) {
+      throw classify(e, index);
+    }
+  }
+
+  /**
+   * Maps a SQLite failure to a typed, deterministic error, or throws when the failure comes from
+   * the environment (I/O, space, corruption) and so could differ between replicas.
+   */
+  static ShardliteException classify(SQLException e, int statementIndex) {
+    if (DeterministicFunctions.isNondeterminismError(e)) {
+      return new ShardliteException(ErrorCode.NONDETERMINISTIC, cleanMessage(e), statementIndex);
+    }
+    String code = e instanceof SQLiteException se ? se.getResultCode().name() : "SQLITE_ERROR";
+    if (code.startsWith("SQLITE_CONSTRAINT")) {
+      return new ShardliteException(ErrorCode.CONSTRAINT_VIOLATION, cleanMessage(e), statementIndex);
+    }
+    if (isEnvironmental(code)) {
+      throw environmental(e);
+    }
+    return new ShardliteException(ErrorCode.SQL_ERROR, cleanMessage(e), statementIndex);
+  }
+
+  private static boolean isEnvironmental(String code) {
+    for (String prefix : new String[] {"SQLITE_IOERR", "SQLITE_FULL", "SQLITE_CORRUPT", "SQLITE_NOMEM",
+        "SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED",
+        "SQLITE_PROTOCOL", "SQLITE_INTERRUPT", "SQLITE_PERM"}) {
+      if (code.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static IllegalStateException environmental(SQLException e) {
+    return new IllegalStateException("shard database failed for a reason outside the entry; stopping this replica", e);
+  }
+
+  private static String cleanMessage(SQLException e) {
+    // sqlite-jdbc says "[SQLITE_ERROR] SQL error or missing database (near "x": syntax error)":
+    // keep SQLite's own detail.
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
+    java.util.regex.Matcher detail = java.util.regex.Pattern.compile("^\\[SQLITE_[A-Z_]+\\][^(]*\\((.*)\\)\\s*$", java.util.regex.Pattern.DOTALL).matcher(m);
+    return detail.matches() ? detail.group(1) : m.replaceFirst("^\\[SQLITE_[A-Z_]+\\]\\s*", "");
+  }
+
+  private static Meta readMeta(Connection c) throws SQLException {
+    try (java.sql.Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery(
+             "SELECT applied_index, applied_term, global_lsn, epoch FROM _shardlite_meta WHERE id = 1")) {
+      rs.next();
+      return new Meta(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+    }
+  }
+
+  private static ShardResult.Builder resultOf(Meta m) {
+    return ShardResult.newBuilder().setAppliedIndex(m.appliedIndex()).setEpoch(m.epoch()).setGlobalLsn(m.globalLsn());
+  }
+
+  /**
+   * Writes a consistent copy of the file (as of the last applied entry) to {@code target}, durably.
+   * Runs on the apply thread, so no entry is half-applied in the copy.
+   */
+  public void snapshotTo(Path target) {
+    // VACUUM INTO needs a connection without statements in progress: the read connection has
+    // none between reads, and sees exactly the committed state since the apply thread waits here.
+    synchronized (reader) {
+      try {
+        Files.deleteIfExists(target);
+        reader.rollback();
+        reader.setAutoCommit(true);
+        try (java.sql.Statement st = reader.createStatement()) {
+          st.execute("PRAGMA query_only=OFF");
+          try {
+            st.execute("VACUUM INTO '" + target.toString().replace("'", "''") + "'");
+          } finally {
+            st.execute("PRAGMA query_only=ON");
+          }
+        } finally {
+          reader.setAutoCommit(false);
+        }
+        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+      } catch (SQLException | IOException e) {
+        throw new IllegalStateException("cannot snapshot shard database " + file + " to " + target, e);
+      }
+    }
+  }
+
+  /** Replaces the shard file with a snapshot copy; the database must be closed. */
+  public static void restore(Path snapshot, Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+        Files.deleteIfExists(Path.of(file + suffix));
+      }
+      Path tmp = file.resolveSibling(file.getFileName() + ".restoring");
+      Files.copy(snapshot, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot restore " + file + " from " + snapshot, e);
+    }
+  }
+
+  /** Reads the meta row of a snapshot file without opening it as a shard. */
+  public static Meta metaOf(Path snapshot) {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + snapshot + "?mode=ro")) {
+      return readMeta(c);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read snapshot " + snapshot, e);
+    }
+  }
+
+  /**
+   * An ordered logical dump: schema of user objects, then every user table's rows in rowid (or
+   * key) order, each value type-tagged. Equal dumps mean equal logical content.
+   */
+  public Dump dump(boolean includeText) {
+    synchronized (reader) {
+      try (java.sql.Statement st = reader.createStatement()) {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        StringBuilder text = new StringBuilder();
+        long rows = 0;
+        Meta m = readMeta(reader);
+        List<String> tables = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT type, name, tbl_name, sql FROM sqlite_schema"
+            + " WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_shardlite%' ESCAPE '\\'"
+            + " ORDER BY type, name")) {
+          while (rs.next()) {
+            line(sha, text, includeText, "schema|" + rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(4));
+            if ("table".equals(rs.getString(1))) {
+              tables.add(rs.getString(2));
+            }
+          }
+        }
+        for (String table : tables) {
+          String quoted = "\"" + table.replace("\"", "\"\"") + "\"";
+          try (ResultSet rs = orderedRows(st, quoted)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+              StringBuilder row = new StringBuilder("row|").append(table);
+              for (int c = 1; c <= n; c++) {
+                row.append('|').append(SqlValues.render(SqlValues.read(rs, c)));
+              }
+              line(sha, text, includeText, row.toString());
+              rows++;
+            }
+          }
+        }
+        return new Dump(m.appliedIndex(), HexFormat.of().formatHex(sha.digest()), rows, includeText ? text.toString() : "");
+      } catch (SQLException | NoSuchAlgorithmException e) {
+        throw new IllegalStateException("cannot dump " + file, e);
+      } finally {
+        try {
+          reader.rollback();
+        } catch (SQLException ignored) {
+          // ending a read transaction
+        }
+      }
+    }
+  }
+
+  /** Rows in rowid order, or in column order for WITHOUT ROWID tables. */
+  private static ResultSet orderedRows(java.sql.Statement st, String quoted) throws SQLException {
+    try {
+      return st.executeQuery("SELECT rowid, * FROM " + quoted + " ORDER BY rowid");
+    } catch (SQLException withoutRowid) {
+      int n = columnCount(st, quoted);
+      StringBuilder order = new StringBuilder();
+      for (int c = 1; c <= n; c++) {
+        order.append(c > 1 ? "," : "").append(c);
+      }
+      return st.executeQuery("SELECT * FROM " + quoted + " ORDER BY " + order);
+    }
+  }
+
+  private static int columnCount(java.sql.Statement st, String quotedTable) throws SQLException {
+    try (ResultSet rs = st.executeQuery("SELECT * FROM " + quotedTable + " LIMIT 0")) {
+      return rs.getMetaData().getColumnCount();
+    }
+  }
+
+  private static void line(MessageDigest sha, StringBuilder text, boolean includeText, String line) {
+    sha.update(line.getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) '\n');
+    if (includeText) {
+      text.append(line).append('\n');
+    }
+  }
+
+  private static long sizeOf(Path p) {
+    try {
+      return Files.exists(p) ? Files.size(p) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    writes.close();
+    reads.close();
+    for (AutoCloseable c : new AutoCloseable[] {updateMeta, findTx, recordTx, lastRowid, writer, reader}) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // best effort on shutdown
+      }
+    }
+  }
+}

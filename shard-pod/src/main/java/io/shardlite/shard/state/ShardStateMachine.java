@@ -1,0 +1,231 @@
+package io.shardlite.shard.state;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.ReadQuery;
+import io.shardlite.proto.ShardResult;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft state machine of one shard group: committed entries go to {@link ShardDatabase} in log
+ * order; snapshots are consistent copies of the SQLite file, named by the Raft term and index they
+ * contain, so Ratis can compact the log and ship the copy to lagging or new replicas.
+ *
+ * <p>The SQLite file lives in the group's Ratis directory ({@code <group>/db/shard.db}), next to
+ * the log and outside the snapshot directory (which Ratis replaces wholesale when it installs a
+ * snapshot), and is deleted with the group.
+ */
+public final class ShardStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
+
+  private final int shardId;
+  private final ShardMetrics metrics;
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  /** Apply, read and dump take it shared; replacing the file (snapshot install, close) exclusive. */
+  private final ReentrantReadWriteLock fileLock = new ReentrantReadWriteLock();
+  private Path dbFile;
+  private volatile ShardDatabase db;
+  private volatile long snapshotCount;
+
+  public ShardStateMachine(int shardId, ShardMetrics metrics) {
+    this.shardId = shardId;
+    this.metrics = metrics;
+  }
+
+  public int shardId() {
+    return shardId;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    dbFile = raftStorage.getStorageDir().getRoot().toPath().resolve("db").resolve("shard.db");
+    getLifeCycle().startAndTransition(this::load);
+  }
+
+  /** Ratis pauses the machine before it installs a snapshot from the leader, then reinitializes it. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  /** Opens the file, first restoring the latest snapshot if it is ahead of the file. */
+  private void load() {
+    SnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot != null) {
+      Path snapshotFile = snapshot.getFiles().get(0).getPath();
+      long fileIndex = Files.exists(dbFile) ? currentIndexOf(dbFile) : -1;
+      if (snapshot.getIndex() > fileIndex) {
+        LOG.info("shard {}: restoring snapshot {} (file was at index {})", shardId, snapshot.getTermIndex(), fileIndex);
+        ShardDatabase.restore(snapshotFile, dbFile);
+      }
+      setLastAppliedTermIndex(snapshot.getTermIndex());
+    }
+    db = ShardDatabase.open(dbFile);
+    LOG.info("shard {}: opened {} at applied index {}", shardId, dbFile, db.meta().appliedIndex());
+  }
+
+  private static long currentIndexOf(Path file) {
+    try (ShardDatabase d = ShardDatabase.open(file)) {
+      return d.meta().appliedIndex();
+    }
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    fileLock.writeLock().lock();
+    try {
+      closeDb();
+      load();
+      metrics.snapshotInstalled(shardId);
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    } finally {
+      fileLock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    TermIndex ti = TermIndex.valueOf(entry);
+    long start = System.nanoTime();
+    ShardResult result;
+    fileLock.readLock().lock();
+    try {
+      result = db.apply(ti.getTerm(), ti.getIndex(),
+          com.google.protobuf.ByteString.copyFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer()));
+    } catch (RuntimeException e) {
+      LOG.error("shard {}: apply of {} failed outside the entry; this replica stops applying", shardId, ti, e);
+      return CompletableFuture.failedFuture(e);
+    } finally {
+      fileLock.readLock().unlock();
+    }
+    updateLastAppliedTermIndex(ti);
+    metrics.applied(shardId, System.nanoTime() - start, result.hasError());
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      ReadQuery q = ReadQuery.parseFrom(request.getContent().toByteArray());
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(read(q).toByteArray())));
+    } catch (InvalidProtocolBufferException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Serves a read from this replica's copy (the caller decides whether that copy is fresh enough). */
+  public ShardResult read(ReadQuery q) {
+    fileLock.readLock().lock();
+    try {
+      return db.read(q.getStatementsList());
+    } catch (ShardliteException e) {
+      return ShardResult.newBuilder().setError(e.toProto()).build();
+    } finally {
+      fileLock.readLock().unlock();
+    }
+  }
+
+  public ShardDatabase.Dump dump(boolean includeText) {
+    fileLock.readLock().lock();
+    try {
+      return db.dump(includeText);
+    } finally {
+      fileLock.readLock().unlock();
+    }
+  }
+
+  public ShardDatabase.Meta meta() {
+    ShardDatabase d = db;
+    return d == null ? new ShardDatabase.Meta(0, 0, 0, 0) : d.meta();
+  }
+
+  public long sizeBytes() {
+    ShardDatabase d = db;
+    return d == null ? 0 : d.sizeBytes();
+  }
+
+  public long snapshotCount() {
+    return snapshotCount;
+  }
+
+  public long latestSnapshotIndex() {
+    SnapshotInfo s = storage.getLatestSnapshot();
+    return s == null ? -1 : s.getIndex();
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+    fileLock.readLock().lock();
+    try {
+      db.snapshotTo(tmp);
+    } finally {
+      fileLock.readLock().unlock();
+    }
+    Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+    snapshotCount++;
+    metrics.snapshotTaken(shardId);
+    LOG.debug("shard {}: snapshot at {}", shardId, last);
+    return last.getIndex();
+  }
+
+  @Override
+  public void close() throws IOException {
+    fileLock.writeLock().lock();
+    try {
+      closeDb();
+    } finally {
+      fileLock.writeLock().unlock();
+    }
+    super.close();
+  }
+
+  private void closeDb() {
+    ShardDatabase d = db;
+    db = null;
+    if (d != null) {
+      d.close();
+    }
+  }
+}
