@@ -87,6 +87,16 @@ final class ClusterProbe {
     });
   }
 
+  /** Waits until all replicas of one shard applied the same, committed index. */
+  void awaitShardConverged(int shard, Duration timeout) {
+    await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      List<GroupStatus> reps = replicas().get(shard);
+      assertThat(reps).as("replicas of shard %d", shard).isNotNull().hasSizeGreaterThanOrEqualTo(1);
+      long applied = reps.get(0).getAppliedIndex();
+      assertThat(reps).allMatch(g -> g.getAppliedIndex() == applied && g.getCommitIndex() == applied);
+    });
+  }
+
   /** The dump of one shard on one node. */
   DumpResponse dump(String nodeId, int shard) {
     return cluster.node(nodeId).client().dump(shard, false);
