@@ -31,7 +31,9 @@ import java.util.Set;
  *       literal where a name is expected ({@code SELECT * FROM '_shardlite_meta'} reads the
  *       table); bind such a value as a parameter instead. {@code _shardlite} elsewhere in a literal
  *       is fine;
- *   <li>any identifier {@code load_extension} (bare or quoted): {@code FORBIDDEN_STATEMENT}.
+ *   <li>any identifier {@code load_extension} (bare or quoted): {@code FORBIDDEN_STATEMENT};
+ *   <li>pragma table-valued functions ({@code pragma_*}) and {@code sqlite_offset()}, whose
+ *       results depend on the replica's own file: {@code FORBIDDEN_STATEMENT}.
  * </ul>
  *
  * <p>{@code EXPLAIN}, {@code WITH}, {@code ANALYZE} and {@code REINDEX} are accepted.
@@ -63,6 +65,10 @@ public final class SqlPolicy {
       }
       if (identifier && t.text.equalsIgnoreCase("load_extension")) {
         throw forbidden("load_extension is not allowed");
+      }
+      // These read the replica's own file layout or settings, which differ between replicas.
+      if (identifier && (startsWithIgnoreCase(t.text, "pragma_") || t.text.equalsIgnoreCase("sqlite_offset"))) {
+        throw forbidden(t.text + " depends on the replica's own file and is not allowed");
       }
     }
   }

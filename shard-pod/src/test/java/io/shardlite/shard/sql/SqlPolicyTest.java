@@ -249,4 +249,14 @@ class SqlPolicyTest {
     }
     assertRejected("SELECT id FROM '_shardlite_meta'", ErrorCode.FORBIDDEN_STATEMENT, "_shardlite");
   }
+
+  @org.junit.jupiter.api.Test
+  void replicaLocalIntrospectionIsForbidden() {
+    for (String sql : java.util.List.of("SELECT file FROM pragma_database_list", "SELECT sqlite_offset(x) FROM t",
+        "INSERT INTO t SELECT name FROM PRAGMA_table_info('t')")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> SqlPolicy.check(sql)).as(sql)
+          .isInstanceOf(io.shardlite.common.error.ShardliteException.class)
+          .hasMessageContaining("FORBIDDEN_STATEMENT");
+    }
+  }
 }

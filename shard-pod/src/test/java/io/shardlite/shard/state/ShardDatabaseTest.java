@@ -1,0 +1,116 @@
+package io.shardlite.shard.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.shardlite.common.shard.Statements;
+import io.shardlite.proto.ClaimEpoch;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.ShardEntry;
+import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.WriteBatch;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The apply rules of one shard file, without Raft: exactly once, all or nothing, fenced. */
+class ShardDatabaseTest {
+  @TempDir
+  Path dir;
+
+  private static ByteString write(String txId, long epoch, long lsn, String... sql) {
+    WriteBatch.Builder b = WriteBatch.newBuilder().setTxId(txId).setEpoch(epoch).setGlobalLsn(lsn)
+        .setTimestampMillis(1_700_000_000_000L).setRandomSeed(42);
+    for (String s : sql) {
+      b.addStatements(Statements.of(s));
+    }
+    return ShardEntry.newBuilder().setWrite(b).build().toByteString();
+  }
+
+  private static ByteString claim(long epoch) {
+    return ShardEntry.newBuilder().setClaim(ClaimEpoch.newBuilder().setEpoch(epoch).setOwner("o")).build().toByteString();
+  }
+
+  private static long count(ShardDatabase db, String table) {
+    return db.read(List.of(Statements.of("SELECT count(*) FROM " + table))).getResults(0).getRows(0).getValues(0).getInteger();
+  }
+
+  @Test
+  void entriesAtOrBelowTheAppliedIndexAreNotAppliedAgain() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      assertThat(db.apply(1, 1, write("a", 0, 0, "CREATE TABLE t(x)")).hasError()).isFalse();
+      assertThat(db.apply(1, 2, write("b", 0, 0, "INSERT INTO t VALUES (1)")).hasError()).isFalse();
+      ShardResult replay = db.apply(1, 2, write("b", 0, 0, "INSERT INTO t VALUES (1)"));
+      assertThat(replay.getDuplicate()).isTrue();
+      assertThat(count(db, "t")).isEqualTo(1);
+      assertThat(db.meta().appliedIndex()).isEqualTo(2);
+    }
+    try (ShardDatabase reopened = ShardDatabase.open(dir.resolve("s.db"))) {
+      assertThat(reopened.meta().appliedIndex()).isEqualTo(2);
+      assertThat(reopened.apply(1, 1, write("a", 0, 0, "CREATE TABLE t(x)")).getDuplicate()).isTrue();
+    }
+  }
+
+  @Test
+  void aFailingStatementRollsBackTheBatchButTheIndexAdvances() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("a", 0, 0, "CREATE TABLE t(x UNIQUE)", "INSERT INTO t VALUES (1)"));
+      ShardResult r = db.apply(1, 2, write("b", 0, 0, "INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (1)"));
+      assertThat(r.getError().getCode()).isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+      assertThat(r.getError().getStatementIndex()).isEqualTo(1);
+      assertThat(count(db, "t")).isEqualTo(1);
+      assertThat(db.meta().appliedIndex()).isEqualTo(2);
+      assertThat(db.apply(1, 3, ByteString.copyFromUtf8("not a protobuf entry \u0001\u0002")).getError().getCode())
+          .isIn(ErrorCode.MALFORMED_REQUEST);
+      assertThat(db.meta().appliedIndex()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void writesBelowTheClaimedEpochAreFenced() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("a", 0, 0, "CREATE TABLE t(x)"));
+      assertThat(db.apply(1, 2, claim(5)).getEpoch()).isEqualTo(5);
+      assertThat(db.apply(1, 3, write("b", 4, 0, "INSERT INTO t VALUES (1)")).getError().getCode())
+          .isEqualTo(ErrorCode.STALE_EPOCH);
+      assertThat(db.apply(1, 4, claim(4)).getError().getCode()).isEqualTo(ErrorCode.STALE_EPOCH);
+      assertThat(db.apply(1, 5, write("c", 6, 0, "INSERT INTO t VALUES (2)")).getEpoch()).isEqualTo(6);
+      assertThat(count(db, "t")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void globalLsnsMustIncreaseAndRetriedTxIdsGetTheRecordedAnswer() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("a", 0, 10, "CREATE TABLE t(x)"));
+      assertThat(db.apply(1, 2, write("b", 0, 10, "INSERT INTO t VALUES (1)")).getError().getCode())
+          .isEqualTo(ErrorCode.OUT_OF_ORDER_LSN);
+      ShardResult first = db.apply(1, 3, write("c", 0, 11, "INSERT INTO t VALUES (1)"));
+      ShardResult retry = db.apply(1, 4, write("c", 0, 12, "INSERT INTO t VALUES (1)"));
+      assertThat(retry.getDuplicate()).isTrue();
+      assertThat(retry.getResults(0).getLastInsertRowid()).isEqualTo(first.getResults(0).getLastInsertRowid());
+      assertThat(count(db, "t")).isEqualTo(1);
+      assertThat(db.meta().globalLsn()).isEqualTo(11);
+    }
+  }
+
+  @Test
+  void aSnapshotRestoresTheSameContentAndMeta() {
+    Path snapshot = dir.resolve("snap.db");
+    ShardDatabase.Dump before;
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("a", 3, 0, "CREATE TABLE t(x, r, d)", "INSERT INTO t VALUES (1, random(), CURRENT_TIMESTAMP)"));
+      db.snapshotTo(snapshot);
+      before = db.dump(true);
+    }
+    assertThat(ShardDatabase.metaOf(snapshot)).isEqualTo(new ShardDatabase.Meta(1, 1, 0, 3));
+    ShardDatabase.restore(snapshot, dir.resolve("copy.db"));
+    try (ShardDatabase copy = ShardDatabase.open(dir.resolve("copy.db"))) {
+      ShardDatabase.Dump after = copy.dump(true);
+      assertThat(after.sha256()).isEqualTo(before.sha256());
+      assertThat(after.text()).contains("2023-11-14 22:13:20");
+      assertThat(copy.meta().appliedIndex()).isEqualTo(1);
+    }
+  }
+}
