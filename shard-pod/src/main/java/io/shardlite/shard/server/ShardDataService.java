@@ -34,6 +34,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   private final ShardGroups groups;
   private final ShardServerConfig config;
+  private final java.util.Map<Integer, WriteBatcher> batchers = new java.util.concurrent.ConcurrentHashMap<>();
 
   ShardDataService(ShardGroups groups, ShardServerConfig config) {
     this.groups = groups;
@@ -44,9 +45,20 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   public void write(WriteRequest request, StreamObserver<ShardResult> out) {
     reply(out, () -> {
       WriteBatch batch = validate(request);
-      ShardEntry entry = ShardEntry.newBuilder().setWrite(batch).build();
-      return propose(request.getShardId(), entry, request.getTimeoutMillis(), "write");
+      return batchers.computeIfAbsent(request.getShardId(), this::newBatcher)
+          .submit(batch)
+          .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
     });
+  }
+
+  private WriteBatcher newBatcher(int shard) {
+    return new WriteBatcher(config.proposalsInFlight(), config.maxBatchBytes(), entry -> send(shard, entry)
+        .thenApply(r -> {
+          if (!r.isSuccess()) {
+            throw RaftErrors.toShardlite(r.getException(), "write");
+          }
+          return com.google.protobuf.ByteString.copyFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
+        }));
   }
 
   @Override
@@ -104,6 +116,13 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   }
 
   private CompletableFuture<ShardResult> propose(int shard, ShardEntry entry, long timeoutMillis, String what) {
+    return send(shard, entry)
+        .thenApply(r -> parse(r, what))
+        .orTimeout(timeoutMillis(timeoutMillis), TimeUnit.MILLISECONDS);
+  }
+
+  /** Sends one entry through the shard's Raft client, replacing the client if Ratis closed it. */
+  private CompletableFuture<RaftClientReply> send(int shard, ShardEntry entry) {
     RaftClient client = groups.client(shard);
     CompletableFuture<RaftClientReply> sent;
     try {
@@ -112,10 +131,7 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
       groups.evictIfBroken(client, e);
       throw e;
     }
-    return sent
-        .whenComplete((r, e) -> groups.evictIfBroken(client, e != null ? e : r.getException()))
-        .thenApply(r -> parse(r, what))
-        .orTimeout(timeoutMillis(timeoutMillis), TimeUnit.MILLISECONDS);
+    return sent.whenComplete((r, e) -> groups.evictIfBroken(client, e != null ? e : r.getException()));
   }
 
   /** Checks a write before it is proposed and fills in the transaction's time and seed if absent. */

@@ -11,6 +11,8 @@ import java.util.Map;
  *
  * @param initialPeers node id to Raft address (host:port) of the shard servers that bootstrap the
  *     cluster; the shard groups are placed over them on first start only
+ * @param proposalsInFlight Raft entries a shard may have outstanding; writes arriving meanwhile
+ *     are grouped into the next entry (group commit)
  * @param ratisOverrides raw Ratis properties applied after shardlite's own settings (expert tuning)
  */
 public record ShardServerConfig(
@@ -31,6 +33,7 @@ public record ShardServerConfig(
     Duration electionTimeoutMin,
     Duration requestTimeout,
     Duration followerMaxLag,
+    int proposalsInFlight,
     Path readyFile,
     Map<String, String> ratisOverrides) {
 
@@ -43,6 +46,9 @@ public record ShardServerConfig(
     }
     if (maxBatchBytes < 1024) {
       throw new IllegalArgumentException("max batch bytes must be at least 1024, got " + maxBatchBytes);
+    }
+    if (proposalsInFlight < 1) {
+      throw new IllegalArgumentException("proposals in flight must be at least 1, got " + proposalsInFlight);
     }
     initialPeers = Map.copyOf(initialPeers);
     ratisOverrides = ratisOverrides == null ? Map.of() : Map.copyOf(ratisOverrides);

@@ -80,6 +80,10 @@ public final class ShardServerMain implements Callable<Integer> {
       description = "Default staleness bound of follower reads (env SHARDLITE_FOLLOWER_MAX_LAG_MS, default ${DEFAULT-VALUE}).")
   long followerMaxLagMs;
 
+  @Option(names = "--proposals-in-flight", defaultValue = "${env:SHARDLITE_PROPOSALS_IN_FLIGHT:-2}",
+      description = "Raft entries a shard may have outstanding; later writes are grouped into the next entry (env SHARDLITE_PROPOSALS_IN_FLIGHT, default ${DEFAULT-VALUE}).")
+  int proposalsInFlight;
+
   @Option(names = "--ready-file", defaultValue = "${env:SHARDLITE_READY_FILE}",
       description = "Written (key=value lines: ports, pid) once the server serves (env SHARDLITE_READY_FILE).")
   Path readyFile;
@@ -92,7 +96,7 @@ public final class ShardServerMain implements Callable<Integer> {
     return new ShardServerConfig(nodeId, cluster, dataDir, bindAddress, ratisPort, grpcPort, metricsPort,
         ShardServerConfig.parsePeers(peers), shards, replicationFactor, maxBatchBytes, snapshotThreshold,
         logSegmentBytes, logPurgeGap, Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(requestTimeoutMs),
-        Duration.ofMillis(followerMaxLagMs), readyFile, ratisProperties);
+        Duration.ofMillis(followerMaxLagMs), proposalsInFlight, readyFile, ratisProperties);
   }
 
   @Override

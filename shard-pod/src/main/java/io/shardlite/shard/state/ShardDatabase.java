@@ -8,6 +8,7 @@ import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.Row;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.ShardResults;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.StatementResult;
 import io.shardlite.proto.WriteBatch;
@@ -148,56 +149,115 @@ public final class ShardDatabase implements AutoCloseable {
       return fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "undecodable shard entry"));
     }
     return switch (entry.getBodyCase()) {
-      case WRITE -> applyWrite(term, index, entry.getWrite());
+      case WRITE -> applyBatches(term, index, List.of(entry.getWrite())).get(0);
       case CLAIM -> applyClaim(term, index, entry.getClaim());
+      case GROUP -> throw new IllegalArgumentException("a write group entry answers with applyGroup");
       case BODY_NOT_SET -> fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty shard entry"));
     };
   }
 
-  private ShardResult applyWrite(long term, long index, WriteBatch batch) {
-    Meta m = meta();
+  /**
+   * Applies one log entry and returns its serialized reply: a {@link ShardResults} for a write
+   * group entry, a {@link ShardResult} for anything else.
+   */
+  public ByteString applyEntry(long term, long index, ByteString entryBytes) {
+    ShardEntry entry;
     try {
-      if (!batch.getTxId().isEmpty()) {
-        ShardResult recorded = recordedOutcome(batch.getTxId());
-        if (recorded != null) {
-          commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-          return recorded.toBuilder().setDuplicate(true).build();
+      entry = ShardEntry.parseFrom(entryBytes);
+    } catch (InvalidProtocolBufferException malformed) {
+      return apply(term, index, entryBytes).toByteString();
+    }
+    if (entry.getBodyCase() != ShardEntry.BodyCase.GROUP) {
+      return apply(term, index, entryBytes).toByteString();
+    }
+    Meta m = meta();
+    if (index <= m.appliedIndex()) {
+      ShardResults.Builder replayed = ShardResults.newBuilder();
+      for (int i = 0; i < entry.getGroup().getBatchesCount(); i++) {
+        replayed.addResults(resultOf(m).setDuplicate(true));
+      }
+      return replayed.build().toByteString();
+    }
+    return ShardResults.newBuilder()
+        .addAllResults(applyBatches(term, index, entry.getGroup().getBatchesList())).build().toByteString();
+  }
+
+
+  /**
+   * Applies the batches of one entry in order, each inside its own savepoint (its own
+   * all-or-nothing unit and outcome), then commits once: one SQLite commit per Raft entry.
+   */
+  private List<ShardResult> applyBatches(long term, long index, List<WriteBatch> batches) {
+    Meta m = meta();
+    long epoch = m.epoch();
+    long lsn = m.globalLsn();
+    List<ShardResult> out = new ArrayList<>(batches.size());
+    try (java.sql.Statement sp = writer.createStatement()) {
+      for (WriteBatch batch : batches) {
+        sp.execute("SAVEPOINT batch");
+        try {
+          ShardResult r = applyOne(index, batch, epoch, lsn);
+          if (!r.getDuplicate()) {
+            epoch = Math.max(epoch, batch.getEpoch());
+            lsn = Math.max(lsn, batch.getGlobalLsn());
+          }
+          sp.execute("RELEASE batch");
+          out.add(r);
+        } catch (ShardliteException | SQLException e) {
+          ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
+          sp.execute("ROLLBACK TO batch");
+          sp.execute("RELEASE batch");
+          out.add(ShardResult.newBuilder().setError(error.toProto()).build());
         }
-      }
-      if (batch.getEpoch() < m.epoch()) {
-        throw new ShardliteException(ErrorCode.STALE_EPOCH,
-            "epoch " + batch.getEpoch() + " is below the shard's claimed epoch " + m.epoch());
-      }
-      if (batch.getGlobalLsn() != 0 && batch.getGlobalLsn() <= m.globalLsn()) {
-        throw new ShardliteException(ErrorCode.OUT_OF_ORDER_LSN,
-            "global LSN " + batch.getGlobalLsn() + " is not above the shard's last applied " + m.globalLsn());
-      }
-      if (batch.getStatementsCount() == 0) {
-        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write batch needs at least one statement");
-      }
-      context.begin(batch.getTimestampMillis(), batch.getRandomSeed());
-      List<StatementResult> results = new ArrayList<>(batch.getStatementsCount());
-      for (int i = 0; i < batch.getStatementsCount(); i++) {
-        results.add(execute(writes, batch.getStatements(i), i, true));
-      }
-      Meta next = new Meta(index, term, Math.max(m.globalLsn(), batch.getGlobalLsn()), Math.max(m.epoch(), batch.getEpoch()));
-      ShardResult outcome = resultOf(next).addAllResults(results).build();
-      if (!batch.getTxId().isEmpty()) {
-        recordTx.setString(1, batch.getTxId());
-        recordTx.setLong(2, index);
-        recordTx.setBytes(3, outcome.toByteArray());
-        recordTx.executeUpdate();
       }
       if (index % 1024 == 0) {
         forgetOldTxIds(index);
       }
+      Meta next = new Meta(index, term, lsn, epoch);
       commitMeta(next);
-      return outcome;
-    } catch (ShardliteException e) {
-      return fail(term, index, e);
+      List<ShardResult> withMeta = new ArrayList<>(out.size());
+      for (ShardResult r : out) {
+        withMeta.add(r.getDuplicate() ? r : r.toBuilder().setAppliedIndex(index).setEpoch(epoch).setGlobalLsn(lsn).build());
+      }
+      return withMeta;
     } catch (SQLException e) {
-      return fail(term, index, classify(e, -1));
+      throw environmental(e);
     }
+  }
+
+  /** One batch inside the entry's transaction: checks, statements, the recorded outcome. */
+  private ShardResult applyOne(long index, WriteBatch batch, long epoch, long lsn) throws SQLException {
+    if (!batch.getTxId().isEmpty()) {
+      ShardResult recorded = recordedOutcome(batch.getTxId());
+      if (recorded != null) {
+        return recorded.toBuilder().setDuplicate(true).build();
+      }
+    }
+    if (batch.getEpoch() < epoch) {
+      throw new ShardliteException(ErrorCode.STALE_EPOCH,
+          "epoch " + batch.getEpoch() + " is below the shard's claimed epoch " + epoch);
+    }
+    if (batch.getGlobalLsn() != 0 && batch.getGlobalLsn() <= lsn) {
+      throw new ShardliteException(ErrorCode.OUT_OF_ORDER_LSN,
+          "global LSN " + batch.getGlobalLsn() + " is not above the shard's last applied " + lsn);
+    }
+    if (batch.getStatementsCount() == 0) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write batch needs at least one statement");
+    }
+    context.begin(batch.getTimestampMillis(), batch.getRandomSeed());
+    List<StatementResult> results = new ArrayList<>(batch.getStatementsCount());
+    for (int i = 0; i < batch.getStatementsCount(); i++) {
+      results.add(execute(writes, batch.getStatements(i), i, true));
+    }
+    ShardResult outcome = ShardResult.newBuilder().addAllResults(results).setAppliedIndex(index)
+        .setEpoch(Math.max(epoch, batch.getEpoch())).setGlobalLsn(Math.max(lsn, batch.getGlobalLsn())).build();
+    if (!batch.getTxId().isEmpty()) {
+      recordTx.setString(1, batch.getTxId());
+      recordTx.setLong(2, index);
+      recordTx.setBytes(3, outcome.toByteArray());
+      recordTx.executeUpdate();
+    }
+    return outcome;
   }
 
   private ShardResult applyClaim(long term, long index, ClaimEpoch claim) {

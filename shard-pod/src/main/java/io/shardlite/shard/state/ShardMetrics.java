@@ -16,8 +16,8 @@ public final class ShardMetrics {
         .labelNames("shard")
         .buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25)
         .register(registry);
-    entries = Counter.build("shardlite_shard_entries_applied_total", "Committed entries applied, by outcome.")
-        .labelNames("shard", "outcome")
+    entries = Counter.build("shardlite_shard_entries_applied_total", "Committed log entries applied.")
+        .labelNames("shard")
         .register(registry);
     snapshots = Counter.build("shardlite_shard_snapshots_total", "Snapshots taken by this replica.")
         .labelNames("shard")
@@ -33,10 +33,10 @@ public final class ShardMetrics {
     return new ShardMetrics(new CollectorRegistry());
   }
 
-  void applied(int shard, long nanos, boolean failed) {
+  void applied(int shard, long nanos) {
     String s = Integer.toString(shard);
     applySeconds.labels(s).observe(nanos / 1e9);
-    entries.labels(s, failed ? "error" : "ok").inc();
+    entries.labels(s).inc();
   }
 
   void snapshotInstalled(int shard) {

@@ -121,10 +121,10 @@ public final class ShardStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     TermIndex ti = TermIndex.valueOf(entry);
     long start = System.nanoTime();
-    ShardResult result;
+    com.google.protobuf.ByteString reply;
     fileLock.readLock().lock();
     try {
-      result = db.apply(ti.getTerm(), ti.getIndex(),
+      reply = db.applyEntry(ti.getTerm(), ti.getIndex(),
           com.google.protobuf.ByteString.copyFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer()));
     } catch (RuntimeException e) {
       LOG.error("shard {}: apply of {} failed outside the entry; this replica stops applying", shardId, ti, e);
@@ -133,8 +133,8 @@ public final class ShardStateMachine extends BaseStateMachine {
       fileLock.readLock().unlock();
     }
     updateLastAppliedTermIndex(ti);
-    metrics.applied(shardId, System.nanoTime() - start, result.hasError());
-    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
+    metrics.applied(shardId, System.nanoTime() - start);
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.asReadOnlyByteBuffer())));
   }
 
   @Override

@@ -113,4 +113,28 @@ class ShardDatabaseTest {
       assertThat(copy.meta().appliedIndex()).isEqualTo(1);
     }
   }
+
+  @Test
+  void batchesOfAGroupEntryHaveIndependentOutcomesAndOneCommit() throws Exception {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("a", 0, 0, "CREATE TABLE t(x UNIQUE)"));
+      ShardEntry group = ShardEntry.newBuilder().setGroup(io.shardlite.proto.WriteGroup.newBuilder()
+          .addBatches(ShardEntry.parseFrom(write("g1", 0, 0, "INSERT INTO t VALUES (1)")).getWrite())
+          .addBatches(ShardEntry.parseFrom(write("g2", 0, 0, "INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (1)")).getWrite())
+          .addBatches(ShardEntry.parseFrom(write("g3", 0, 0, "INSERT INTO t VALUES (3)")).getWrite())
+          .addBatches(ShardEntry.parseFrom(write("g1", 0, 0, "INSERT INTO t VALUES (1)")).getWrite()))
+          .build();
+      List<ShardResult> results = io.shardlite.proto.ShardResults.parseFrom(db.applyEntry(1, 2, group.toByteString()))
+          .getResultsList();
+      assertThat(results).hasSize(4);
+      assertThat(results.get(0).hasError()).isFalse();
+      assertThat(results.get(1).getError().getCode()).isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+      assertThat(results.get(2).hasError()).isFalse();
+      assertThat(results.get(3).getDuplicate()).isTrue();
+      assertThat(count(db, "t")).isEqualTo(2);
+      assertThat(db.meta().appliedIndex()).isEqualTo(2);
+      io.shardlite.proto.ShardResults replay = io.shardlite.proto.ShardResults.parseFrom(db.applyEntry(1, 2, group.toByteString()));
+      assertThat(replay.getResultsList()).hasSize(4).allMatch(ShardResult::getDuplicate);
+    }
+  }
 }
