@@ -30,7 +30,8 @@ import org.apache.ratis.util.TimeDuration;
 final class ShardGroups implements AutoCloseable {
   private final String clusterName;
   private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
-  private final Map<String, RaftClient> clients = new ConcurrentHashMap<>();
+  /** One client per group, for the membership it was built with. */
+  private final Map<RaftGroupId, MemberClient> clients = new ConcurrentHashMap<>();
   private final RaftProperties clientProperties = new RaftProperties();
   private volatile RaftServer server;
 
@@ -93,15 +94,28 @@ final class ShardGroups implements AutoCloseable {
     return client(group);
   }
 
+  private record MemberClient(String members, RaftClient client) {}
+
+  /** The group's client; rebuilt (and the old one closed) when the membership changed. */
   RaftClient client(RaftGroup group) {
-    String key = group.getGroupId() + "/" + group.getPeers().stream()
-        .map(p -> p.getId() + "@" + p.getAddress()).sorted().toList();
-    return clients.computeIfAbsent(key, k -> RaftClient.newBuilder()
-        .setProperties(clientProperties)
-        .setRaftGroup(group)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
-            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-        .build());
+    String members = group.getPeers().stream().map(p -> p.getId() + "@" + p.getAddress()).sorted().toList().toString();
+    MemberClient[] replaced = new MemberClient[1];
+    MemberClient current = clients.compute(group.getGroupId(), (gid, old) -> {
+      if (old != null && old.members().equals(members)) {
+        return old;
+      }
+      replaced[0] = old;
+      return new MemberClient(members, RaftClient.newBuilder()
+          .setProperties(clientProperties)
+          .setRaftGroup(group)
+          .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
+              TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+          .build());
+    });
+    if (replaced[0] != null) {
+      closeQuietly(replaced[0].client());
+    }
+    return current.client();
   }
 
   /**
@@ -115,12 +129,8 @@ final class ShardGroups implements AutoCloseable {
           || e instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException
           || (e.getMessage() != null && e.getMessage().contains("is closed"));
     }
-    if (broken && clients.values().removeIf(c -> c == client)) {
-      try {
-        client.close();
-      } catch (IOException ignored) {
-        // already failing
-      }
+    if (broken && clients.values().removeIf(c -> c.client() == client)) {
+      closeQuietly(client);
     }
   }
 
@@ -136,13 +146,15 @@ final class ShardGroups implements AutoCloseable {
 
   @Override
   public void close() {
-    for (RaftClient c : clients.values()) {
-      try {
-        c.close();
-      } catch (IOException ignored) {
-        // shutting down
-      }
-    }
+    clients.values().forEach(c -> closeQuietly(c.client()));
     clients.clear();
+  }
+
+  private static void closeQuietly(RaftClient client) {
+    try {
+      client.close();
+    } catch (IOException ignored) {
+      // replaced or shutting down
+    }
   }
 }

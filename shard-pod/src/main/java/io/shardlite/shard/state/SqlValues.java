@@ -1,6 +1,6 @@
 package io.shardlite.shard.state;
 
-import com.google.protobuf.ByteString;
+import io.shardlite.common.shard.Statements;
 import io.shardlite.proto.Value;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,19 +26,9 @@ final class SqlValues {
     }
   }
 
+  /** sqlite-jdbc returns Integer/Long, Double, String, byte[] or null: each maps to its SQLite type. */
   static Value read(ResultSet rs, int column) throws SQLException {
-    Object o = rs.getObject(column);
-    if (o == null) {
-      return Value.getDefaultInstance();
-    } else if (o instanceof Integer || o instanceof Long || o instanceof Short || o instanceof Byte) {
-      return Value.newBuilder().setInteger(((Number) o).longValue()).build();
-    } else if (o instanceof Number n) {
-      return Value.newBuilder().setReal(n.doubleValue()).build();
-    } else if (o instanceof byte[] b) {
-      return Value.newBuilder().setBlob(ByteString.copyFrom(b)).build();
-    } else {
-      return Value.newBuilder().setText(o.toString()).build();
-    }
+    return Statements.value(rs.getObject(column));
   }
 
   /** A canonical, type-tagged rendering used by dumps, so 1, 1.0 and '1' never compare equal. */
