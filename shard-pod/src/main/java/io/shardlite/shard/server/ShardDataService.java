@@ -16,7 +16,6 @@ import io.shardlite.shard.sql.SqlPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -94,24 +93,8 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   private ShardResult followerRead(ReadRequest request, ReadQuery query) {
     RaftServer.Division division = groups.division(request.getShardId());
     long maxLag = request.getMaxLagMillis() > 0 ? request.getMaxLagMillis() : config.followerMaxLag().toMillis();
-    RoleInfoProto role = division.getInfo().getRoleInfoProto();
-    boolean fresh;
-    String why;
-    if (division.getInfo().isLeader()) {
-      fresh = division.getInfo().isLeaderReady();
-      why = "leader not ready";
-    } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
-      long age = role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
-      fresh = age <= maxLag;
-      why = "last contact with the leader was " + age + " ms ago";
-    } else {
-      fresh = false;
-      why = "this replica is " + role.getRole() + " without a leader";
-    }
-    if (!fresh) {
-      throw new ShardliteException(ErrorCode.LAG_TOO_HIGH,
-          "shard " + request.getShardId() + " replica cannot serve within " + maxLag + " ms: " + why);
-    }
+    FollowerReadGate.check(request.getShardId(), division.getInfo().getRoleInfoProto(),
+        division.getInfo().isLeaderReady(), maxLag);
     return groups.stateMachine(request.getShardId()).read(query);
   }
 

@@ -1,0 +1,40 @@
+package io.shardlite.shard.server;
+
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.ErrorCode;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+
+/**
+ * Decides whether a replica may serve a follower read within a staleness bound: a ready leader
+ * may; a follower may if it heard from its leader within the bound; anything else may not.
+ */
+final class FollowerReadGate {
+  private FollowerReadGate() {}
+
+  /** Throws LAG_TOO_HIGH (retryable) when the replica cannot promise the bound. */
+  static void check(int shard, RoleInfoProto role, boolean leaderReady, long maxLagMillis) {
+    String why;
+    switch (role.getRole()) {
+      case LEADER -> {
+        if (leaderReady) {
+          return;
+        }
+        why = "its leadership is not ready yet";
+      }
+      case FOLLOWER -> {
+        if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
+          long age = role.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs();
+          if (age <= maxLagMillis) {
+            return;
+          }
+          why = "its last contact with the leader was " + age + " ms ago";
+        } else {
+          why = "it has no leader";
+        }
+      }
+      default -> why = "it is a " + role.getRole() + " without a leader";
+    }
+    throw new ShardliteException(ErrorCode.LAG_TOO_HIGH,
+        "shard " + shard + ": this replica cannot serve within " + maxLagMillis + " ms: " + why);
+  }
+}

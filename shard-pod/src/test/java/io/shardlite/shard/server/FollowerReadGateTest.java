@@ -1,0 +1,43 @@
+package io.shardlite.shard.server;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.ErrorCode;
+import org.apache.ratis.proto.RaftProtos.FollowerInfoProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.junit.jupiter.api.Test;
+
+class FollowerReadGateTest {
+  private static RoleInfoProto follower(Long leaderContactAgeMs) {
+    FollowerInfoProto.Builder f = FollowerInfoProto.newBuilder();
+    if (leaderContactAgeMs != null) {
+      f.setLeaderInfo(ServerRpcProto.newBuilder().setLastRpcElapsedTimeMs(leaderContactAgeMs));
+    }
+    return RoleInfoProto.newBuilder().setRole(RaftPeerRole.FOLLOWER).setFollowerInfo(f).build();
+  }
+
+  @Test
+  void aFollowerServesOnlyWithinTheBound() {
+    assertThatCode(() -> FollowerReadGate.check(1, follower(200L), false, 500)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> FollowerReadGate.check(1, follower(800L), false, 500))
+        .isInstanceOfSatisfying(ShardliteException.class, e -> {
+          org.assertj.core.api.Assertions.assertThat(e.code()).isEqualTo(ErrorCode.LAG_TOO_HIGH);
+          org.assertj.core.api.Assertions.assertThat(e.retryable()).isTrue();
+        })
+        .hasMessageContaining("800 ms");
+    assertThatThrownBy(() -> FollowerReadGate.check(1, follower(null), false, 500)).hasMessageContaining("no leader");
+  }
+
+  @Test
+  void aLeaderServesWhenReadyAndACandidateNever() {
+    RoleInfoProto leader = RoleInfoProto.newBuilder().setRole(RaftPeerRole.LEADER).build();
+    assertThatCode(() -> FollowerReadGate.check(1, leader, true, 500)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> FollowerReadGate.check(1, leader, false, 500)).hasMessageContaining("not ready");
+    RoleInfoProto candidate = RoleInfoProto.newBuilder().setRole(RaftPeerRole.CANDIDATE).build();
+    assertThatThrownBy(() -> FollowerReadGate.check(1, candidate, false, 500)).hasMessageContaining("CANDIDATE");
+  }
+}
