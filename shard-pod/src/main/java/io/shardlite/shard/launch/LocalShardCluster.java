@@ -115,9 +115,14 @@ public final class LocalShardCluster implements AutoCloseable {
     }
   }
 
-  /** Default JVM options for small local servers sharing a 2-core machine. */
+  /**
+   * Default JVM options for short-lived local servers sharing a small machine. C1 only
+   * ({@code TieredStopAtLevel=1}): with several JVMs on 2 cores, C2 compiler threads otherwise take
+   * a third of each server's CPU for minutes (measured; see bench/results). Long-running servers
+   * on bigger machines should keep C2.
+   */
   public static List<String> defaultJvmOptions() {
-    return List.of("-Xms256m", "-Xmx768m", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=2", "-XX:CICompilerCount=2",
+    return List.of("-Xms256m", "-Xmx768m", "-XX:+UseParallelGC", "-XX:ParallelGCThreads=2", "-XX:TieredStopAtLevel=1",
         "-XX:+ExitOnOutOfMemoryError");
   }
 

@@ -28,17 +28,19 @@ import org.apache.ratis.util.TimeDuration;
  * and shard id), the local divisions, and cached Raft clients (one per group and membership).
  */
 final class ShardGroups implements AutoCloseable {
-  private final String clusterName;
   private final Map<RaftGroupId, Integer> shardByGroup = new HashMap<>();
+  /** Group ids by shard, computed once (a name-based UUID costs an MD5). */
+  private final RaftGroupId[] groupIds;
   /** One client per group, for the membership it was built with. */
   private final Map<RaftGroupId, MemberClient> clients = new ConcurrentHashMap<>();
   private final RaftProperties clientProperties = new RaftProperties();
   private volatile RaftServer server;
 
   ShardGroups(String clusterName, int shards, int maxMessageBytes) {
-    this.clusterName = clusterName;
+    this.groupIds = new RaftGroupId[shards];
     for (int s = 0; s < shards; s++) {
-      shardByGroup.put(groupId(s), s);
+      groupIds[s] = RaftGroupId.valueOf(ShardGroupIds.groupUuid(clusterName, s));
+      shardByGroup.put(groupIds[s], s);
     }
     RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(clientProperties, 1024);
@@ -50,7 +52,7 @@ final class ShardGroups implements AutoCloseable {
   }
 
   RaftGroupId groupId(int shard) {
-    return RaftGroupId.valueOf(ShardGroupIds.groupUuid(clusterName, shard));
+    return groupIds[shard];
   }
 
   /** The shard a group belongs to, or empty for a group of another cluster. */

@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 @Command(name = "shard-server", mixinStandardHelpOptions = true,
     description = "Runs a shardlite shard server: one Ratis server hosting many SQLite shard groups.")
 public final class ShardServerMain implements Callable<Integer> {
+  private static final String FJP_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   @Option(names = "--node-id", required = true, defaultValue = "${env:SHARDLITE_NODE_ID}",
       description = "This server's Raft peer id (env SHARDLITE_NODE_ID).")
   String nodeId;
@@ -113,6 +115,13 @@ public final class ShardServerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // Ratis completes follower appends with CompletableFuture's default async pool. With a common
+    // pool parallelism below 2 (any machine or pod with <= 2 CPUs) Java starts a new thread per
+    // task instead: one thread per log append. Must run before anything touches ForkJoinPool.
+    if (System.getProperty(FJP_PARALLELISM) == null) {
+      System.setProperty(FJP_PARALLELISM,
+          Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
     CommandLine cli = new CommandLine(new ShardServerMain());
     cli.setParameterExceptionHandler((ex, a) -> {
       cli.getErr().println("shard-server: " + ex.getMessage());
