@@ -1,0 +1,103 @@
+package io.shardlite.sequencer.state;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.proto.AssignLsnsReply;
+import io.shardlite.proto.SequencerSettings;
+import io.shardlite.proto.SequencerSnapshot;
+import io.shardlite.proto.UndecidedTx;
+import io.shardlite.proto.VmLeaseState;
+import java.util.ArrayList;
+import java.util.List;
+import org.pcollections.TreePVector;
+
+/**
+ * The whole {@link SequencerState} as bytes (a {@code SequencerSnapshot} message) and back, for
+ * snapshots. {@code decode(encode(s))} equals {@code s}; encoding is deterministic (every
+ * collection is written in a fixed order), so equal states give equal bytes.
+ */
+public final class SequencerStateCodec {
+  private SequencerStateCodec() {}
+
+  public static byte[] encode(SequencerState state) {
+    return toProto(state).toByteArray();
+  }
+
+  /**
+   * @throws IllegalArgumentException if the bytes are not a valid snapshot
+   */
+  public static SequencerState decode(byte[] bytes) {
+    try {
+      return fromProto(SequencerSnapshot.parseFrom(bytes));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not a sequencer snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  public static SequencerSnapshot toProto(SequencerState state) {
+    SequencerConfig c = state.config();
+    SequencerSnapshot.Builder b = SequencerSnapshot.newBuilder()
+        .setSettings(SequencerSettings.newBuilder()
+            .setShards(c.shards())
+            .setMaxBatchTxs(c.maxBatchTxs())
+            .setTxTimeoutMillis(c.txTimeoutMillis())
+            .setReplyWindowLsns(c.replyWindowLsns())
+            .setDecisionWindowLsns(c.decisionWindowLsns()))
+        .setNextLsn(state.nextLsn())
+        .setTimeMillis(state.timeMillis())
+        .addAllShardLastLsn(state.chain().last())
+        .addAllReplies(state.replies().oldestFirst());
+    state.ownership().shards().forEach(s -> b.addOwners(s.toProto()));
+    for (VmLease vm : state.vms().vms().values()) {
+      b.addVms(VmLeaseState.newBuilder().setVmId(vm.vmId()).setAddress(vm.address())
+          .setLeaseMillis(vm.leaseMillis()).setExpiresMillis(vm.expiresMillis())
+          .setDraining(vm.draining()));
+    }
+    for (PendingTx tx : state.decisions().undecided().values()) {
+      b.addUndecided(UndecidedTx.newBuilder().setTxId(tx.txId()).setLsn(tx.lsn())
+          .setStartMillis(tx.startMillis()));
+    }
+    state.decisions().decidedByLsnOrder().forEach(d -> b.addDecisions(d.toProto()));
+    return b.build();
+  }
+
+  /**
+   * @throws IllegalArgumentException if the snapshot is inconsistent (e.g. wrong table sizes)
+   */
+  public static SequencerState fromProto(SequencerSnapshot p) {
+    SequencerSettings s = p.getSettings();
+    SequencerConfig config = new SequencerConfig(s.getShards(), s.getMaxBatchTxs(),
+        s.getTxTimeoutMillis(), s.getReplyWindowLsns(), s.getDecisionWindowLsns());
+    if (p.getShardLastLsnCount() != config.shards() || p.getOwnersCount() != config.shards()) {
+      throw new IllegalArgumentException("snapshot has " + p.getShardLastLsnCount() + " chain entries and "
+          + p.getOwnersCount() + " owners for " + config.shards() + " shards");
+    }
+    List<ShardOwner> owners = new ArrayList<>();
+    for (int shard = 0; shard < config.shards(); shard++) {
+      ShardOwner owner = ShardOwner.fromProto(p.getOwners(shard));
+      if (owner.shard() != shard) {
+        throw new IllegalArgumentException("owner entry " + shard + " names shard " + owner.shard());
+      }
+      owners.add(owner);
+    }
+    VmRegistry vms = VmRegistry.empty();
+    for (VmLeaseState vm : p.getVmsList()) {
+      vms = vms.put(new VmLease(vm.getVmId(), vm.getAddress(), vm.getLeaseMillis(),
+          vm.getExpiresMillis(), vm.getDraining()));
+    }
+    ReplyCache replies = ReplyCache.empty();
+    for (AssignLsnsReply reply : p.getRepliesList()) {
+      replies = replies.put(reply);
+    }
+    List<PendingTx> undecided = new ArrayList<>();
+    for (UndecidedTx tx : p.getUndecidedList()) {
+      undecided.add(new PendingTx(tx.getTxId(), tx.getLsn(), tx.getStartMillis()));
+    }
+    Decisions decisions = Decisions.empty().begin(undecided);
+    for (io.shardlite.proto.Decision d : p.getDecisionsList()) {
+      decisions = decisions.withDecision(Decision.fromProto(d));
+    }
+    return new SequencerState(config, p.getNextLsn(), p.getTimeMillis(),
+        new ShardChain(TreePVector.from(p.getShardLastLsnList())), new Ownership(owners), vms,
+        replies, decisions);
+  }
+}
