@@ -7,6 +7,7 @@ import io.shardlite.proto.Consistency;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.StatementResult;
 import io.shardlite.proto.WriteBatch;
+import io.shardlite.shard.sql.SqlPolicy;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -81,9 +82,8 @@ final class SqlCommand implements Callable<Integer> {
     }
   }
 
+  /** Read-only statements are reads; anything else (and malformed SQL, for its error) is a write. */
   private static boolean isRead(String sql) {
-    String head = sql.stripLeading().toLowerCase(java.util.Locale.ROOT);
-    return head.startsWith("select") || head.startsWith("values") || head.startsWith("explain")
-        || (head.startsWith("with") && !head.matches("(?s).*\\b(insert|update|delete|replace)\\b.*"));
+    return SqlPolicy.isReadOnly(sql);
   }
 }

@@ -102,6 +102,29 @@ public final class SqlPolicy {
     }
   }
 
+  /**
+   * True when {@code sql} changes rows ({@code INSERT}, {@code UPDATE}, {@code DELETE},
+   * {@code REPLACE}, also behind {@code WITH}): only then are SQLite's change count and last
+   * insert rowid about this statement rather than left over from an earlier one.
+   */
+  public static boolean changesRows(String sql) {
+    List<Token> tokens;
+    try {
+      tokens = singleStatement(sql);
+    } catch (ShardliteException e) {
+      return false;
+    }
+    Token first = tokens.get(0);
+    if (first.kind != Kind.WORD) {
+      return false;
+    }
+    if (WRITE_KEYWORDS.contains(first.upper())) {
+      return true;
+    }
+    return first.upper().equals("WITH")
+        && tokens.stream().anyMatch(t -> t.kind == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
+  }
+
   // --- statement splitting ---
 
   /** The tokens of the only statement in {@code sql} (without its trailing semicolons). */

@@ -374,7 +374,7 @@ public final class ShardDatabase implements AutoCloseable {
             result.addRows(row);
           }
         }
-      } else {
+      } else if (SqlPolicy.changesRows(st.getSql())) {
         result.setRowsAffected(Math.max(0, ps.getUpdateCount()));
         if (write) {
           try (ResultSet rs = lastRowid.executeQuery()) {

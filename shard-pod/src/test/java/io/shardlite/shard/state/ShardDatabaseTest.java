@@ -137,4 +137,16 @@ class ShardDatabaseTest {
       assertThat(replay.getResultsList()).hasSize(4).allMatch(ShardResult::getDuplicate);
     }
   }
+
+  @Test
+  void changeCountsDescribeTheStatementItself() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      ShardResult r = db.apply(1, 1, write("a", 0, 0, "CREATE TABLE t(k INTEGER PRIMARY KEY, v)",
+          "INSERT INTO t(v) VALUES (1), (2)", "UPDATE t SET v = 3", "CREATE INDEX t_v ON t(v)"));
+      assertThat(r.getResultsList()).extracting(io.shardlite.proto.StatementResult::getRowsAffected)
+          .containsExactly(0L, 2L, 2L, 0L);
+      assertThat(r.getResults(1).getLastInsertRowid()).isEqualTo(2);
+      assertThat(r.getResults(3).getLastInsertRowid()).isZero();
+    }
+  }
 }
