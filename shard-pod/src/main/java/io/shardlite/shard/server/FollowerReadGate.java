@@ -6,7 +6,9 @@ import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 
 /**
  * Decides whether a replica may serve a follower read within a staleness bound: a ready leader
- * may; a follower may if it heard from its leader within the bound; anything else may not.
+ * may if a majority (itself included) was in contact within the bound, since a leader cut off
+ * from its followers may already have been replaced; a follower may if it heard from its leader
+ * within the bound; anything else may not.
  */
 final class FollowerReadGate {
   private FollowerReadGate() {}
@@ -16,10 +18,14 @@ final class FollowerReadGate {
     String why;
     switch (role.getRole()) {
       case LEADER -> {
-        if (leaderReady) {
+        long fresh = 1 + role.getLeaderInfo().getFollowerInfoList().stream()
+            .filter(f -> f.getLastRpcElapsedTimeMs() <= maxLagMillis).count();
+        int members = 1 + role.getLeaderInfo().getFollowerInfoCount();
+        if (leaderReady && 2 * fresh > members) {
           return;
         }
-        why = "its leadership is not ready yet";
+        why = leaderReady ? "only " + fresh + " of " + members + " members were in contact within the bound"
+            : "its leadership is not ready yet";
       }
       case FOLLOWER -> {
         if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {

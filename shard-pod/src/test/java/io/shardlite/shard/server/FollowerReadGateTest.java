@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.proto.ErrorCode;
 import org.apache.ratis.proto.RaftProtos.FollowerInfoProto;
+import org.apache.ratis.proto.RaftProtos.LeaderInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
@@ -32,11 +33,22 @@ class FollowerReadGateTest {
     assertThatThrownBy(() -> FollowerReadGate.check(1, follower(null), false, 500)).hasMessageContaining("no leader");
   }
 
+  private static RoleInfoProto leader(long... followerContactAgesMs) {
+    LeaderInfoProto.Builder l = LeaderInfoProto.newBuilder();
+    for (long age : followerContactAgesMs) {
+      l.addFollowerInfo(ServerRpcProto.newBuilder().setLastRpcElapsedTimeMs(age));
+    }
+    return RoleInfoProto.newBuilder().setRole(RaftPeerRole.LEADER).setLeaderInfo(l).build();
+  }
+
   @Test
-  void aLeaderServesWhenReadyAndACandidateNever() {
-    RoleInfoProto leader = RoleInfoProto.newBuilder().setRole(RaftPeerRole.LEADER).build();
-    assertThatCode(() -> FollowerReadGate.check(1, leader, true, 500)).doesNotThrowAnyException();
-    assertThatThrownBy(() -> FollowerReadGate.check(1, leader, false, 500)).hasMessageContaining("not ready");
+  void aLeaderServesOnlyWhenReadyAndInContactWithAMajority() {
+    assertThatCode(() -> FollowerReadGate.check(1, leader(100, 9_000), true, 500)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> FollowerReadGate.check(1, leader(100, 100), false, 500)).hasMessageContaining("not ready");
+    // Cut off from both followers: another leader may exist already.
+    assertThatThrownBy(() -> FollowerReadGate.check(1, leader(9_000, 9_000), true, 500))
+        .hasMessageContaining("only 1 of 3");
+    assertThatCode(() -> FollowerReadGate.check(1, leader(), true, 500)).doesNotThrowAnyException();
     RoleInfoProto candidate = RoleInfoProto.newBuilder().setRole(RaftPeerRole.CANDIDATE).build();
     assertThatThrownBy(() -> FollowerReadGate.check(1, candidate, false, 500)).hasMessageContaining("CANDIDATE");
   }
