@@ -61,7 +61,7 @@ public record Decisions(
     }
     PendingTx pending = undecided.get(txId);
     if (pending == null) {
-      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST,
+      throw new ShardliteException(ErrorCode.UNKNOWN_TRANSACTION,
           "unknown transaction '" + txId + "': not sequenced as a multi-shard transaction, or decided "
               + "beyond the decision window");
     }

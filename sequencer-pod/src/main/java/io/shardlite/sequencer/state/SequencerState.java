@@ -197,7 +197,7 @@ public record SequencerState(
 
   private VmLease liveVm(String vmId) {
     requireId("vm_id", vmId);
-    return vms.get(vmId).orElseThrow(() -> new ShardliteException(ErrorCode.MEMBERSHIP_REFUSED,
+    return vms.get(vmId).orElseThrow(() -> new ShardliteException(ErrorCode.UNKNOWN_VM,
         "virtual master '" + vmId + "' is not registered or its lease expired: register again"));
   }
 

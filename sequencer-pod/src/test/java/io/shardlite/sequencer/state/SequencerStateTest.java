@@ -198,7 +198,7 @@ class SequencerStateTest {
 
     assertThat(assigned(assign("r", "vm-a", 1500, tx("a", 0))).getTxsCount()).isEqualTo(1);
     assertThat(apply(heartbeat("vm-a", 1900)).reply().getVm().getError().getCode())
-        .isEqualTo(ErrorCode.MEMBERSHIP_REFUSED);
+        .isEqualTo(ErrorCode.UNKNOWN_VM);
   }
 
   @Test
@@ -304,20 +304,20 @@ class SequencerStateTest {
     bad.put(assign("r1", "vm-a", 2, tx("a", 0), tx("b", -1)), ErrorCode.UNKNOWN_SHARD);
     bad.put(assign("r1", "vm-a", 2), ErrorCode.MALFORMED_REQUEST);
     bad.put(assign("r1", "vm-a", 2, nine), ErrorCode.BATCH_TOO_LARGE);
-    bad.put(assign("r1", "vm-x", 2, tx("a", 0)), ErrorCode.MEMBERSHIP_REFUSED);
-    bad.put(assign("r1", "vm-a", LEASE, tx("a", 0)), ErrorCode.MEMBERSHIP_REFUSED);
+    bad.put(assign("r1", "vm-x", 2, tx("a", 0)), ErrorCode.UNKNOWN_VM);
+    bad.put(assign("r1", "vm-a", LEASE, tx("a", 0)), ErrorCode.UNKNOWN_VM);
     bad.put(assign("", "vm-a", 2, tx("a", 0)), ErrorCode.MALFORMED_REQUEST);
     bad.put(assign("r1", "vm-a", 2, tx("a")), ErrorCode.MALFORMED_REQUEST);
     bad.put(assign("r1", "vm-a", 2, tx("", 0)), ErrorCode.MALFORMED_REQUEST);
     bad.put(assign("r1", "vm-a", 2, tx("a", 3, 3)), ErrorCode.MALFORMED_REQUEST);
     bad.put(assign("r1", "vm-a", 2, tx("a", 0), tx("a", 1)), ErrorCode.MALFORMED_REQUEST);
     bad.put(assign("r1", "vm-a", 2, tx("m", 2, 3)), ErrorCode.MALFORMED_REQUEST);
-    bad.put(decide("unknown", Outcome.ABORT, 0, 2), ErrorCode.MALFORMED_REQUEST);
+    bad.put(decide("unknown", Outcome.ABORT, 0, 2), ErrorCode.UNKNOWN_TRANSACTION);
     bad.put(decide("m", Outcome.COMMIT, lsn + 1, 2), ErrorCode.MALFORMED_REQUEST);
     bad.put(decide("m", Outcome.OUTCOME_UNSPECIFIED, lsn, 2), ErrorCode.MALFORMED_REQUEST);
     bad.put(decide("", Outcome.ABORT, lsn, 2), ErrorCode.MALFORMED_REQUEST);
-    bad.put(heartbeat("vm-x", 2), ErrorCode.MEMBERSHIP_REFUSED);
-    bad.put(drain("vm-x", 2), ErrorCode.MEMBERSHIP_REFUSED);
+    bad.put(heartbeat("vm-x", 2), ErrorCode.UNKNOWN_VM);
+    bad.put(drain("vm-x", 2), ErrorCode.UNKNOWN_VM);
     bad.put(register("vm-x", 2, 0), ErrorCode.MALFORMED_REQUEST);
     bad.put(register("", 2, LEASE), ErrorCode.MALFORMED_REQUEST);
     bad.put(SequencerCommand.getDefaultInstance(), ErrorCode.MALFORMED_REQUEST);
