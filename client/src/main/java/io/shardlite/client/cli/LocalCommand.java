@@ -44,7 +44,8 @@ final class LocalCommand implements Callable<Integer> {
       System.err.printf("replication factor %d needs at least %d servers%n", replicationFactor, replicationFactor);
       return 2;
     }
-    Path dir = dataDir != null ? Files.createDirectories(dataDir) : Files.createTempDirectory("shardlite-local-");
+    boolean temporary = dataDir == null;
+    Path dir = temporary ? Files.createTempDirectory("shardlite-local-") : Files.createDirectories(dataDir);
     System.out.printf("starting %d shard servers hosting %d shards (replication factor %d) in %s%n", servers, shards,
         replicationFactor, dir);
     LocalShardCluster cluster = new LocalShardCluster(dir, servers, shards, replicationFactor, serverArgs,
@@ -52,6 +53,9 @@ final class LocalCommand implements Callable<Integer> {
     CountDownLatch done = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       cluster.close();
+      if (temporary) {
+        deleteTree(dir);
+      }
       done.countDown();
     }, "stop-local-cluster");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -68,10 +72,22 @@ final class LocalCommand implements Callable<Integer> {
       boolean ok = new BankDemo(cluster, demoSeconds, System.out).run();
       Runtime.getRuntime().removeShutdownHook(hook);
       cluster.close();
+      if (temporary) {
+        deleteTree(dir);
+      }
       return ok ? 0 : 1;
     }
-    System.out.println("running; Ctrl-C stops every server");
+    System.out.println("running; Ctrl-C stops every server" + (temporary ? " and deletes " + dir : ""));
     done.await();
     return 0;
+  }
+
+  /** Removes a data directory this command created (a temporary one, never --data-dir). */
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      System.err.println("could not remove " + dir + ": " + e.getMessage());
+    }
   }
 }
