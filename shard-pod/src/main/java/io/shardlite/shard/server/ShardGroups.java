@@ -92,22 +92,28 @@ final class ShardGroups implements AutoCloseable {
 
   /** A client for the shard's group as this server currently sees its membership. */
   RaftClient client(int shard) {
-    RaftGroup group = division(shard).getGroup();
-    return client(group);
+    RaftServer.Division d = division(shard);
+    // Hot path: the configuration object only changes when the membership (or priorities) change.
+    Object conf = d.getRaftConf();
+    MemberClient cached = clients.get(groupId(shard));
+    if (cached != null && cached.conf() == conf) {
+      return cached.client();
+    }
+    return client(d.getGroup(), conf);
   }
 
-  private record MemberClient(String members, RaftClient client) {}
+  private record MemberClient(Object conf, String members, RaftClient client) {}
 
   /** The group's client; rebuilt (and the old one closed) when the membership changed. */
-  RaftClient client(RaftGroup group) {
+  private RaftClient client(RaftGroup group, Object conf) {
     String members = group.getPeers().stream().map(p -> p.getId() + "@" + p.getAddress()).sorted().toList().toString();
     MemberClient[] replaced = new MemberClient[1];
     MemberClient current = clients.compute(group.getGroupId(), (gid, old) -> {
       if (old != null && old.members().equals(members)) {
-        return old;
+        return new MemberClient(conf, members, old.client());
       }
       replaced[0] = old;
-      return new MemberClient(members, RaftClient.newBuilder()
+      return new MemberClient(conf, members, RaftClient.newBuilder()
           .setProperties(clientProperties)
           .setRaftGroup(group)
           .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
