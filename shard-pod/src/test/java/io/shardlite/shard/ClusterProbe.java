@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.shardlite.common.error.ShardliteException;
-import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.common.shard.Statements;
 import io.shardlite.proto.DumpResponse;
 import io.shardlite.proto.GroupStatus;
@@ -158,9 +157,5 @@ final class ClusterProbe {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
-  }
-
-  static ShardNodeClient client(LocalShardCluster.Node n) {
-    return n.client();
   }
 }

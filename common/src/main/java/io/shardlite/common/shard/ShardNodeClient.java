@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A client of one shard server's gRPC port (data and admin plane). Results that carry an error
- * are returned as they are; the {@code ...OrThrow} variants turn them into {@link ShardliteException}.
+ * are returned as they are; {@link #orThrow} turns one into a {@link ShardliteException}.
  * Transport failures become {@code UNAVAILABLE}/{@code TIMEOUT} errors, never raw gRPC exceptions.
  */
 public final class ShardNodeClient implements AutoCloseable {
@@ -57,10 +57,6 @@ public final class ShardNodeClient implements AutoCloseable {
   public com.google.common.util.concurrent.ListenableFuture<ShardResult> writeAsync(int shard, WriteBatch batch) {
     return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
         .write(WriteRequest.newBuilder().setShardId(shard).setBatch(batch).setTimeoutMillis(deadline.toMillis()).build());
-  }
-
-  public ShardResult writeOrThrow(int shard, WriteBatch batch) {
-    return orThrow(write(shard, batch));
   }
 
   public ShardResult claim(int shard, long epoch, String owner) {

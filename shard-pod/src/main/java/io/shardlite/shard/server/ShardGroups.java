@@ -60,10 +60,6 @@ final class ShardGroups implements AutoCloseable {
     return Optional.ofNullable(shardByGroup.get(groupId));
   }
 
-  int shardCount() {
-    return shardByGroup.size();
-  }
-
   /** This server's member of the shard's group, or UNKNOWN_SHARD. */
   RaftServer.Division division(int shard) {
     if (shard < 0 || shard >= shardByGroup.size()) {

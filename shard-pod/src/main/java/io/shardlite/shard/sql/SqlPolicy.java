@@ -50,8 +50,21 @@ public final class SqlPolicy {
 
   private static final Set<String> WRITE_KEYWORDS = Set.of("INSERT", "UPDATE", "DELETE", "REPLACE");
 
-  /** Throws a {@link ShardliteException} when the shard must not execute {@code sql}. */
-  public static void check(String sql) {
+  /** What a single, well-formed statement does. */
+  public enum StatementKind {
+    /** Cannot write: SELECT, VALUES, EXPLAIN, or WITH without a write keyword. */
+    READ,
+    /** INSERT, UPDATE, DELETE or REPLACE (also behind WITH): SQLite's change count is about it. */
+    ROW_CHANGE,
+    /** Anything else (DDL, ...). */
+    OTHER
+  }
+
+  /**
+   * Throws a {@link ShardliteException} when the shard must not execute {@code sql}; otherwise
+   * says what kind of statement it is (one tokenization for both).
+   */
+  public static StatementKind check(String sql) {
     List<Token> tokens = singleStatement(sql);
     Token first = tokens.get(0);
     if (first.kind == Kind.WORD && FORBIDDEN_FIRST_KEYWORDS.contains(first.upper())) {
@@ -71,6 +84,7 @@ public final class SqlPolicy {
         throw forbidden(t.text + " depends on the replica's own file and is not allowed");
       }
     }
+    return classify(tokens);
   }
 
   /**
@@ -80,49 +94,25 @@ public final class SqlPolicy {
    * {@code replace()} function also counts). False for malformed SQL. Does not apply {@link #check}.
    */
   public static boolean isReadOnly(String sql) {
-    List<Token> tokens;
     try {
-      tokens = singleStatement(sql);
-    } catch (ShardliteException e) {
+      return classify(singleStatement(sql)) == StatementKind.READ;
+    } catch (ShardliteException malformed) {
       return false;
-    }
-    Token first = tokens.get(0);
-    if (first.kind != Kind.WORD) {
-      return false;
-    }
-    switch (first.upper()) {
-      case "SELECT":
-      case "VALUES":
-      case "EXPLAIN":
-        return true;
-      case "WITH":
-        return tokens.stream().noneMatch(t -> t.kind == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
-      default:
-        return false;
     }
   }
 
-  /**
-   * True when {@code sql} changes rows ({@code INSERT}, {@code UPDATE}, {@code DELETE},
-   * {@code REPLACE}, also behind {@code WITH}): only then are SQLite's change count and last
-   * insert rowid about this statement rather than left over from an earlier one.
-   */
-  public static boolean changesRows(String sql) {
-    List<Token> tokens;
-    try {
-      tokens = singleStatement(sql);
-    } catch (ShardliteException e) {
-      return false;
-    }
+  private static StatementKind classify(List<Token> tokens) {
     Token first = tokens.get(0);
     if (first.kind != Kind.WORD) {
-      return false;
+      return StatementKind.OTHER;
     }
-    if (WRITE_KEYWORDS.contains(first.upper())) {
-      return true;
-    }
-    return first.upper().equals("WITH")
-        && tokens.stream().anyMatch(t -> t.kind == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
+    boolean writes = tokens.stream().anyMatch(t -> t.kind == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
+    return switch (first.upper()) {
+      case "SELECT", "VALUES", "EXPLAIN" -> StatementKind.READ;
+      case "WITH" -> writes ? StatementKind.ROW_CHANGE : StatementKind.READ;
+      case "INSERT", "UPDATE", "DELETE", "REPLACE" -> StatementKind.ROW_CHANGE;
+      default -> StatementKind.OTHER;
+    };
   }
 
   // --- statement splitting ---

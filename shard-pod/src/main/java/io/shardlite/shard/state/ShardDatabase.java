@@ -134,53 +134,64 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   /**
-   * Applies one log entry (the serialized {@link ShardEntry}) at the given Raft position and
-   * returns its outcome. Entries at or below the recorded applied index are not applied again.
+   * Applies one log entry (a serialized {@link ShardEntry}) at the given Raft position and returns
+   * its serialized reply: {@link ShardResults} for a write group, {@link ShardResult} otherwise.
+   * Entries at or below the recorded applied index are not applied again.
    */
+  public ByteString applyEntry(long term, long index, ByteString entryBytes) {
+    ShardEntry entry = decode(entryBytes);
+    if (entry != null && entry.getBodyCase() == ShardEntry.BodyCase.GROUP) {
+      return applyGroup(term, index, entry.getGroup().getBatchesList()).toByteString();
+    }
+    return applySingle(term, index, entry).toByteString();
+  }
+
+  /** {@link #applyEntry} for entries that answer with one result (writes, claims, malformed). */
   public ShardResult apply(long term, long index, ByteString entryBytes) {
+    ShardEntry entry = decode(entryBytes);
+    if (entry != null && entry.getBodyCase() == ShardEntry.BodyCase.GROUP) {
+      throw new IllegalArgumentException("a write group entry answers with several results: use applyEntry");
+    }
+    return applySingle(term, index, entry);
+  }
+
+  /** The entry, or null when the bytes are not one. */
+  private static ShardEntry decode(ByteString entryBytes) {
+    try {
+      return ShardEntry.parseFrom(entryBytes);
+    } catch (InvalidProtocolBufferException e) {
+      return null;
+    }
+  }
+
+  private ShardResult applySingle(long term, long index, ShardEntry entry) {
     Meta m = meta();
     if (index <= m.appliedIndex()) {
       return resultOf(m).setDuplicate(true).build();
     }
-    ShardEntry entry;
-    try {
-      entry = ShardEntry.parseFrom(entryBytes);
-    } catch (InvalidProtocolBufferException e) {
+    if (entry == null) {
       return fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "undecodable shard entry"));
     }
     return switch (entry.getBodyCase()) {
       case WRITE -> applyBatches(term, index, List.of(entry.getWrite())).get(0);
       case CLAIM -> applyClaim(term, index, entry.getClaim());
-      case GROUP -> throw new IllegalArgumentException("a write group entry answers with applyGroup");
       case BODY_NOT_SET -> fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty shard entry"));
+      case GROUP -> throw new IllegalStateException("write groups are applied by applyGroup");
     };
   }
 
-  /**
-   * Applies one log entry and returns its serialized reply: a {@link ShardResults} for a write
-   * group entry, a {@link ShardResult} for anything else.
-   */
-  public ByteString applyEntry(long term, long index, ByteString entryBytes) {
-    ShardEntry entry;
-    try {
-      entry = ShardEntry.parseFrom(entryBytes);
-    } catch (InvalidProtocolBufferException malformed) {
-      return apply(term, index, entryBytes).toByteString();
-    }
-    if (entry.getBodyCase() != ShardEntry.BodyCase.GROUP) {
-      return apply(term, index, entryBytes).toByteString();
-    }
+  private ShardResults applyGroup(long term, long index, List<WriteBatch> batches) {
     Meta m = meta();
     if (index <= m.appliedIndex()) {
       ShardResults.Builder replayed = ShardResults.newBuilder();
-      for (int i = 0; i < entry.getGroup().getBatchesCount(); i++) {
+      for (int i = 0; i < batches.size(); i++) {
         replayed.addResults(resultOf(m).setDuplicate(true));
       }
-      return replayed.build().toByteString();
+      return replayed.build();
     }
-    return ShardResults.newBuilder()
-        .addAllResults(applyBatches(term, index, entry.getGroup().getBatchesList())).build().toByteString();
+    return ShardResults.newBuilder().addAllResults(applyBatches(term, index, batches)).build();
   }
+
 
 
   /**
@@ -330,13 +341,7 @@ public final class ShardDatabase implements AutoCloseable {
       try {
         ShardResult.Builder out = ShardResult.newBuilder();
         for (int i = 0; i < statements.size(); i++) {
-          Statement st = statements.get(i);
-          SqlPolicy.check(st.getSql());
-          if (!SqlPolicy.isReadOnly(st.getSql())) {
-            throw new ShardliteException(ErrorCode.FORBIDDEN_STATEMENT,
-                "reads accept only read-only statements (SELECT, WITH ... SELECT, VALUES, EXPLAIN)", i);
-          }
-          out.addResults(execute(reads, st, i, false));
+          out.addResults(execute(reads, statements.get(i), i, false));
         }
         Meta m = readMeta(reader);
         out.setAppliedIndex(m.appliedIndex()).setEpoch(m.epoch()).setGlobalLsn(m.globalLsn());
@@ -355,7 +360,11 @@ public final class ShardDatabase implements AutoCloseable {
 
   private StatementResult execute(StatementCache cache, Statement st, int index, boolean write) throws SQLException {
     try {
-      SqlPolicy.check(st.getSql());
+      SqlPolicy.StatementKind kind = SqlPolicy.check(st.getSql());
+      if (!write && kind != SqlPolicy.StatementKind.READ) {
+        throw new ShardliteException(ErrorCode.FORBIDDEN_STATEMENT,
+            "reads accept only read-only statements (SELECT, WITH ... SELECT, VALUES, EXPLAIN)");
+      }
       PreparedStatement ps = cache.get(st.getSql());
       SqlValues.bind(ps, st.getParamsList());
       StatementResult.Builder result = StatementResult.newBuilder();
@@ -374,7 +383,7 @@ public final class ShardDatabase implements AutoCloseable {
             result.addRows(row);
           }
         }
-      } else if (SqlPolicy.changesRows(st.getSql())) {
+      } else if (kind == SqlPolicy.StatementKind.ROW_CHANGE) {
         result.setRowsAffected(Math.max(0, ps.getUpdateCount()));
         if (write) {
           try (ResultSet rs = lastRowid.executeQuery()) {

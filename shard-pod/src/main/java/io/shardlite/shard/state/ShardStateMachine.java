@@ -49,7 +49,6 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final ReentrantReadWriteLock fileLock = new ReentrantReadWriteLock();
   private Path dbFile;
   private volatile ShardDatabase db;
-  private volatile long snapshotCount;
 
   public ShardStateMachine(int shardId, ShardMetrics metrics) {
     this.shardId = shardId;
@@ -178,10 +177,6 @@ public final class ShardStateMachine extends BaseStateMachine {
     return d == null ? 0 : d.sizeBytes();
   }
 
-  public long snapshotCount() {
-    return snapshotCount;
-  }
-
   public long latestSnapshotIndex() {
     SnapshotInfo s = storage.getLatestSnapshot();
     return s == null ? -1 : s.getIndex();
@@ -204,7 +199,6 @@ public final class ShardStateMachine extends BaseStateMachine {
     Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     var md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
-    snapshotCount++;
     metrics.snapshotTaken(shardId);
     LOG.debug("shard {}: snapshot at {}", shardId, last);
     return last.getIndex();
