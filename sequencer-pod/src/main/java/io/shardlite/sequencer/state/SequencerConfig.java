@@ -7,11 +7,11 @@ package io.shardlite.sequencer.state;
  * @param shards shard ids are {@code 0 .. shards-1}
  * @param maxBatchTxs most transactions in one {@code AssignLsns}
  * @param txTimeoutMillis an undecided multi-shard transaction this old can be aborted
- * @param replyWindowLsns a reply is kept for retries until this many later LSNs were assigned
+ * @param repliesPerVm the last this many replies of each virtual master are kept for its retries
  * @param decisionWindowLsns a decision is kept until this many later LSNs were assigned
  */
 public record SequencerConfig(
-    int shards, int maxBatchTxs, long txTimeoutMillis, long replyWindowLsns, long decisionWindowLsns) {
+    int shards, int maxBatchTxs, long txTimeoutMillis, int repliesPerVm, long decisionWindowLsns) {
 
   public SequencerConfig {
     if (shards < 1) {
@@ -20,14 +20,17 @@ public record SequencerConfig(
     if (maxBatchTxs < 1) {
       throw new IllegalArgumentException("maxBatchTxs must be >= 1, got " + maxBatchTxs);
     }
-    if (txTimeoutMillis < 1 || replyWindowLsns < 1 || decisionWindowLsns < 1) {
+    if (txTimeoutMillis < 1 || repliesPerVm < 1 || decisionWindowLsns < 1) {
       throw new IllegalArgumentException("timeouts and windows must be >= 1: " + txTimeoutMillis
-          + ", " + replyWindowLsns + ", " + decisionWindowLsns);
+          + ", " + repliesPerVm + ", " + decisionWindowLsns);
     }
   }
 
-  /** Defaults for {@code shards} shards: 4096 transactions per batch, 30 s timeout, 1M LSN windows. */
+  /**
+   * Defaults for {@code shards} shards: 4096 transactions per batch, 30 s timeout, 4096 replies per
+   * virtual master (its bound on requests in flight), decisions kept for 1M LSNs.
+   */
   public static SequencerConfig defaults(int shards) {
-    return new SequencerConfig(shards, 4096, 30_000, 1_000_000, 1_000_000);
+    return new SequencerConfig(shards, 4096, 30_000, 4096, 1_000_000);
   }
 }

@@ -89,12 +89,13 @@ public record SequencerState(
 
   private Applied assign(AssignLsns command) {
     requireId("request_id", command.getRequestId());
-    AssignLsnsReply cached = replies.byRequest().get(command.getRequestId());
+    SequencerState now = advancedTo(command.getTimeMillis());
+    AssignLsnsReply cached = now.replies.byRequest().get(command.getRequestId());
     if (cached != null) {
+      // A retry: the recorded answer, and no change at all (like a rejection).
       SequencerReply reply = SequencerReply.newBuilder().setAssigned(cached).build();
       return new Applied(this, reply, List.of(), List.of());
     }
-    SequencerState now = advancedTo(command.getTimeMillis());
     now.liveVm(command.getVmId());
     now.validate(command.getTxsList());
 
@@ -110,7 +111,7 @@ public record SequencerState(
     long next = now.nextLsn + command.getTxsCount();
     SequencerState after = new SequencerState(config, next, now.timeMillis, sequenced.chain(),
         now.ownership, now.vms,
-        now.replies.put(reply).pruneBelow(next - config.replyWindowLsns()),
+        now.replies.put(command.getVmId(), reply, config.repliesPerVm()),
         now.decisions.begin(multiShard).pruneBelow(next - config.decisionWindowLsns()));
     return applied(after, SequencerReply.newBuilder().setAssigned(reply).build(), List.of());
   }
@@ -171,9 +172,11 @@ public record SequencerState(
   private SequencerState advancedTo(long commandTimeMillis) {
     long now = Math.max(timeMillis, commandTimeMillis);
     VmRegistry live = vms.expireAt(now);
-    SequencerState timed = new SequencerState(
-        config, nextLsn, now, chain, ownership, vms, replies, decisions);
-    return live == vms ? timed : timed.withVms(live);
+    if (live == vms) {
+      return new SequencerState(config, nextLsn, now, chain, ownership, vms, replies, decisions);
+    }
+    return new SequencerState(config, nextLsn, now, chain, ownership, vms, replies.retainVms(live), decisions)
+        .withVms(live);
   }
 
   private SequencerState withVms(VmRegistry registry) {

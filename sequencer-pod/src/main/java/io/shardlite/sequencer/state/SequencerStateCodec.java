@@ -6,6 +6,7 @@ import io.shardlite.proto.SequencerSettings;
 import io.shardlite.proto.SequencerSnapshot;
 import io.shardlite.proto.UndecidedTx;
 import io.shardlite.proto.VmLeaseState;
+import io.shardlite.proto.VmReplies;
 import java.util.ArrayList;
 import java.util.List;
 import org.pcollections.TreePVector;
@@ -40,12 +41,14 @@ public final class SequencerStateCodec {
             .setShards(c.shards())
             .setMaxBatchTxs(c.maxBatchTxs())
             .setTxTimeoutMillis(c.txTimeoutMillis())
-            .setReplyWindowLsns(c.replyWindowLsns())
+            .setRepliesPerVm(c.repliesPerVm())
             .setDecisionWindowLsns(c.decisionWindowLsns()))
         .setNextLsn(state.nextLsn())
         .setTimeMillis(state.timeMillis())
-        .addAllShardLastLsn(state.chain().last())
-        .addAllReplies(state.replies().oldestFirst());
+        .addAllShardLastLsn(state.chain().last());
+    for (String vmId : state.replies().vms()) {
+      b.addReplies(VmReplies.newBuilder().setVmId(vmId).addAllReplies(state.replies().oldestFirst(vmId)));
+    }
     state.ownership().shards().forEach(s -> b.addOwners(s.toProto()));
     for (VmLease vm : state.vms().vms().values()) {
       b.addVms(VmLeaseState.newBuilder().setVmId(vm.vmId()).setAddress(vm.address())
@@ -66,7 +69,7 @@ public final class SequencerStateCodec {
   public static SequencerState fromProto(SequencerSnapshot p) {
     SequencerSettings s = p.getSettings();
     SequencerConfig config = new SequencerConfig(s.getShards(), s.getMaxBatchTxs(),
-        s.getTxTimeoutMillis(), s.getReplyWindowLsns(), s.getDecisionWindowLsns());
+        s.getTxTimeoutMillis(), s.getRepliesPerVm(), s.getDecisionWindowLsns());
     if (p.getShardLastLsnCount() != config.shards() || p.getOwnersCount() != config.shards()) {
       throw new IllegalArgumentException("snapshot has " + p.getShardLastLsnCount() + " chain entries and "
           + p.getOwnersCount() + " owners for " + config.shards() + " shards");
@@ -85,8 +88,10 @@ public final class SequencerStateCodec {
           vm.getExpiresMillis(), vm.getDraining()));
     }
     ReplyCache replies = ReplyCache.empty();
-    for (AssignLsnsReply reply : p.getRepliesList()) {
-      replies = replies.put(reply);
+    for (VmReplies vm : p.getRepliesList()) {
+      for (AssignLsnsReply reply : vm.getRepliesList()) {
+        replies = replies.put(vm.getVmId(), reply, config.repliesPerVm());
+      }
     }
     List<PendingTx> undecided = new ArrayList<>();
     for (UndecidedTx tx : p.getUndecidedList()) {

@@ -124,17 +124,24 @@ class SequencerStateTest {
   }
 
   @Test
-  void aRetryIsAnsweredEvenAfterTheVirtualMasterLeaseExpired() {
+  void aRetryIsAnsweredWithinTheLeaseAndRefusedOnceItExpired() {
     registerAll(0, "vm-a");
     AssignLsnsReply original = assigned(assign("r1", "vm-a", 1, tx("a", 0)));
+    SequencerState before = state;
 
-    assertThat(apply(assign("r1", "vm-a", 5 * LEASE, tx("a", 0))).reply().getAssigned()).isEqualTo(original);
+    assertThat(apply(assign("r1", "vm-a", LEASE - 1, tx("a", 0))).reply().getAssigned()).isEqualTo(original);
+    assertThat(state).isSameAs(before);
+
+    // Past the lease the virtual master's shards moved on: its retries must not get new LSNs.
+    Applied late = apply(assign("r1", "vm-a", LEASE, tx("a", 0)));
+    assertThat(late.reply().getAssigned().getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_VM);
+    assertThat(state).isSameAs(before);
   }
 
   @Test
-  void repliesAndDecisionsAreForgottenBeyondTheirWindow() {
+  void repliesAreKeptPerVirtualMasterAndDecisionsWithinTheirWindow() {
     state = SequencerState.initial(new SequencerConfig(SHARDS, 8, TX_TIMEOUT, 10, 10));
-    registerAll(0, "vm-a");
+    registerAll(0, "vm-a", "vm-b");
     AssignLsnsReply first = assigned(assign("r0", "vm-a", 1, tx("m", 0, 1)));
     apply(decide("m", Outcome.COMMIT, lsn(first, 0), 1));
     for (int i = 1; i <= 9; i++) {
@@ -144,9 +151,11 @@ class SequencerStateTest {
     assertThat(state.decision("m").getState()).isEqualTo(TxState.TX_DECIDED);
 
     assigned(assign("r10", "vm-a", 1, tx("t10", 2)));
+    AssignLsnsReply other = assigned(assign("b0", "vm-b", 1, tx("b", 3)));
 
     assertThat(state.replies().get("r0")).isEmpty();
-    assertThat(state.replies().size()).isEqualTo(10);
+    assertThat(state.replies().get("b0")).contains(other);
+    assertThat(state.replies().size()).isEqualTo(11);
     assertThat(state.decision("m").getState()).isEqualTo(TxState.TX_UNKNOWN);
   }
 
