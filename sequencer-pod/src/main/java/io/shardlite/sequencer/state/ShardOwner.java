@@ -10,7 +10,7 @@ public record ShardOwner(int shard, String owner, long epoch) {
     return !owner.isEmpty();
   }
 
-  io.shardlite.proto.ShardOwner toProto() {
+  public io.shardlite.proto.ShardOwner toProto() {
     return io.shardlite.proto.ShardOwner.newBuilder()
         .setShard(shard).setOwner(owner).setEpoch(epoch).build();
   }

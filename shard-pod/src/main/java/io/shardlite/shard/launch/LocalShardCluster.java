@@ -7,6 +7,7 @@ import io.shardlite.common.launch.ReadyFile;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.shard.server.ShardServerConfig;
 import io.shardlite.shard.server.ShardServerMain;
+import io.shardlite.common.config.PeerList;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,7 +203,7 @@ public final class LocalShardCluster implements AutoCloseable {
         "--ratis-port", Integer.toString(n.ratisPort),
         "--grpc-port", "0",
         "--metrics-port", "0",
-        "--peers", ShardServerConfig.formatPeers(initialPeers),
+        "--peers", PeerList.format(initialPeers),
         "--shards", Integer.toString(shards),
         "--replication-factor", Integer.toString(replicationFactor),
         "--ready-file", readyFile(n).toString()));

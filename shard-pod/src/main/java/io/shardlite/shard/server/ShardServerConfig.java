@@ -2,7 +2,6 @@ package io.shardlite.shard.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -54,28 +53,4 @@ public record ShardServerConfig(
     ratisOverrides = ratisOverrides == null ? Map.of() : Map.copyOf(ratisOverrides);
   }
 
-  /** Parses {@code id=host:port,id=host:port}. */
-  public static Map<String, String> parsePeers(String spec) {
-    Map<String, String> peers = new LinkedHashMap<>();
-    if (spec == null || spec.isBlank()) {
-      return peers;
-    }
-    for (String part : spec.split(",")) {
-      String p = part.trim();
-      int eq = p.indexOf('=');
-      if (eq <= 0 || eq == p.length() - 1 || p.indexOf(':', eq) < 0) {
-        throw new IllegalArgumentException("peer '" + p + "' is not of the form id=host:port");
-      }
-      if (peers.put(p.substring(0, eq), p.substring(eq + 1)) != null) {
-        throw new IllegalArgumentException("peer id '" + p.substring(0, eq) + "' appears twice");
-      }
-    }
-    return peers;
-  }
-
-  public static String formatPeers(Map<String, String> peers) {
-    StringBuilder sb = new StringBuilder();
-    peers.forEach((id, addr) -> sb.append(sb.length() == 0 ? "" : ",").append(id).append('=').append(addr));
-    return sb.toString();
-  }
 }

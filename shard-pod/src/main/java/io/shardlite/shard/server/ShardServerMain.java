@@ -1,5 +1,6 @@
 package io.shardlite.shard.server;
 
+import io.shardlite.common.config.PeerList;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -96,7 +97,7 @@ public final class ShardServerMain implements Callable<Integer> {
 
   ShardServerConfig config() {
     return new ShardServerConfig(nodeId, cluster, dataDir, bindAddress, ratisPort, grpcPort, metricsPort,
-        ShardServerConfig.parsePeers(peers), shards, replicationFactor, maxBatchBytes, snapshotThreshold,
+        PeerList.parse(peers), shards, replicationFactor, maxBatchBytes, snapshotThreshold,
         logSegmentBytes, logPurgeGap, Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(requestTimeoutMs),
         Duration.ofMillis(followerMaxLagMs), proposalsInFlight, readyFile, ratisProperties);
   }

@@ -1,0 +1,233 @@
+package io.shardlite.common.sequencer;
+
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.AssignLsns;
+import io.shardlite.proto.AssignLsnsReply;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.SequencerGrpc;
+import io.shardlite.proto.TxRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A virtual master's pipelined LSN stream with failover. Requests are sent as they come, with
+ * request ids {@code prefix-1, prefix-2, ...}; replies arrive in request order. When the stream
+ * breaks (the replica lost leadership, died, or the connection dropped), the stream reconnects to
+ * the next replica and resends every unanswered request, in order, with the same ids: the
+ * sequencer answers those it had already sequenced from its reply cache, so nothing is sequenced
+ * twice and the LSNs of one stream increase in request order.
+ *
+ * <p>A request still unanswered at its deadline fails with TIMEOUT (the caller must then treat its
+ * transactions as abandoned). Thread-safe.
+ */
+public final class LsnStream implements AutoCloseable {
+  private static final long RECONNECT_DELAY_MS = 50;
+
+  private record Pending(AssignLsns request, CompletableFuture<AssignLsnsReply> reply, long deadlineNanos) {}
+
+  private final SequencerEndpoints endpoints;
+  private final ScheduledExecutorService scheduler;
+  private final String vmId;
+  private final String prefix;
+  private final Semaphore slots;
+  private final Duration deadline;
+  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final ScheduledFuture<?> sweeper;
+  private long counter;
+  private int generation;
+  private int endpoint;
+  private ClientCallStreamObserver<AssignLsns> requests;
+  private boolean reconnectScheduled;
+  private boolean closed;
+  private long reconnects;
+
+  LsnStream(SequencerEndpoints endpoints, ScheduledExecutorService scheduler, String vmId, String prefix,
+      int maxInFlight, Duration deadline) {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be >= 1, got " + maxInFlight);
+    }
+    this.endpoints = endpoints;
+    this.scheduler = scheduler;
+    this.vmId = vmId;
+    this.prefix = prefix;
+    this.slots = new Semaphore(maxInFlight);
+    this.deadline = deadline;
+    synchronized (this) {
+      connect();
+    }
+    long sweep = Math.max(10, Math.min(1000, deadline.toMillis() / 4));
+    this.sweeper = scheduler.scheduleWithFixedDelay(this::expire, sweep, sweep, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Asks for LSNs for a batch of transactions. Waits for a free slot when {@code maxInFlight}
+   * requests are unanswered. The future fails with a {@link ShardliteException} carrying the
+   * sequencer's typed error (e.g. UNKNOWN_SHARD, UNKNOWN_VM) or TIMEOUT.
+   */
+  public CompletableFuture<AssignLsnsReply> assign(List<TxRequest> txs) {
+    try {
+      if (!slots.tryAcquire(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+        return CompletableFuture.failedFuture(new ShardliteException(ErrorCode.TIMEOUT,
+            "no free slot on the LSN stream within " + deadline.toMillis() + " ms", true, -1, null));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<AssignLsnsReply> reply = new CompletableFuture<>();
+    reply.whenComplete((r, e) -> slots.release());
+    synchronized (this) {
+      if (closed) {
+        reply.completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "LSN stream closed"));
+        return reply;
+      }
+      AssignLsns request = AssignLsns.newBuilder().setRequestId(prefix + "-" + (++counter)).setVmId(vmId)
+          .addAllTxs(txs).build();
+      pending.put(request.getRequestId(), new Pending(request, reply, System.nanoTime() + deadline.toNanos()));
+      if (requests != null) {
+        requests.onNext(request);
+      }
+    }
+    return reply;
+  }
+
+  /** How often the stream had to reconnect (failovers, dropped connections). */
+  public synchronized long reconnects() {
+    return reconnects;
+  }
+
+  private void connect() {
+    int gen = ++generation;
+    endpoint = endpoints.current();
+    requests = (ClientCallStreamObserver<AssignLsns>) SequencerGrpc.newStub(endpoints.channel(endpoint))
+        .lsnStream(new ClientResponseObserver<AssignLsns, AssignLsnsReply>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<AssignLsns> stream) {}
+
+          @Override
+          public void onNext(AssignLsnsReply reply) {
+            received(gen, reply);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            broken(gen);
+          }
+
+          @Override
+          public void onCompleted() {
+            broken(gen);
+          }
+        });
+    for (Pending p : pending.values()) {
+      requests.onNext(p.request());
+    }
+  }
+
+  private void received(int gen, AssignLsnsReply reply) {
+    CompletableFuture<AssignLsnsReply> done = null;
+    synchronized (this) {
+      if (gen != generation) {
+        return;
+      }
+      if (reply.hasError() && reply.getError().getCode() == ErrorCode.UNAVAILABLE) {
+        breakAndReconnect();
+        return;
+      }
+      Pending p = pending.remove(reply.getRequestId());
+      if (p != null) {
+        done = p.reply();
+      }
+    }
+    if (done == null) {
+      return;
+    }
+    if (reply.hasError()) {
+      done.completeExceptionally(ShardliteException.fromProto(reply.getError()));
+    } else {
+      done.complete(reply);
+    }
+  }
+
+  private synchronized void broken(int gen) {
+    if (gen == generation) {
+      breakAndReconnect();
+    }
+  }
+
+  /** Abandons the current call and reconnects to the next replica shortly. */
+  private void breakAndReconnect() {
+    generation++;
+    if (requests != null) {
+      requests.cancel("reconnecting", null);
+      requests = null;
+    }
+    if (closed || reconnectScheduled) {
+      return;
+    }
+    endpoints.next(endpoint);
+    reconnectScheduled = true;
+    reconnects++;
+    try {
+      scheduler.schedule(() -> {
+        synchronized (this) {
+          reconnectScheduled = false;
+          if (!closed) {
+            connect();
+          }
+        }
+      }, RECONNECT_DELAY_MS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      closed = true;
+    }
+  }
+
+  private void expire() {
+    List<Pending> expired = new ArrayList<>();
+    long now = System.nanoTime();
+    synchronized (this) {
+      for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+        Pending p = it.next();
+        if (now - p.deadlineNanos() >= 0) {
+          expired.add(p);
+          it.remove();
+        }
+      }
+    }
+    for (Pending p : expired) {
+      p.reply().completeExceptionally(new ShardliteException(ErrorCode.TIMEOUT, "request " + p.request().getRequestId()
+          + " got no LSNs within " + deadline.toMillis() + " ms", true, -1, null));
+    }
+  }
+
+  @Override
+  public void close() {
+    List<Pending> left;
+    synchronized (this) {
+      closed = true;
+      generation++;
+      if (requests != null) {
+        requests.onCompleted();
+        requests = null;
+      }
+      left = new ArrayList<>(pending.values());
+      pending.clear();
+    }
+    sweeper.cancel(false);
+    for (Pending p : left) {
+      p.reply().completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "LSN stream closed"));
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package io.shardlite.common.sequencer;
+
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.Decide;
+import io.shardlite.proto.DecideReply;
+import io.shardlite.proto.DrainVm;
+import io.shardlite.proto.Error;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.GetDecisionReply;
+import io.shardlite.proto.GetDecisionRequest;
+import io.shardlite.proto.Heartbeat;
+import io.shardlite.proto.Outcome;
+import io.shardlite.proto.OwnershipUpdate;
+import io.shardlite.proto.RegisterVm;
+import io.shardlite.proto.SequencerGrpc;
+import io.shardlite.proto.VmReply;
+import io.shardlite.proto.WatchOwnershipRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A virtual master's client of the sequencer group. It talks to the leader and follows it: a
+ * retryable error (not the leader, no leader yet, replica down) moves it to the next replica and
+ * repeats the call until the deadline. Errors come back as {@link ShardliteException}s.
+ *
+ * <p>Only calls whose repetition is harmless are repeated: register and heartbeat refresh a lease,
+ * a decision is first-wins (a repeat returns the recorded decision, with {@code won == false}, so
+ * compare outcomes rather than trusting {@code won}), LSN requests carry request ids.
+ */
+public final class SequencerClient implements AutoCloseable {
+  private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private final SequencerEndpoints endpoints;
+  private final Duration deadline;
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "sequencer-client");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * @param endpoints gRPC addresses (host:port) of the sequencer replicas
+   * @param deadline how long one call keeps trying before it fails with TIMEOUT
+   */
+  public SequencerClient(List<String> endpoints, Duration deadline) {
+    this.endpoints = new SequencerEndpoints(endpoints);
+    this.deadline = deadline;
+  }
+
+  public VmReply register(String vmId, String address, Duration lease) {
+    RegisterVm request = RegisterVm.newBuilder().setVmId(vmId).setAddress(address)
+        .setLeaseMillis(lease.toMillis()).build();
+    return call((stub, r) -> stub.register(r), request, VmReply::getError, VmReply::hasError);
+  }
+
+  public VmReply heartbeat(String vmId) {
+    return call((stub, r) -> stub.heartbeat(r), Heartbeat.newBuilder().setVmId(vmId).build(),
+        VmReply::getError, VmReply::hasError);
+  }
+
+  public VmReply drain(String vmId) {
+    return call((stub, r) -> stub.drain(r), DrainVm.newBuilder().setVmId(vmId).build(),
+        VmReply::getError, VmReply::hasError);
+  }
+
+  /** Records a decision (first wins); returns the recorded one. */
+  public DecideReply decide(String txId, Outcome outcome, long lsn) {
+    Decide request = Decide.newBuilder().setTxId(txId).setOutcome(outcome).setLsn(lsn).build();
+    return call((stub, r) -> stub.decide(r), request, DecideReply::getError, DecideReply::hasError);
+  }
+
+  /** What the sequencer knows of a transaction (a linearizable read on the leader). */
+  public GetDecisionReply getDecision(String txId) {
+    return call((stub, r) -> stub.getDecision(r), GetDecisionRequest.newBuilder().setTxId(txId).build(),
+        GetDecisionReply::getError, GetDecisionReply::hasError);
+  }
+
+  /**
+   * Opens this virtual master's pipelined LSN stream.
+   *
+   * @param requestIdPrefix unique per stream incarnation (e.g. vm id plus a random suffix):
+   *     request ids are the prefix plus a counter
+   * @param maxInFlight requests in flight at most; keep it below the sequencer's replies per
+   *     virtual master so that every unanswered request can still be answered from its cache
+   */
+  public LsnStream openLsnStream(String vmId, String requestIdPrefix, int maxInFlight) {
+    return new LsnStream(endpoints, scheduler, vmId, requestIdPrefix, maxInFlight, deadline);
+  }
+
+  /**
+   * Streams the ownership table, then its changes (and decisions if asked), to {@code sink}, from
+   * any replica; after a failure it reconnects and starts again with a full table. Close the
+   * result to stop.
+   */
+  public AutoCloseable watchOwnership(boolean includeDecisions, Consumer<OwnershipUpdate> sink) {
+    OwnershipWatch watch = new OwnershipWatch(endpoints, scheduler, includeDecisions, sink);
+    watch.connect();
+    return watch;
+  }
+
+  private <Q, R> R call(BiFunction<SequencerGrpc.SequencerBlockingStub, Q, R> method, Q request,
+      Function<R, Error> errorOf, Function<R, Boolean> hasError) {
+    long end = System.nanoTime() + deadline.toNanos();
+    long backoff = MIN_BACKOFF_NANOS;
+    String last = "no attempt";
+    while (true) {
+      int endpoint = endpoints.current();
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        throw new ShardliteException(ErrorCode.TIMEOUT,
+            "sequencer call did not succeed within " + deadline.toMillis() + " ms; last: " + last, true, -1, null);
+      }
+      try {
+        R reply = method.apply(SequencerGrpc.newBlockingStub(endpoints.channel(endpoint))
+            .withDeadlineAfter(Math.min(left, TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS), request);
+        if (!hasError.apply(reply)) {
+          return reply;
+        }
+        Error error = errorOf.apply(reply);
+        if (error.getCode() != ErrorCode.UNAVAILABLE) {
+          throw ShardliteException.fromProto(error);
+        }
+        last = endpoints.address(endpoint) + ": " + error.getMessage();
+      } catch (StatusRuntimeException e) {
+        last = endpoints.address(endpoint) + ": " + e.getStatus();
+      }
+      endpoints.next(endpoint);
+      LockSupport.parkNanos(Math.min(backoff, Math.max(0, end - System.nanoTime())));
+      backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    endpoints.close();
+  }
+
+  /** The watch stream, reconnecting after failures. */
+  private static final class OwnershipWatch implements AutoCloseable {
+    private final SequencerEndpoints endpoints;
+    private final ScheduledExecutorService scheduler;
+    private final boolean includeDecisions;
+    private final Consumer<OwnershipUpdate> sink;
+    private volatile boolean closed;
+    private volatile io.grpc.Context.CancellableContext call;
+
+    OwnershipWatch(SequencerEndpoints endpoints, ScheduledExecutorService scheduler, boolean includeDecisions,
+        Consumer<OwnershipUpdate> sink) {
+      this.endpoints = endpoints;
+      this.scheduler = scheduler;
+      this.includeDecisions = includeDecisions;
+      this.sink = sink;
+    }
+
+    void connect() {
+      if (closed) {
+        return;
+      }
+      int endpoint = endpoints.current();
+      io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+      call = context;
+      context.run(() -> SequencerGrpc.newStub(endpoints.channel(endpoint)).watchOwnership(
+          WatchOwnershipRequest.newBuilder().setIncludeDecisions(includeDecisions).build(),
+          new StreamObserver<>() {
+            @Override
+            public void onNext(OwnershipUpdate update) {
+              sink.accept(update);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              retry(endpoint);
+            }
+
+            @Override
+            public void onCompleted() {
+              retry(endpoint);
+            }
+          }));
+    }
+
+    private void retry(int failed) {
+      if (!closed) {
+        endpoints.next(failed);
+        try {
+          scheduler.schedule(this::connect, 200, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // The client is closing.
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      io.grpc.Context.CancellableContext c = call;
+      if (c != null) {
+        c.cancel(null);
+      }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.shardlite.sequencer.server;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.shardlite.proto.AssignLsns;
+import io.shardlite.proto.AssignLsnsReply;
+import io.shardlite.proto.Error;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.SequencerCommand;
+import io.shardlite.proto.SequencerReply;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One virtual master's pipelined LSN stream: every request goes to Raft as it arrives (many in
+ * flight), replies leave in request order.
+ *
+ * <p>Once a request fails because this replica cannot serve (not the leader, stepping down), every
+ * later request on the stream is answered with that same error and the stream then ends with
+ * UNAVAILABLE: the client resends everything unanswered, in order, elsewhere. So a stream never
+ * gets LSNs out of its request order across a failover.
+ */
+final class LsnStreamHandler implements StreamObserver<AssignLsns> {
+  private record Pending(long startNanos, CompletableFuture<SequencerReply> reply) {}
+
+  private final LocalRaft raft;
+  private final ServerCallStreamObserver<AssignLsnsReply> out;
+  private final SequencerMetrics metrics;
+  private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+  private Error broken;
+  private boolean inputDone;
+  private boolean finished;
+
+  LsnStreamHandler(LocalRaft raft, ServerCallStreamObserver<AssignLsnsReply> out, SequencerMetrics metrics) {
+    this.raft = raft;
+    this.out = out;
+    this.metrics = metrics;
+    out.setOnCancelHandler(this::cancelled);
+  }
+
+  @Override
+  public void onNext(AssignLsns request) {
+    long start = System.nanoTime();
+    CompletableFuture<SequencerReply> reply;
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
+      reply = broken != null
+          ? CompletableFuture.completedFuture(SequencerReply.newBuilder().setError(broken).build())
+          : raft.write(SequencerCommand.newBuilder().setAssign(request).build());
+      inFlight.add(new Pending(start, reply.thenApply(r -> withRequestId(r, request.getRequestId()))));
+    }
+    reply.whenComplete((r, e) -> drain());
+  }
+
+  /** Sends the completed replies at the head of the queue, in request order. */
+  private synchronized void drain() {
+    while (!finished && !inFlight.isEmpty() && inFlight.peek().reply().isDone()) {
+      Pending head = inFlight.poll();
+      SequencerReply reply = head.reply().join();
+      AssignLsnsReply assigned = reply.getAssigned();
+      if (broken != null && !(assigned.hasError() && assigned.getError().equals(broken))) {
+        // After a failure of this replica, later replies are withheld so order stays intact.
+        assigned = assigned.toBuilder().clearTxs().setError(broken).build();
+      } else if (assigned.hasError() && assigned.getError().getCode() == ErrorCode.UNAVAILABLE) {
+        broken = assigned.getError();
+      }
+      out.onNext(assigned);
+      metrics.request("LsnStream", head.startNanos());
+    }
+    if (finished || !inFlight.isEmpty()) {
+      return;
+    }
+    if (broken != null) {
+      finished = true;
+      out.onError(Status.UNAVAILABLE.withDescription(broken.getMessage()).asRuntimeException());
+    } else if (inputDone) {
+      finished = true;
+      out.onCompleted();
+    }
+  }
+
+  /** A transport-level failure carries no request id: fill it in from the request. */
+  private static SequencerReply withRequestId(SequencerReply reply, String requestId) {
+    if (reply.hasAssigned()) {
+      return reply;
+    }
+    Error error = reply.hasError() ? reply.getError()
+        : Error.newBuilder().setCode(ErrorCode.INTERNAL).setMessage("unexpected reply " + reply.getBodyCase()).build();
+    return SequencerReply.newBuilder()
+        .setAssigned(AssignLsnsReply.newBuilder().setRequestId(requestId).setError(error)).build();
+  }
+
+  @Override
+  public synchronized void onError(Throwable t) {
+    finished = true;
+    inFlight.clear();
+  }
+
+  @Override
+  public void onCompleted() {
+    synchronized (this) {
+      inputDone = true;
+    }
+    drain();
+  }
+
+  private synchronized void cancelled() {
+    finished = true;
+    inFlight.clear();
+  }
+}

@@ -1,0 +1,171 @@
+package io.shardlite.sequencer.server;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.prometheus.client.CollectorRegistry;
+import io.shardlite.common.launch.ReadyFile;
+import io.shardlite.common.metrics.HttpEndpoints;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sequencer replica: one Ratis server in the sequencer's single group, the {@code Sequencer} gRPC
+ * service, a leader ticker, and the metrics/health HTTP port.
+ */
+public final class SequencerServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SequencerServer.class);
+
+  private final SequencerServerConfig config;
+  private final CollectorRegistry registry = new CollectorRegistry();
+  private final SequencerMetrics metrics = new SequencerMetrics(registry);
+  private RaftServer raft;
+  private SequencerStateMachine machine;
+  private LeaderTicker ticker;
+  private Server grpc;
+  private HttpEndpoints http;
+
+  public SequencerServer(SequencerServerConfig config) {
+    this.config = config;
+  }
+
+  /** {@code UUID.nameUUIDFromBytes(("shardlite/" + clusterName + "/sequencer") in UTF-8)}. */
+  public static RaftGroupId groupId(String clusterName) {
+    return RaftGroupId.valueOf(
+        UUID.nameUUIDFromBytes(("shardlite/" + clusterName + "/sequencer").getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public void start() throws IOException {
+    Files.createDirectories(config.dataDir());
+    machine = new SequencerStateMachine(config.state(), System::currentTimeMillis, metrics);
+    List<RaftPeer> peers = new ArrayList<>();
+    new TreeMap<>(config.peers()).forEach((id, address) ->
+        peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
+    RaftGroupId groupId = groupId(config.clusterName());
+    // RECOVER formats the storage on the first start and keeps the log (and any membership
+    // change made since) on every later one.
+    raft = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(config.nodeId()))
+        .setGroup(RaftGroup.valueOf(groupId, peers))
+        .setProperties(ratisProperties(config))
+        .setStateMachine(machine)
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    raft.start();
+    LocalRaft local = new LocalRaft(raft, groupId);
+
+    grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+        .addService(new SequencerService(local, machine, metrics))
+        .build()
+        .start();
+    ticker = new LeaderTicker(local, metrics);
+    ticker.start(config.tick());
+    if (config.metricsPort() >= 0) {
+      http = HttpEndpoints.start(config.bindAddress(), config.metricsPort(), registry,
+          () -> raft.getLifeCycleState() == LifeCycle.State.RUNNING);
+    }
+    LOG.info("sequencer {} serving: ratis {}, grpc {}, metrics {}, peers {}", config.nodeId(), config.ratisPort(),
+        grpcPort(), metricsPort(), config.peers().keySet());
+    if (config.readyFile() != null) {
+      Map<String, String> ready = new LinkedHashMap<>();
+      ready.put("node.id", config.nodeId());
+      ready.put("pid", Long.toString(ProcessHandle.current().pid()));
+      ready.put("ratis.port", Integer.toString(config.ratisPort()));
+      ready.put("grpc.port", Integer.toString(grpcPort()));
+      ready.put("metrics.port", Integer.toString(metricsPort()));
+      ReadyFile.write(config.readyFile(), ready);
+    }
+  }
+
+  public int grpcPort() {
+    return grpc.getPort();
+  }
+
+  public int metricsPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  static RaftProperties ratisProperties(SequencerServerConfig c) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().resolve("ratis").toFile()));
+    GrpcConfigKeys.Server.setHost(p, c.bindAddress());
+    GrpcConfigKeys.Server.setPort(p, c.ratisPort());
+    // A batch of 4096 transactions with long ids and several shards each stays well below 4 MiB.
+    SizeInBytes entryLimit = SizeInBytes.valueOf(4L << 20);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, entryLimit);
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf((4L << 20) + (64L << 10)));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(6L << 20));
+
+    long min = c.electionTimeoutMin().toMillis();
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 2 * min), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // Idempotency is the state's reply cache (by request id); Ratis' own cache only needs to
+    // cover its internal retries.
+    RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
+
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotThreshold());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    // Purge only what every follower has: Ratis 3.2.2's log appender dies (NPE "Previous TermIndex
+    // not found") when a returning follower needs exactly the first entry the leader kept after a
+    // purge, which a restarted old leader hits every time. The sequencer's entries are small.
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
+    RaftServerConfigKeys.Log.setPurgeGap(p, 1024);
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(8L << 20));
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+    c.ratisOverrides().forEach(p::set);
+    return p;
+  }
+
+  @Override
+  public void close() {
+    if (ticker != null) {
+      ticker.close();
+    }
+    if (grpc != null) {
+      grpc.shutdown();
+    }
+    if (raft != null) {
+      try {
+        raft.close();
+      } catch (IOException e) {
+        LOG.warn("closing ratis server", e);
+      }
+    }
+    if (http != null) {
+      http.close();
+    }
+    if (grpc != null) {
+      try {
+        grpc.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

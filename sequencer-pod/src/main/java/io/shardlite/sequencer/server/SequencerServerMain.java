@@ -1,0 +1,138 @@
+package io.shardlite.sequencer.server;
+
+import io.shardlite.common.config.PeerList;
+import io.shardlite.sequencer.state.SequencerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sequencer-server}: runs one sequencer replica. Every flag has an environment variable; flags win. */
+@Command(name = "sequencer-server", mixinStandardHelpOptions = true,
+    description = "Runs a shardlite sequencer replica: global LSNs, leases, shard ownership and multi-shard decisions.")
+public final class SequencerServerMain implements Callable<Integer> {
+  private static final String FJP_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  @Option(names = "--node-id", required = true, defaultValue = "${env:SHARDLITE_NODE_ID}",
+      description = "This replica's Raft peer id, one of --peers (env SHARDLITE_NODE_ID).")
+  String nodeId;
+
+  @Option(names = "--cluster", defaultValue = "${env:SHARDLITE_CLUSTER:-shardlite}",
+      description = "Cluster name; the sequencer group id derives from it (env SHARDLITE_CLUSTER, default ${DEFAULT-VALUE}).")
+  String cluster;
+
+  @Option(names = "--data-dir", defaultValue = "${env:SHARDLITE_DATA_DIR:-data}",
+      description = "Directory for the Raft log and snapshots (env SHARDLITE_DATA_DIR, default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--bind-address", defaultValue = "${env:SHARDLITE_BIND_ADDRESS:-0.0.0.0}",
+      description = "Address all ports bind to (env SHARDLITE_BIND_ADDRESS, default ${DEFAULT-VALUE}).")
+  String bindAddress;
+
+  @Option(names = "--ratis-port", defaultValue = "${env:SHARDLITE_RATIS_PORT:-7100}",
+      description = "Raft port; must match this node's address in --peers (env SHARDLITE_RATIS_PORT, default ${DEFAULT-VALUE}).")
+  int ratisPort;
+
+  @Option(names = "--grpc-port", defaultValue = "${env:SHARDLITE_GRPC_PORT:-7101}",
+      description = "gRPC port of the Sequencer service, 0 = ephemeral (env SHARDLITE_GRPC_PORT, default ${DEFAULT-VALUE}).")
+  int grpcPort;
+
+  @Option(names = "--metrics-port", defaultValue = "${env:SHARDLITE_METRICS_PORT:-7102}",
+      description = "HTTP port for /metrics, /healthz, /readyz; 0 = ephemeral, -1 = off (env SHARDLITE_METRICS_PORT, default ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--peers", required = true, defaultValue = "${env:SHARDLITE_PEERS}",
+      description = "Every sequencer replica as id=host:ratisPort,... (1, 3 or 5; env SHARDLITE_PEERS).")
+  String peers;
+
+  @Option(names = "--shards", defaultValue = "${env:SHARDLITE_SHARDS:-16}",
+      description = "Number of shards in the cluster; the same on every replica (env SHARDLITE_SHARDS, default ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(names = "--max-batch-txs", defaultValue = "${env:SHARDLITE_MAX_BATCH_TXS:-4096}",
+      description = "Most transactions in one LSN request (env SHARDLITE_MAX_BATCH_TXS, default ${DEFAULT-VALUE}).")
+  int maxBatchTxs;
+
+  @Option(names = "--tx-timeout-ms", defaultValue = "${env:SHARDLITE_TX_TIMEOUT_MS:-30000}",
+      description = "An undecided multi-shard transaction this old is aborted (env SHARDLITE_TX_TIMEOUT_MS, default ${DEFAULT-VALUE}).")
+  long txTimeoutMs;
+
+  @Option(names = "--replies-per-vm", defaultValue = "${env:SHARDLITE_REPLIES_PER_VM:-4096}",
+      description = "LSN replies kept per virtual master for its retries; bounds its requests in flight (env SHARDLITE_REPLIES_PER_VM, default ${DEFAULT-VALUE}).")
+  int repliesPerVm;
+
+  @Option(names = "--decision-window-lsns", defaultValue = "${env:SHARDLITE_DECISION_WINDOW_LSNS:-1000000}",
+      description = "Decisions are kept until this many later LSNs were assigned (env SHARDLITE_DECISION_WINDOW_LSNS, default ${DEFAULT-VALUE}).")
+  long decisionWindowLsns;
+
+  @Option(names = "--election-timeout-ms", defaultValue = "${env:SHARDLITE_ELECTION_TIMEOUT_MS:-1000}",
+      description = "Minimum Raft election timeout; the maximum is twice it (env SHARDLITE_ELECTION_TIMEOUT_MS, default ${DEFAULT-VALUE}).")
+  long electionTimeoutMs;
+
+  @Option(names = "--tick-ms", defaultValue = "${env:SHARDLITE_TICK_MS:-500}",
+      description = "How often the leader advances time (lease expiry, transaction timeouts) (env SHARDLITE_TICK_MS, default ${DEFAULT-VALUE}).")
+  long tickMs;
+
+  @Option(names = "--snapshot-threshold", defaultValue = "${env:SHARDLITE_SNAPSHOT_THRESHOLD:-20000}",
+      description = "Log entries between snapshots (env SHARDLITE_SNAPSHOT_THRESHOLD, default ${DEFAULT-VALUE}).")
+  long snapshotThreshold;
+
+  @Option(names = "--ready-file", defaultValue = "${env:SHARDLITE_READY_FILE}",
+      description = "Written (key=value lines: ports, pid) once the server serves (env SHARDLITE_READY_FILE).")
+  Path readyFile;
+
+  @Option(names = "--ratis-property", paramLabel = "KEY=VALUE",
+      description = "Expert: a raw Apache Ratis property applied last, repeatable.")
+  Map<String, String> ratisProperties = new LinkedHashMap<>();
+
+  SequencerServerConfig config() {
+    return new SequencerServerConfig(nodeId, cluster, dataDir, bindAddress, ratisPort, grpcPort, metricsPort,
+        PeerList.parse(peers),
+        new SequencerConfig(shards, maxBatchTxs, txTimeoutMs, repliesPerVm, decisionWindowLsns),
+        Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(tickMs), snapshotThreshold, readyFile,
+        ratisProperties);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SequencerServer server = new SequencerServer(config());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "shutdown"));
+    server.start();
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    // See ShardServerMain: Ratis needs a common pool of at least 2 threads on small machines.
+    if (System.getProperty(FJP_PARALLELISM) == null) {
+      System.setProperty(FJP_PARALLELISM,
+          Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
+    CommandLine cli = new CommandLine(new SequencerServerMain());
+    cli.setParameterExceptionHandler((ex, a) -> {
+      cli.getErr().println("sequencer-server: " + ex.getMessage());
+      cli.usage(cli.getErr());
+      return 2;
+    });
+    cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+      if (ex instanceof IllegalArgumentException) {
+        cli.getErr().println("sequencer-server: " + ex.getMessage());
+        return 2;
+      }
+      throw ex;
+    });
+    int code = cli.execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package io.shardlite.sequencer.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.proto.Error;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.GetDecisionRequest;
+import io.shardlite.proto.SequencerCommand;
+import io.shardlite.proto.SequencerReply;
+import io.shardlite.sequencer.state.Applied;
+import io.shardlite.sequencer.state.SequencerConfig;
+import io.shardlite.sequencer.state.SequencerState;
+import io.shardlite.sequencer.state.SequencerStateCodec;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sequencer's Raft state machine: a thin shell around the pure {@link SequencerState}.
+ *
+ * <ul>
+ *   <li>Time: the leader stamps every command with its clock when it enters the log
+ *       ({@link #startTransaction}); replicas only ever use the stamped time.
+ *   <li>Apply: decode, {@code state.apply}, publish ownership changes and decisions to watchers.
+ *       An undecodable entry gets a MALFORMED_REQUEST reply and changes nothing.
+ *   <li>Snapshots: the whole state encoded by {@link SequencerStateCodec}, named by term and index;
+ *       the log is purged up to them and a lagging replica receives the file.
+ * </ul>
+ */
+final class SequencerStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(SequencerStateMachine.class);
+
+  /** The state and the log position it reflects, swapped together. */
+  record Current(SequencerState state, TermIndex applied) {
+    long appliedIndex() {
+      return applied == null ? 0 : applied.getIndex();
+    }
+  }
+
+  private final SequencerConfig initialConfig;
+  private final LongSupplier clock;
+  private final SequencerMetrics metrics;
+  private final SequencerWatchers watchers = new SequencerWatchers();
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private volatile Current current;
+
+  SequencerStateMachine(SequencerConfig initialConfig, LongSupplier clock, SequencerMetrics metrics) {
+    this.initialConfig = initialConfig;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.current = new Current(SequencerState.initial(initialConfig), null);
+  }
+
+  Current current() {
+    return current;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    getLifeCycle().startAndTransition(this::loadLatestSnapshot);
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    SnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot == null) {
+      current = new Current(SequencerState.initial(initialConfig), null);
+      return;
+    }
+    Path file = snapshot.getFiles().get(0).getPath();
+    SequencerState state = SequencerStateCodec.decode(Files.readAllBytes(file));
+    if (!state.config().equals(initialConfig)) {
+      // The replicated settings win: they are what every replica applied with so far.
+      LOG.warn("settings in the snapshot {} differ from the flags {}; using the snapshot's", state.config(), initialConfig);
+    }
+    current = new Current(state, snapshot.getTermIndex());
+    setLastAppliedTermIndex(snapshot.getTermIndex());
+    metrics.state(state);
+    LOG.info("sequencer state restored from snapshot {} (next LSN {})", snapshot.getTermIndex(), state.nextLsn());
+  }
+
+  /** Ratis pauses the machine before it installs a snapshot from the leader, then reinitializes it. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    loadLatestSnapshot();
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  /** On the leader only: stamp the command with the leader's clock before it enters the log. */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    ByteString data = request.getMessage().getContent();
+    try {
+      SequencerCommand command = SequencerCommand.parseFrom(data.asReadOnlyByteBuffer());
+      data = ByteString.copyFrom(CommandTime.stamp(command, clock.getAsLong()).toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      // Logged as is: every replica rejects it the same way in apply.
+    }
+    return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request).setLogData(data).build();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    TermIndex ti = TermIndex.valueOf(entry);
+    SequencerState before = current.state();
+    SequencerReply reply;
+    try {
+      SequencerCommand command =
+          SequencerCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+      Applied applied = before.apply(command);
+      synchronized (watchers) {
+        // Together, so a watcher subscribing in between sees each change exactly once.
+        current = new Current(applied.state(), ti);
+        watchers.publish(ti.getIndex(), applied.ownerChanges(), applied.decisions());
+      }
+      metrics.applied(ti.getIndex(), before, applied);
+      reply = applied.reply();
+    } catch (InvalidProtocolBufferException e) {
+      current = new Current(before, ti);
+      reply = SequencerReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.MALFORMED_REQUEST)
+          .setMessage("undecodable sequencer command: " + e.getMessage()).setRetryable(false)).build();
+    }
+    updateLastAppliedTermIndex(ti);
+    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.toByteArray())));
+  }
+
+  /** Linearizable reads (after Ratis' read index): a decision lookup. */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      GetDecisionRequest q = GetDecisionRequest.parseFrom(request.getContent().asReadOnlyByteBuffer());
+      return CompletableFuture.completedFuture(
+          Message.valueOf(ByteString.copyFrom(current.state().decision(q.getTxId()).toByteArray())));
+    } catch (InvalidProtocolBufferException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** A watcher gets the table as of now, then every change; see {@link SequencerWatchers}. */
+  SequencerWatchers.Watcher watch(boolean includeDecisions, Consumer<io.shardlite.proto.OwnershipUpdate> sink) {
+    synchronized (watchers) {
+      Current now = current;
+      return watchers.subscribe(now.state(), now.appliedIndex(), includeDecisions, sink);
+    }
+  }
+
+  void unwatch(SequencerWatchers.Watcher watcher) {
+    watchers.unsubscribe(watcher);
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    Current now = current;
+    if (now.applied() == null) {
+      return -1;
+    }
+    TermIndex last = now.applied();
+    File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+    Files.write(tmp, SequencerStateCodec.encode(now.state()));
+    Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+    metrics.snapshotTaken();
+    LOG.debug("sequencer snapshot at {}", last);
+    return last.getIndex();
+  }
+
+  long latestSnapshotIndex() {
+    SnapshotInfo s = storage.getLatestSnapshot();
+    return s == null ? -1 : s.getIndex();
+  }
+}

@@ -1,0 +1,59 @@
+package io.shardlite.sequencer.server;
+
+import io.shardlite.proto.OwnershipUpdate;
+import io.shardlite.sequencer.state.Decision;
+import io.shardlite.sequencer.state.SequencerState;
+import io.shardlite.sequencer.state.ShardOwner;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Watch streams of ownership changes and decisions. A new watcher gets the full table and then
+ * every later change without a gap or a repeat: subscribing and publishing take the same lock, and
+ * the state machine publishes after each applied entry.
+ */
+final class SequencerWatchers {
+
+  /** One subscriber; {@code include decisions} as it asked. */
+  record Watcher(boolean includeDecisions, Consumer<OwnershipUpdate> sink) {}
+
+  private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+
+  /** Registers a watcher and sends it the full table of {@code state} at {@code appliedIndex}. */
+  synchronized Watcher subscribe(SequencerState state, long appliedIndex, boolean includeDecisions,
+      Consumer<OwnershipUpdate> sink) {
+    OwnershipUpdate.Builder full = OwnershipUpdate.newBuilder().setFull(true).setAppliedIndex(appliedIndex);
+    state.ownership().shards().forEach(s -> full.addOwners(s.toProto()));
+    sink.accept(full.build());
+    Watcher watcher = new Watcher(includeDecisions, sink);
+    watchers.add(watcher);
+    return watcher;
+  }
+
+  void unsubscribe(Watcher watcher) {
+    watchers.remove(watcher);
+  }
+
+  int size() {
+    return watchers.size();
+  }
+
+  /** Sends the changes of one applied entry to every watcher that wants them. */
+  synchronized void publish(long appliedIndex, List<ShardOwner> ownerChanges, List<Decision> decisions) {
+    if (watchers.isEmpty() || (ownerChanges.isEmpty() && decisions.isEmpty())) {
+      return;
+    }
+    OwnershipUpdate.Builder owners = OwnershipUpdate.newBuilder().setAppliedIndex(appliedIndex);
+    ownerChanges.forEach(s -> owners.addOwners(s.toProto()));
+    OwnershipUpdate ownersOnly = owners.build();
+    decisions.forEach(d -> owners.addDecisions(d.toProto()));
+    OwnershipUpdate withDecisions = owners.build();
+    for (Watcher w : watchers) {
+      OwnershipUpdate update = w.includeDecisions() ? withDecisions : ownersOnly;
+      if (update.getOwnersCount() > 0 || update.getDecisionsCount() > 0) {
+        w.sink().accept(update);
+      }
+    }
+  }
+}
