@@ -24,6 +24,8 @@ import io.shardlite.proto.Statement;
 import io.shardlite.proto.TransferLeadershipRequest;
 import io.shardlite.proto.WriteBatch;
 import io.shardlite.proto.WriteRequest;
+import io.shardlite.proto.WriteGroupRequest;
+import io.shardlite.proto.WriteGroupResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +53,14 @@ public final class ShardNodeClient implements AutoCloseable {
   public ShardResult write(int shard, WriteBatch batch) {
     return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
         .write(WriteRequest.newBuilder().setShardId(shard).setBatch(batch).setTimeoutMillis(deadline.toMillis()).build()));
+  }
+
+  /** Proposes several transactions, in this order, as one entry of the shard's log. */
+  public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
+      List<WriteBatch> batches) {
+    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .writeGroup(WriteGroupRequest.newBuilder().setShardId(shard).addAllBatches(batches)
+            .setTimeoutMillis(deadline.toMillis()).build());
   }
 
   /** Asynchronous write, for load generators that keep many requests in flight on one channel. */

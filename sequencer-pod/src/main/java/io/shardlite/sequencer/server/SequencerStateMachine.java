@@ -148,7 +148,7 @@ final class SequencerStateMachine extends BaseStateMachine {
       synchronized (watchers) {
         // Together, so a watcher subscribing in between sees each change exactly once.
         current = new Current(applied.state(), ti);
-        watchers.publish(ti.getIndex(), applied.ownerChanges(), applied.decisions());
+        watchers.publish(ti.getIndex(), applied.state(), applied.ownerChanges(), applied.decisions());
       }
       metrics.applied(ti.getIndex(), before, applied);
       reply = applied.reply();

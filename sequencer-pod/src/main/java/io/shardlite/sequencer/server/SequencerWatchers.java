@@ -1,6 +1,7 @@
 package io.shardlite.sequencer.server;
 
 import io.shardlite.proto.OwnershipUpdate;
+import io.shardlite.proto.VmAddress;
 import io.shardlite.sequencer.state.Decision;
 import io.shardlite.sequencer.state.SequencerState;
 import io.shardlite.sequencer.state.ShardOwner;
@@ -25,6 +26,7 @@ final class SequencerWatchers {
       Consumer<OwnershipUpdate> sink) {
     OwnershipUpdate.Builder full = OwnershipUpdate.newBuilder().setFull(true).setAppliedIndex(appliedIndex);
     state.ownership().shards().forEach(s -> full.addOwners(s.toProto()));
+    addVms(full, state);
     sink.accept(full.build());
     Watcher watcher = new Watcher(includeDecisions, sink);
     watchers.add(watcher);
@@ -39,13 +41,22 @@ final class SequencerWatchers {
     return watchers.size();
   }
 
+  private static void addVms(OwnershipUpdate.Builder update, SequencerState state) {
+    state.vms().vms().values().forEach(vm -> update.addVms(VmAddress.newBuilder()
+        .setVmId(vm.vmId()).setAddress(vm.address()).setDraining(vm.draining())));
+  }
+
   /** Sends the changes of one applied entry to every watcher that wants them. */
-  synchronized void publish(long appliedIndex, List<ShardOwner> ownerChanges, List<Decision> decisions) {
+  synchronized void publish(long appliedIndex, SequencerState state, List<ShardOwner> ownerChanges,
+      List<Decision> decisions) {
     if (watchers.isEmpty() || (ownerChanges.isEmpty() && decisions.isEmpty())) {
       return;
     }
     OwnershipUpdate.Builder owners = OwnershipUpdate.newBuilder().setAppliedIndex(appliedIndex);
     ownerChanges.forEach(s -> owners.addOwners(s.toProto()));
+    if (!ownerChanges.isEmpty()) {
+      addVms(owners, state);
+    }
     OwnershipUpdate ownersOnly = owners.build();
     decisions.forEach(d -> owners.addDecisions(d.toProto()));
     OwnershipUpdate withDecisions = owners.build();

@@ -24,8 +24,8 @@ class SequencerWatchersTest {
     List<OwnershipUpdate> seen = new ArrayList<>();
 
     watchers.subscribe(registered.state(), 7, false, seen::add);
-    watchers.publish(8, List.of(), List.of());
-    watchers.publish(9, registered.ownerChanges(), List.of());
+    watchers.publish(8, registered.state(), List.of(), List.of());
+    watchers.publish(9, registered.state(), registered.ownerChanges(), List.of());
 
     assertThat(seen).hasSize(2);
     assertThat(seen.get(0).getFull()).isTrue();
@@ -34,6 +34,7 @@ class SequencerWatchersTest {
     assertThat(seen.get(1).getFull()).isFalse();
     assertThat(seen.get(1).getAppliedIndex()).isEqualTo(9);
     assertThat(seen.get(1).getOwnersCount()).isEqualTo(4);
+    assertThat(seen.get(1).getVmsList()).extracting(v -> v.getVmId()).containsExactly("vm-a");
   }
 
   @Test
@@ -44,14 +45,14 @@ class SequencerWatchersTest {
     watchers.subscribe(state, 0, false, owners::add);
     SequencerWatchers.Watcher w = watchers.subscribe(state, 0, true, all::add);
 
-    watchers.publish(1, List.of(), List.of(new Decision("tx", Outcome.COMMIT, 5, 10)));
+    watchers.publish(1, state, List.of(), List.of(new Decision("tx", Outcome.COMMIT, 5, 10)));
 
     assertThat(owners).hasSize(1);
     assertThat(all).hasSize(2);
     assertThat(all.get(1).getDecisions(0).getTxId()).isEqualTo("tx");
 
     watchers.unsubscribe(w);
-    watchers.publish(2, List.of(), List.of(new Decision("tx2", Outcome.ABORT, 6, 11)));
+    watchers.publish(2, state, List.of(), List.of(new Decision("tx2", Outcome.ABORT, 6, 11)));
     assertThat(all).hasSize(2);
   }
 }

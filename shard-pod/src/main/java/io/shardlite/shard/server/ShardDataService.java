@@ -12,6 +12,10 @@ import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.ShardServiceGrpc;
 import io.shardlite.proto.WriteBatch;
 import io.shardlite.proto.WriteRequest;
+import io.shardlite.proto.WriteGroup;
+import io.shardlite.proto.WriteGroupRequest;
+import io.shardlite.proto.WriteGroupResponse;
+import io.shardlite.proto.ShardResults;
 import io.shardlite.shard.sql.SqlPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,6 +51,45 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
       return batchers.computeIfAbsent(request.getShardId(), this::newBatcher)
           .submit(batch)
           .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
+    });
+  }
+
+  /** An ordered group from one writer: proposed as one entry, in the given order. */
+  @Override
+  public void writeGroup(WriteGroupRequest request, StreamObserver<WriteGroupResponse> out) {
+    CompletableFuture<WriteGroupResponse> f;
+    try {
+      if (request.getBatchesCount() == 0) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write group needs at least one batch");
+      }
+      WriteGroup.Builder group = WriteGroup.newBuilder();
+      for (WriteBatch batch : request.getBatchesList()) {
+        group.addBatches(validate(WriteRequest.newBuilder().setShardId(request.getShardId()).setBatch(batch).build()));
+      }
+      if (group.build().getSerializedSize() > config.maxBatchBytes()) {
+        throw new ShardliteException(ErrorCode.BATCH_TOO_LARGE, "write group is " + group.build().getSerializedSize()
+            + " bytes; the limit is " + config.maxBatchBytes() + " (--max-batch-bytes)");
+      }
+      f = send(request.getShardId(), ShardEntry.newBuilder().setGroup(group).build())
+          .thenApply(r -> {
+            if (!r.isSuccess()) {
+              throw RaftErrors.toShardlite(r.getException(), "write group");
+            }
+            try {
+              return WriteGroupResponse.newBuilder().addAllResults(
+                  ShardResults.parseFrom(r.getMessage().getContent().toByteArray()).getResultsList()).build();
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              throw new ShardliteException(ErrorCode.INTERNAL, "write group: undecodable reply from the shard group");
+            }
+          })
+          .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    f.whenComplete((response, error) -> {
+      out.onNext(error == null ? response : WriteGroupResponse.newBuilder()
+          .setError(RaftErrors.toShardlite(error, "write group").toProto()).build());
+      out.onCompleted();
     });
   }
 
