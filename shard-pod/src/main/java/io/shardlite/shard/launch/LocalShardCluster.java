@@ -44,10 +44,16 @@ public final class LocalShardCluster implements AutoCloseable {
     private int metricsPort;
     private ShardNodeClient client;
 
-    Node(String id, int ratisPort, Path dataDir) {
+    Node(String id, int ratisPort, int grpcPort, Path dataDir) {
       this.id = id;
       this.ratisPort = ratisPort;
+      this.grpcPort = grpcPort;
       this.dataDir = dataDir;
+    }
+
+    /** The gRPC endpoint (host:port); fixed across restarts, like a pod's DNS name. */
+    public String endpoint() {
+      return "127.0.0.1:" + grpcPort;
     }
 
     public String id() {
@@ -108,11 +114,11 @@ public final class LocalShardCluster implements AutoCloseable {
     this.replicationFactor = replicationFactor;
     this.extraArgs = List.copyOf(extraArgs);
     this.jvmOptions = List.copyOf(jvmOptions);
-    int[] ports = Ports.freePorts(servers);
+    int[] ports = Ports.freePorts(2 * servers);
     for (int i = 0; i < servers; i++) {
       String id = "s" + (i + 1);
-      nodes.put(id, new Node(id, ports[i], baseDir.resolve(id)));
-      initialPeers.put(id, "127.0.0.1:" + ports[i]);
+      nodes.put(id, new Node(id, ports[2 * i], ports[2 * i + 1], baseDir.resolve(id)));
+      initialPeers.put(id, "127.0.0.1:" + ports[2 * i]);
     }
   }
 
@@ -141,7 +147,8 @@ public final class LocalShardCluster implements AutoCloseable {
   /** Adds a server outside the initial placement: it starts empty and receives replicas by membership changes. */
   public Node addSpareNode() {
     String id = "s" + (nodes.size() + 1);
-    Node n = new Node(id, Ports.freePort(), baseDir.resolve(id));
+    int[] ports = Ports.freePorts(2);
+    Node n = new Node(id, ports[0], ports[1], baseDir.resolve(id));
     nodes.put(id, n);
     launch(n);
     awaitReady(n);
@@ -158,6 +165,11 @@ public final class LocalShardCluster implements AutoCloseable {
 
   public List<Node> nodes() {
     return new ArrayList<>(nodes.values());
+  }
+
+  /** The gRPC endpoints of all servers (host:port). */
+  public List<String> endpoints() {
+    return nodes.values().stream().map(Node::endpoint).toList();
   }
 
   public int shards() {
@@ -201,7 +213,7 @@ public final class LocalShardCluster implements AutoCloseable {
         "--data-dir", n.dataDir.toString(),
         "--bind-address", "127.0.0.1",
         "--ratis-port", Integer.toString(n.ratisPort),
-        "--grpc-port", "0",
+        "--grpc-port", Integer.toString(n.grpcPort),
         "--metrics-port", "0",
         "--peers", PeerList.format(initialPeers),
         "--shards", Integer.toString(shards),
@@ -214,7 +226,6 @@ public final class LocalShardCluster implements AutoCloseable {
 
   private void awaitReady(Node n) {
     Map<String, String> ready = ReadyFile.await(readyFile(n), n.process, START_TIMEOUT);
-    n.grpcPort = Integer.parseInt(ready.get("grpc.port"));
     n.metricsPort = Integer.parseInt(ready.get("metrics.port"));
   }
 

@@ -1,0 +1,162 @@
+package io.shardlite.common.client;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardlite.common.error.ErrorCodes;
+import io.shardlite.common.shard.ShardNodeClient;
+import io.shardlite.proto.Error;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.ExecuteReply;
+import io.shardlite.proto.ExecuteRequest;
+import io.shardlite.proto.TxStatement;
+import io.shardlite.proto.Value;
+import io.shardlite.proto.VirtualMasterGrpc;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Java client of shardlite: sends transactions to any virtual master and retries only where
+ * the error says it is safe. Every transaction carries an idempotency key (one is generated if
+ * the caller gives none) that stays the same across retries, so a retry never applies twice.
+ * Transport failures and retryable errors move to the next endpoint until the deadline.
+ */
+public final class ShardliteClient implements AutoCloseable {
+  private final List<String> endpoints;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final Duration timeout;
+  private final AtomicInteger next = new AtomicInteger();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "shardlite-client");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * @param endpoints virtual masters' client API addresses (host:port)
+   * @param timeout default deadline of a transaction, retries included
+   */
+  public ShardliteClient(List<String> endpoints, Duration timeout) {
+    if (endpoints.isEmpty()) {
+      throw new IllegalArgumentException("at least one endpoint (host:port) is required");
+    }
+    this.endpoints = List.copyOf(endpoints);
+    this.timeout = timeout;
+    for (String e : endpoints) {
+      int colon = e.lastIndexOf(':');
+      if (colon <= 0 || colon == e.length() - 1) {
+        throw new IllegalArgumentException("endpoint '" + e + "' is not host:port");
+      }
+      channels.add(NettyChannelBuilder.forAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1)))
+          .usePlaintext().maxInboundMessageSize(64 << 20).build());
+    }
+  }
+
+  /** A statement for a transaction: the shard key that places it, SQL and positional parameters. */
+  public static TxStatement statement(String shardKey, String sql, Object... params) {
+    TxStatement.Builder s = TxStatement.newBuilder().setShardKey(shardKey).setSql(sql);
+    for (Object p : params) {
+      s.addParams(value(p));
+    }
+    return s.build();
+  }
+
+  public static Value value(Object p) {
+    if (p == null) {
+      return Value.getDefaultInstance();
+    } else if (p instanceof Integer || p instanceof Long || p instanceof Short || p instanceof Byte) {
+      return Value.newBuilder().setInteger(((Number) p).longValue()).build();
+    } else if (p instanceof Double || p instanceof Float) {
+      return Value.newBuilder().setReal(((Number) p).doubleValue()).build();
+    } else if (p instanceof byte[] b) {
+      return Value.newBuilder().setBlob(com.google.protobuf.ByteString.copyFrom(b)).build();
+    } else if (p instanceof Boolean b) {
+      return Value.newBuilder().setInteger(b ? 1 : 0).build();
+    }
+    return Value.newBuilder().setText(p.toString()).build();
+  }
+
+  /** Runs one transaction; the reply carries results or a typed error (never throws for those). */
+  public ExecuteReply execute(List<TxStatement> statements) {
+    return executeAsync(ExecuteRequest.newBuilder().addAllStatements(statements).build()).join();
+  }
+
+  public ExecuteReply execute(ExecuteRequest request) {
+    return executeAsync(request).join();
+  }
+
+  public CompletableFuture<ExecuteReply> executeAsync(ExecuteRequest request) {
+    long budget = request.getTimeoutMillis() > 0 ? request.getTimeoutMillis() : timeout.toMillis();
+    ExecuteRequest tx = request.toBuilder()
+        .setIdempotencyKey(request.getIdempotencyKey().isEmpty() ? UUID.randomUUID().toString() : request.getIdempotencyKey())
+        .setTimeoutMillis(budget).build();
+    CompletableFuture<ExecuteReply> result = new CompletableFuture<>();
+    attempt(tx, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget), Math.floorMod(next.getAndIncrement(), channels.size()),
+        10, result);
+    return result;
+  }
+
+  private void attempt(ExecuteRequest tx, long deadline, int endpoint, long backoffMillis,
+      CompletableFuture<ExecuteReply> result) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      result.complete(error(ErrorCode.TIMEOUT, "no outcome within the deadline; retrying with idempotency key "
+          + tx.getIdempotencyKey() + " is safe", true));
+      return;
+    }
+    var call = VirtualMasterGrpc.newFutureStub(channels.get(endpoint))
+        .withDeadlineAfter(left + TimeUnit.SECONDS.toNanos(2), TimeUnit.NANOSECONDS)
+        .execute(tx.toBuilder().setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))).build());
+    call.addListener(() -> {
+      ExecuteReply reply;
+      try {
+        reply = call.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        reply = e.getCause() instanceof StatusRuntimeException s
+            ? ExecuteReply.newBuilder().setError(ShardNodeClient.transportError(s).toProto()).build()
+            : error(ErrorCode.INTERNAL, String.valueOf(e.getCause()), false);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        result.complete(error(ErrorCode.INTERNAL, "interrupted", false));
+        return;
+      }
+      Error err = reply.hasError() ? reply.getError() : null;
+      boolean retry = err != null && (err.getRetryable() || ErrorCodes.retryableByDefault(err.getCode()))
+          && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+      if (!retry) {
+        result.complete(reply);
+        return;
+      }
+      int nextEndpoint = (endpoint + 1) % channels.size();
+      try {
+        timer.schedule(() -> attempt(tx, deadline, nextEndpoint, Math.min(backoffMillis * 2, 500), result),
+            backoffMillis, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        result.complete(reply);
+      }
+    }, MoreExecutors.directExecutor());
+  }
+
+  private static ExecuteReply error(ErrorCode code, String message, boolean retryable) {
+    return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(code).setMessage(message)
+        .setRetryable(retryable).setStatementIndex(-1)).build();
+  }
+
+  public List<String> endpoints() {
+    return endpoints;
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    channels.forEach(ManagedChannel::shutdownNow);
+  }
+}

@@ -1,0 +1,272 @@
+package io.shardlite.vmaster.server;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.routing.ShardKeys;
+import io.shardlite.common.shard.ShardNodeClient;
+import io.shardlite.proto.Consistency;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.ExecuteReply;
+import io.shardlite.proto.ExecuteRequest;
+import io.shardlite.proto.ShardOwner;
+import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.Statement;
+import io.shardlite.proto.TxStatement;
+import io.shardlite.proto.VirtualMasterGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Takes any transaction and gets it done where it belongs: reads go to the shard group
+ * (linearizable by read index, or a follower within a staleness bound); writes go to the lane of
+ * the shard's owner, here or on the owning virtual master (forwarded once).
+ *
+ * <p>A transaction keeps one id (its idempotency key, or one picked here) across every attempt,
+ * and shards apply an id at most once, so retrying a retryable failure is always safe; the router
+ * does so itself until the deadline, which hides ownership moves and leader changes from clients.
+ */
+final class Router {
+  private final String vmId;
+  private final int shards;
+  private final OwnershipView view;
+  private final Lanes lanes;
+  private final ShardDirectory directory;
+  private final VmMetrics metrics;
+  private final ExecutorService blocking;
+  private final ScheduledExecutorService timer;
+  private final long defaultTimeoutMillis;
+  private final int maxTxBytes;
+  private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
+  private volatile boolean draining;
+
+  Router(String vmId, int shards, OwnershipView view, Lanes lanes, ShardDirectory directory, VmMetrics metrics,
+      ExecutorService blocking, ScheduledExecutorService timer, long defaultTimeoutMillis, int maxTxBytes) {
+    this.vmId = vmId;
+    this.shards = shards;
+    this.view = view;
+    this.lanes = lanes;
+    this.directory = directory;
+    this.metrics = metrics;
+    this.blocking = blocking;
+    this.timer = timer;
+    this.defaultTimeoutMillis = defaultTimeoutMillis;
+    this.maxTxBytes = maxTxBytes;
+  }
+
+  void drain() {
+    draining = true;
+  }
+
+  CompletableFuture<ExecuteReply> execute(ExecuteRequest request) {
+    long start = System.nanoTime();
+    ExecuteReply invalid = validate(request);
+    if (invalid != null) {
+      metrics.answered("invalid", invalid, start);
+      return CompletableFuture.completedFuture(invalid);
+    }
+    long timeout = request.getTimeoutMillis() > 0 ? request.getTimeoutMillis() : defaultTimeoutMillis;
+    long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeout);
+    ExecuteRequest tx = request.getIdempotencyKey().isEmpty()
+        ? request.toBuilder().setIdempotencyKey(vmId + "/" + UUID.randomUUID()).build() : request;
+    List<String> sqls = tx.getStatementsList().stream().map(TxStatement::getSql).toList();
+    StatementKinds.Kind kind = StatementKinds.ofAll(sqls);
+    CompletableFuture<ExecuteReply> result;
+    if (kind == StatementKinds.Kind.DDL && !tx.hasShard()) {
+      result = everyShard(tx, deadline);
+    } else {
+      TreeSet<Integer> touched = shardsOf(tx);
+      if (touched.size() > 1) {
+        result = CompletableFuture.completedFuture(Errors.reply(ErrorCode.MALFORMED_REQUEST,
+            "the transaction touches shards " + touched + "; multi-shard transactions are not supported yet", false));
+      } else {
+        int shard = touched.first();
+        result = withRetries(() -> kind == StatementKinds.Kind.READ ? read(shard, tx, deadline) : write(shard, tx, deadline),
+            deadline);
+      }
+    }
+    return result.thenApply(reply -> {
+      metrics.answered(kind.name().toLowerCase(java.util.Locale.ROOT), reply, start);
+      return reply;
+    });
+  }
+
+  private ExecuteReply validate(ExecuteRequest request) {
+    if (draining && !request.getForwarded()) {
+      return Errors.reply(ErrorCode.UNAVAILABLE, "virtual master " + vmId + " is draining; use another", true);
+    }
+    if (request.getStatementsCount() == 0) {
+      return Errors.reply(ErrorCode.MALFORMED_REQUEST, "a transaction needs at least one statement", false);
+    }
+    for (int i = 0; i < request.getStatementsCount(); i++) {
+      if (request.getStatements(i).getSql().isBlank()) {
+        return Errors.reply(ErrorCode.MALFORMED_REQUEST, "statement " + i + " has no SQL", false);
+      }
+    }
+    if (request.getSerializedSize() > maxTxBytes) {
+      return Errors.reply(ErrorCode.BATCH_TOO_LARGE, "the transaction is " + request.getSerializedSize()
+          + " bytes; the limit is " + maxTxBytes, false);
+    }
+    if (request.hasShard() && (request.getShard() < 0 || request.getShard() >= shards)) {
+      return Errors.reply(ErrorCode.UNKNOWN_SHARD, "shard " + request.getShard() + " does not exist; shards are 0.."
+          + (shards - 1), false);
+    }
+    if (request.getTimeoutMillis() < 0) {
+      return Errors.reply(ErrorCode.MALFORMED_REQUEST, "timeout_millis must not be negative", false);
+    }
+    return null;
+  }
+
+  private TreeSet<Integer> shardsOf(ExecuteRequest tx) {
+    TreeSet<Integer> touched = new TreeSet<>();
+    if (tx.hasShard()) {
+      touched.add(tx.getShard());
+    } else {
+      tx.getStatementsList().forEach(s -> touched.add(ShardKeys.shardOf(s.getShardKey(), shards)));
+    }
+    return touched;
+  }
+
+  /**
+   * DDL goes to every shard, each shard's part atomic on its own (cross-shard atomic DDL arrives
+   * with multi-shard transactions; until then, write DDL idempotently, e.g. IF NOT EXISTS).
+   */
+  private CompletableFuture<ExecuteReply> everyShard(ExecuteRequest tx, long deadline) {
+    List<CompletableFuture<ExecuteReply>> parts = new ArrayList<>();
+    for (int s = 0; s < shards; s++) {
+      int shard = s;
+      ExecuteRequest part = tx.toBuilder().setShard(shard).setIdempotencyKey(tx.getIdempotencyKey() + "/s" + shard).build();
+      parts.add(withRetries(() -> write(shard, part, deadline), deadline));
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      for (CompletableFuture<ExecuteReply> p : parts) {
+        if (p.join().hasError()) {
+          return p.join();
+        }
+      }
+      return parts.get(0).join();
+    });
+  }
+
+  private CompletableFuture<ExecuteReply> write(int shard, ExecuteRequest tx, long deadline) {
+    ShardOwner owner = view.owner(shard).orElse(null);
+    if (owner == null) {
+      return CompletableFuture.completedFuture(Errors.unavailable("shard " + shard + " has no owner right now"));
+    }
+    if (owner.getOwner().equals(vmId)) {
+      Lane lane = lanes.lane(shard);
+      if (lane == null || lane.isStopped() || lane.epoch() != owner.getEpoch()) {
+        return CompletableFuture.completedFuture(Errors.unavailable("shard " + shard + " is being taken over here"));
+      }
+      CompletableFuture<ExecuteReply> reply = new CompletableFuture<>();
+      lane.submit(new Lane.Work(tx.getIdempotencyKey(), statements(tx), reply, deadline));
+      return reply;
+    }
+    if (tx.getForwarded()) {
+      return CompletableFuture.completedFuture(Errors.unavailable(
+          "virtual master " + vmId + " does not own shard " + shard + " (ownership is moving)"));
+    }
+    return forward(owner.getOwner(), shard, tx, deadline);
+  }
+
+  private CompletableFuture<ExecuteReply> forward(String owner, int shard, ExecuteRequest tx, long deadline) {
+    String address = view.address(owner).orElse(null);
+    if (address == null || address.isEmpty()) {
+      return CompletableFuture.completedFuture(Errors.unavailable("no address known for virtual master " + owner));
+    }
+    metrics.forwarded();
+    ManagedChannel channel = peers.computeIfAbsent(address, a -> {
+      int colon = a.lastIndexOf(':');
+      return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+          .usePlaintext().maxInboundMessageSize(64 << 20).build();
+    });
+    long left = Math.max(1, deadline - System.nanoTime());
+    CompletableFuture<ExecuteReply> reply = new CompletableFuture<>();
+    com.google.common.util.concurrent.ListenableFuture<ExecuteReply> call = VirtualMasterGrpc.newFutureStub(channel)
+        .withDeadlineAfter(left, TimeUnit.NANOSECONDS)
+        .execute(tx.toBuilder().setForwarded(true).setShard(shard)
+            .setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))).build());
+    call.addListener(() -> {
+      try {
+        reply.complete(call.get());
+      } catch (java.util.concurrent.ExecutionException e) {
+        reply.complete(e.getCause() instanceof io.grpc.StatusRuntimeException s
+            ? ExecuteReply.newBuilder().setError(ShardNodeClient.transportError(s).toProto()).build()
+            : Errors.reply(e.getCause()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        reply.complete(Errors.reply(e));
+      }
+    }, MoreExecutors.directExecutor());
+    return reply;
+  }
+
+  private CompletableFuture<ExecuteReply> read(int shard, ExecuteRequest tx, long deadline) {
+    return CompletableFuture.supplyAsync(() -> {
+      List<ShardNodeClient> servers = directory.serversOf(shard);
+      if (servers.isEmpty()) {
+        directory.refresh();
+        return Errors.unavailable("no shard server is known to host shard " + shard);
+      }
+      // Follower reads may use any replica; a linearizable read goes to the leader's server.
+      ShardNodeClient server = tx.getConsistency() == Consistency.FOLLOWER
+          ? servers.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(servers.size())) : servers.get(0);
+      try {
+        ShardResult r = server.read(shard, tx.getConsistency(), tx.getMaxLagMillis(), statements(tx));
+        return r.hasError() ? ExecuteReply.newBuilder().setError(r.getError()).setShard(shard).build()
+            : ExecuteReply.newBuilder().addAllResults(r.getResultsList()).setShard(shard).build();
+      } catch (ShardliteException e) {
+        directory.refresh();
+        return ExecuteReply.newBuilder().setError(e.toProto()).build();
+      }
+    }, blocking);
+  }
+
+  /** Repeats an attempt that failed retryably (same transaction id) until it succeeds or the deadline. */
+  private CompletableFuture<ExecuteReply> withRetries(java.util.function.Supplier<CompletableFuture<ExecuteReply>> attempt,
+      long deadline) {
+    CompletableFuture<ExecuteReply> result = new CompletableFuture<>();
+    tryOnce(attempt, deadline, 10, result);
+    return result;
+  }
+
+  private void tryOnce(java.util.function.Supplier<CompletableFuture<ExecuteReply>> attempt, long deadline,
+      long backoffMillis, CompletableFuture<ExecuteReply> result) {
+    CompletableFuture<ExecuteReply> f;
+    try {
+      f = attempt.get();
+    } catch (RuntimeException e) {
+      f = CompletableFuture.completedFuture(Errors.reply(e));
+    }
+    f.whenComplete((reply, error) -> {
+      ExecuteReply r = error != null ? Errors.reply(error) : reply;
+      boolean again = r.hasError() && Errors.retryable(r.getError())
+          && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+      if (!again) {
+        result.complete(r);
+        return;
+      }
+      timer.schedule(() -> tryOnce(attempt, deadline, Math.min(backoffMillis * 2, 500), result),
+          backoffMillis, TimeUnit.MILLISECONDS);
+    });
+  }
+
+  private static List<Statement> statements(ExecuteRequest tx) {
+    List<Statement> list = new ArrayList<>(tx.getStatementsCount());
+    tx.getStatementsList().forEach(s -> list.add(Statement.newBuilder().setSql(s.getSql()).addAllParams(s.getParamsList()).build()));
+    return list;
+  }
+
+  void close() {
+    peers.values().forEach(ManagedChannel::shutdownNow);
+  }
+}

@@ -1,0 +1,51 @@
+package io.shardlite.vmaster.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything a virtual master is started with. It keeps no state of its own: ownership comes
+ * from the sequencer, data from the shard groups.
+ *
+ * @param advertiseAddress host:port other virtual masters use to forward to this one (empty = the
+ *     bind address and the gRPC port)
+ */
+public record VirtualMasterConfig(
+    String vmId,
+    String clusterName,
+    String bindAddress,
+    int grpcPort,
+    int metricsPort,
+    String advertiseAddress,
+    List<String> sequencer,
+    List<String> shardServers,
+    int shards,
+    Duration lease,
+    Duration heartbeat,
+    Duration requestTimeout,
+    Duration drainTimeout,
+    int maxLaneBatch,
+    int maxTxBytes,
+    Path readyFile) {
+
+  public VirtualMasterConfig {
+    if (vmId == null || vmId.isBlank()) {
+      throw new IllegalArgumentException("virtual master id is required");
+    }
+    if (sequencer.isEmpty() || shardServers.isEmpty()) {
+      throw new IllegalArgumentException("both --sequencer and --shard-servers are required");
+    }
+    if (shards < 1) {
+      throw new IllegalArgumentException("shards must be >= 1, got " + shards);
+    }
+    if (heartbeat.compareTo(lease) >= 0) {
+      throw new IllegalArgumentException("heartbeat (" + heartbeat + ") must be shorter than the lease (" + lease + ")");
+    }
+    if (maxLaneBatch < 1 || maxTxBytes < 1024) {
+      throw new IllegalArgumentException("max lane batch must be >= 1 and max transaction bytes >= 1024");
+    }
+    sequencer = List.copyOf(sequencer);
+    shardServers = List.copyOf(shardServers);
+  }
+}

@@ -1,0 +1,124 @@
+package io.shardlite.vmaster.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code vmaster-server}: runs one virtual master. Every flag has an environment variable; flags win. */
+@Command(name = "vmaster-server", mixinStandardHelpOptions = true,
+    description = "Runs a shardlite virtual master: the client API, routing, and the lanes of the shards it owns.")
+public final class VirtualMasterMain implements Callable<Integer> {
+
+  @Option(names = "--vm-id", required = true, defaultValue = "${env:SHARDLITE_VM_ID}",
+      description = "This virtual master's id, unique in the cluster (env SHARDLITE_VM_ID; the pod name on Kubernetes).")
+  String vmId;
+
+  @Option(names = "--cluster", defaultValue = "${env:SHARDLITE_CLUSTER:-shardlite}",
+      description = "Cluster name (env SHARDLITE_CLUSTER, default ${DEFAULT-VALUE}).")
+  String cluster;
+
+  @Option(names = "--bind-address", defaultValue = "${env:SHARDLITE_BIND_ADDRESS:-0.0.0.0}",
+      description = "Address all ports bind to (env SHARDLITE_BIND_ADDRESS, default ${DEFAULT-VALUE}).")
+  String bindAddress;
+
+  @Option(names = "--grpc-port", defaultValue = "${env:SHARDLITE_GRPC_PORT:-7201}",
+      description = "Client API port, 0 = ephemeral (env SHARDLITE_GRPC_PORT, default ${DEFAULT-VALUE}).")
+  int grpcPort;
+
+  @Option(names = "--metrics-port", defaultValue = "${env:SHARDLITE_METRICS_PORT:-7202}",
+      description = "HTTP port for /metrics, /healthz, /readyz; 0 = ephemeral, -1 = off (env SHARDLITE_METRICS_PORT, default ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--advertise-address", defaultValue = "${env:SHARDLITE_ADVERTISE_ADDRESS:-}",
+      description = "host:port other virtual masters use to reach this one (env SHARDLITE_ADVERTISE_ADDRESS; default: bind address and gRPC port).")
+  String advertiseAddress;
+
+  @Option(names = "--sequencer", required = true, defaultValue = "${env:SHARDLITE_SEQUENCER}",
+      description = "Sequencer replicas' gRPC endpoints host:port,... (env SHARDLITE_SEQUENCER).")
+  String sequencer;
+
+  @Option(names = "--shard-servers", required = true, defaultValue = "${env:SHARDLITE_SHARD_SERVERS}",
+      description = "Shard servers' gRPC endpoints host:port,... (env SHARDLITE_SHARD_SERVERS).")
+  String shardServers;
+
+  @Option(names = "--shards", defaultValue = "${env:SHARDLITE_SHARDS:-16}",
+      description = "Number of shards in the cluster (env SHARDLITE_SHARDS, default ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(names = "--lease-ms", defaultValue = "${env:SHARDLITE_LEASE_MS:-5000}",
+      description = "Lease with the sequencer; a virtual master silent this long loses its shards (env SHARDLITE_LEASE_MS, default ${DEFAULT-VALUE}).")
+  long leaseMs;
+
+  @Option(names = "--heartbeat-ms", defaultValue = "${env:SHARDLITE_HEARTBEAT_MS:-1000}",
+      description = "Lease renewal interval (env SHARDLITE_HEARTBEAT_MS, default ${DEFAULT-VALUE}).")
+  long heartbeatMs;
+
+  @Option(names = "--request-timeout-ms", defaultValue = "${env:SHARDLITE_REQUEST_TIMEOUT_MS:-10000}",
+      description = "Default deadline of a transaction (env SHARDLITE_REQUEST_TIMEOUT_MS, default ${DEFAULT-VALUE}).")
+  long requestTimeoutMs;
+
+  @Option(names = "--drain-timeout-ms", defaultValue = "${env:SHARDLITE_DRAIN_TIMEOUT_MS:-10000}",
+      description = "On SIGTERM, how long to wait for the shards to move away (env SHARDLITE_DRAIN_TIMEOUT_MS, default ${DEFAULT-VALUE}).")
+  long drainTimeoutMs;
+
+  @Option(names = "--max-lane-batch", defaultValue = "${env:SHARDLITE_MAX_LANE_BATCH:-256}",
+      description = "Most transactions a lane sequences and proposes together (env SHARDLITE_MAX_LANE_BATCH, default ${DEFAULT-VALUE}).")
+  int maxLaneBatch;
+
+  @Option(names = "--max-tx-bytes", defaultValue = "${env:SHARDLITE_MAX_TX_BYTES:-1048576}",
+      description = "Largest accepted transaction in bytes (env SHARDLITE_MAX_TX_BYTES, default ${DEFAULT-VALUE}).")
+  int maxTxBytes;
+
+  @Option(names = "--ready-file", defaultValue = "${env:SHARDLITE_READY_FILE}",
+      description = "Written (key=value lines: ports, pid) once the server serves (env SHARDLITE_READY_FILE).")
+  Path readyFile;
+
+  VirtualMasterConfig config() {
+    return new VirtualMasterConfig(vmId, cluster, bindAddress, grpcPort, metricsPort, advertiseAddress, list(sequencer),
+        list(shardServers), shards, Duration.ofMillis(leaseMs), Duration.ofMillis(heartbeatMs),
+        Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, maxTxBytes, readyFile);
+  }
+
+  private static List<String> list(String csv) {
+    return csv == null ? List.of() : Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    VirtualMasterServer server = new VirtualMasterServer(config());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "shutdown"));
+    server.start();
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new VirtualMasterMain());
+    cli.setParameterExceptionHandler((ex, a) -> {
+      cli.getErr().println("vmaster-server: " + ex.getMessage());
+      cli.usage(cli.getErr());
+      return 2;
+    });
+    cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+      if (ex instanceof IllegalArgumentException) {
+        cli.getErr().println("vmaster-server: " + ex.getMessage());
+        return 2;
+      }
+      throw ex;
+    });
+    int code = cli.execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.shardlite.vmaster.server;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.Gauge;
+import io.prometheus.client.Histogram;
+
+/** The virtual master's Prometheus metrics (names start with {@code shardlite_vm_}). */
+final class VmMetrics {
+  private final Counter transactions;
+  private final Histogram latency;
+  private final Counter errors;
+  private final Counter forwarded;
+  private final Counter lanesCommitted;
+  private final Histogram laneBatch;
+  final Gauge ownedShards;
+  final Gauge queueDepth;
+
+  VmMetrics(CollectorRegistry registry) {
+    transactions = Counter.build("shardlite_vm_transactions_total", "Transactions answered, by kind and outcome.")
+        .labelNames("kind", "outcome").register(registry);
+    latency = Histogram.build("shardlite_vm_transaction_seconds", "Transaction latency on this virtual master.")
+        .labelNames("kind")
+        .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
+    errors = Counter.build("shardlite_vm_errors_total", "Failed transactions by error code (aborts by cause).")
+        .labelNames("code").register(registry);
+    forwarded = Counter.build("shardlite_vm_forwarded_total", "Transactions forwarded to the owning virtual master.")
+        .register(registry);
+    lanesCommitted = Counter.build("shardlite_vm_lane_transactions_total", "Transactions proposed by this virtual master's lanes.")
+        .register(registry);
+    laneBatch = Histogram.build("shardlite_vm_lane_batch_size", "Transactions per lane group (one LSN request, one Raft entry).")
+        .buckets(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+    ownedShards = Gauge.build("shardlite_vm_owned_shards", "Shards this virtual master owns (lanes running).")
+        .register(registry);
+    queueDepth = Gauge.build("shardlite_vm_lane_queue_depth", "Transactions waiting in lanes.").register(registry);
+  }
+
+  void answered(String kind, io.shardlite.proto.ExecuteReply reply, long startNanos) {
+    String outcome = reply.hasError() ? "error" : "ok";
+    transactions.labels(kind, outcome).inc();
+    latency.labels(kind).observe((System.nanoTime() - startNanos) / 1e9);
+    if (reply.hasError()) {
+      errors.labels(reply.getError().getCode().name()).inc();
+    }
+  }
+
+  void forwarded() {
+    forwarded.inc();
+  }
+
+  void committed(int shard, int transactions, long nanos) {
+    lanesCommitted.inc(transactions);
+    laneBatch.observe(transactions);
+  }
+}
