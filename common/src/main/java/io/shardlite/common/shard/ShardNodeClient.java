@@ -24,6 +24,10 @@ import io.shardlite.proto.Statement;
 import io.shardlite.proto.TransferLeadershipRequest;
 import io.shardlite.proto.WriteBatch;
 import io.shardlite.proto.WriteRequest;
+import io.shardlite.proto.PrepareRequest;
+import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ResolveRequest;
+import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.WriteGroupRequest;
 import io.shardlite.proto.WriteGroupResponse;
 import java.time.Duration;
@@ -67,6 +71,21 @@ public final class ShardNodeClient implements AutoCloseable {
   public com.google.common.util.concurrent.ListenableFuture<ShardResult> writeAsync(int shard, WriteBatch batch) {
     return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
         .write(WriteRequest.newBuilder().setShardId(shard).setBatch(batch).setTimeoutMillis(deadline.toMillis()).build());
+  }
+
+  /** Phase one of a multi-shard part: check and store it (see {@code PreparePart}). */
+  public ShardResult prepare(int shard, WriteBatch part) {
+    return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .prepare(PrepareRequest.newBuilder().setShardId(shard).setPart(PreparePart.newBuilder().setBatch(part))
+            .setTimeoutMillis(deadline.toMillis()).build()));
+  }
+
+  /** Phase two: commit or abort the part prepared for {@code txId}, as the owner of {@code epoch}. */
+  public ShardResult resolve(int shard, String txId, boolean commit, long epoch) {
+    return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .resolve(ResolveRequest.newBuilder().setShardId(shard)
+            .setPart(ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch))
+            .setTimeoutMillis(deadline.toMillis()).build()));
   }
 
   public ShardResult claim(int shard, long epoch, String owner) {

@@ -16,6 +16,9 @@ import io.shardlite.proto.WriteGroup;
 import io.shardlite.proto.WriteGroupRequest;
 import io.shardlite.proto.WriteGroupResponse;
 import io.shardlite.proto.ShardResults;
+import io.shardlite.proto.PrepareRequest;
+import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ResolveRequest;
 import io.shardlite.shard.sql.SqlPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -101,6 +104,33 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
           }
           return com.google.protobuf.ByteString.copyFrom(r.getMessage().getContent().asReadOnlyByteBuffer());
         }));
+  }
+
+  /** Phase one of a multi-shard part (see {@code PreparePart}). */
+  @Override
+  public void prepare(PrepareRequest request, StreamObserver<ShardResult> out) {
+    reply(out, () -> {
+      WriteBatch batch = validate(WriteRequest.newBuilder().setShardId(request.getShardId())
+          .setBatch(request.getPart().getBatch()).build());
+      if (batch.getTxId().isEmpty() || batch.getGlobalLsn() <= 0) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id and a global LSN");
+      }
+      ShardEntry entry = ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch)).build();
+      return propose(request.getShardId(), entry, request.getTimeoutMillis(), "prepare");
+    });
+  }
+
+  /** Phase two of a multi-shard part: commit or abort what was prepared. */
+  @Override
+  public void resolve(ResolveRequest request, StreamObserver<ShardResult> out) {
+    reply(out, () -> {
+      groups.division(request.getShardId());
+      if (request.getPart().getTxId().isEmpty()) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a resolve needs a tx_id");
+      }
+      ShardEntry entry = ShardEntry.newBuilder().setResolve(request.getPart()).build();
+      return propose(request.getShardId(), entry, request.getTimeoutMillis(), "resolve");
+    });
   }
 
   @Override

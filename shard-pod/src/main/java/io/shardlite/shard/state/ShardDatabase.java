@@ -9,6 +9,7 @@ import io.shardlite.proto.Row;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.ShardResults;
+import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.StatementResult;
 import io.shardlite.proto.WriteBatch;
@@ -89,6 +90,7 @@ public final class ShardDatabase implements AutoCloseable {
       st.execute("CREATE TABLE IF NOT EXISTS _shardlite_tx(tx_id TEXT PRIMARY KEY,"
           + " applied_index INTEGER NOT NULL, result BLOB NOT NULL)");
       st.execute("CREATE INDEX IF NOT EXISTS _shardlite_tx_by_index ON _shardlite_tx(applied_index)");
+      st.execute("CREATE TABLE IF NOT EXISTS _shardlite_prepared(tx_id TEXT PRIMARY KEY, batch BLOB NOT NULL)");
     }
     writer.setAutoCommit(false);
     DeterministicFunctions.install(writer, context);
@@ -175,6 +177,8 @@ public final class ShardDatabase implements AutoCloseable {
     return switch (entry.getBodyCase()) {
       case WRITE -> applyBatches(term, index, List.of(entry.getWrite())).get(0);
       case CLAIM -> applyClaim(term, index, entry.getClaim());
+      case PREPARE -> applyPrepare(term, index, entry.getPrepare().getBatch());
+      case RESOLVE -> applyResolve(term, index, entry.getResolve());
       case BODY_NOT_SET -> fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty shard entry"));
       case GROUP -> throw new IllegalStateException("write groups are applied by applyGroup");
     };
@@ -271,6 +275,109 @@ public final class ShardDatabase implements AutoCloseable {
     return outcome;
   }
 
+  /**
+   * Phase one of a multi-shard part: run the statements to check them and get their results, roll
+   * them back, store the part. Fenced and LSN-checked like a write; the shard's LSN and data are
+   * unchanged until the part is resolved.
+   */
+  private ShardResult applyPrepare(long term, long index, WriteBatch batch) {
+    Meta m = meta();
+    try (java.sql.Statement sp = writer.createStatement()) {
+      ShardResult recorded = batch.getTxId().isEmpty() ? null : recordedOutcome(batch.getTxId());
+      if (recorded != null) {
+        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        return recorded.toBuilder().setDuplicate(true).build();
+      }
+      sp.execute("SAVEPOINT prepare");
+      ShardResult checked;
+      try {
+        if (batch.getTxId().isEmpty()) {
+          throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id");
+        }
+        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn());
+      } catch (ShardliteException | SQLException e) {
+        ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
+        sp.execute("ROLLBACK TO prepare");
+        sp.execute("RELEASE prepare");
+        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        return resultOf(meta()).setError(error.toProto()).build();
+      }
+      sp.execute("ROLLBACK TO prepare");
+      sp.execute("RELEASE prepare");
+      try (PreparedStatement ps = writer.prepareStatement(
+          "INSERT OR REPLACE INTO _shardlite_prepared(tx_id, batch) VALUES (?, ?)")) {
+        ps.setString(1, batch.getTxId());
+        ps.setBytes(2, batch.toByteArray());
+        ps.executeUpdate();
+      }
+      Meta next = new Meta(index, term, m.globalLsn(), m.epoch());
+      commitMeta(next);
+      return checked.toBuilder().setAppliedIndex(index).setEpoch(next.epoch()).setGlobalLsn(next.globalLsn()).build();
+    } catch (SQLException e) {
+      throw environmental(e);
+    }
+  }
+
+  /** Phase two: commit applies the stored part as a write at its LSN; abort drops it. */
+  private ShardResult applyResolve(long term, long index, ResolvePart resolve) {
+    Meta m = meta();
+    if (resolve.getEpoch() < m.epoch()) {
+      return fail(term, index, new ShardliteException(ErrorCode.STALE_EPOCH,
+          "resolve at epoch " + resolve.getEpoch() + " is below the shard's claimed epoch " + m.epoch()));
+    }
+    try {
+      WriteBatch part = preparedPart(resolve.getTxId());
+      if (part == null) {
+        ShardResult recorded = recordedOutcome(resolve.getTxId());
+        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        if (recorded != null) {
+          return recorded.toBuilder().setDuplicate(true).build();
+        }
+        if (resolve.getCommit()) {
+          return resultOf(meta()).setError(new ShardliteException(ErrorCode.UNKNOWN_TRANSACTION,
+              "no part of transaction '" + resolve.getTxId() + "' is prepared on this shard").toProto()).build();
+        }
+        return resultOf(meta()).build();
+      }
+      try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_prepared WHERE tx_id = ?")) {
+        ps.setString(1, resolve.getTxId());
+        ps.executeUpdate();
+      }
+      if (!resolve.getCommit()) {
+        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        return resultOf(meta()).build();
+      }
+      // The resolver's epoch: a new owner may commit what its predecessor prepared.
+      WriteBatch committed = part.toBuilder().setEpoch(Math.max(part.getEpoch(), resolve.getEpoch())).build();
+      return applyBatches(term, index, List.of(committed)).get(0);
+    } catch (SQLException e) {
+      throw environmental(e);
+    }
+  }
+
+  private WriteBatch preparedPart(String txId) throws SQLException {
+    try (PreparedStatement ps = writer.prepareStatement("SELECT batch FROM _shardlite_prepared WHERE tx_id = ?")) {
+      ps.setString(1, txId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? WriteBatch.parseFrom(rs.getBytes(1)) : null;
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("corrupt prepared part for tx " + txId, e);
+      }
+    }
+  }
+
+  /** The transactions with a prepared, unresolved part here. */
+  private List<String> preparedTxIds() throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement ps = writer.prepareStatement("SELECT tx_id FROM _shardlite_prepared ORDER BY tx_id");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        ids.add(rs.getString(1));
+      }
+    }
+    return ids;
+  }
+
   private ShardResult applyClaim(long term, long index, ClaimEpoch claim) {
     Meta m = meta();
     if (claim.getEpoch() < m.epoch()) {
@@ -279,11 +386,12 @@ public final class ShardDatabase implements AutoCloseable {
     }
     Meta next = new Meta(index, term, m.globalLsn(), claim.getEpoch());
     try {
+      List<String> prepared = preparedTxIds();
       commitMeta(next);
+      return resultOf(next).addAllPreparedTxIds(prepared).build();
     } catch (SQLException e) {
       throw environmental(e);
     }
-    return resultOf(next).build();
   }
 
   /** Rolls back the entry's changes, records only its position, and returns the typed error. */

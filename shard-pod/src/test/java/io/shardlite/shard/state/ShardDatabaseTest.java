@@ -36,6 +36,61 @@ class ShardDatabaseTest {
     return db.read(List.of(Statements.of("SELECT count(*) FROM " + table))).getResults(0).getRows(0).getValues(0).getInteger();
   }
 
+  private static ByteString prepare(String txId, long epoch, long lsn, String... sql) throws Exception {
+    WriteBatch batch = ShardEntry.parseFrom(write(txId, epoch, lsn, sql)).getWrite();
+    return ShardEntry.newBuilder().setPrepare(io.shardlite.proto.PreparePart.newBuilder().setBatch(batch)).build()
+        .toByteString();
+  }
+
+  private static ByteString resolve(String txId, boolean commit, long epoch) {
+    return ShardEntry.newBuilder().setResolve(io.shardlite.proto.ResolvePart.newBuilder().setTxId(txId)
+        .setCommit(commit).setEpoch(epoch)).build().toByteString();
+  }
+
+  @Test
+  void aPreparedPartChangesNothingUntilCommittedAndReportsItsResultsAtPrepare() throws Exception {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"));
+      ShardResult prepared = db.apply(1, 2, prepare("m1", 1, 5, "INSERT INTO t VALUES (1, 'a')", "SELECT count(*) FROM t"));
+      assertThat(prepared.hasError()).isFalse();
+      assertThat(prepared.getResults(1).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+      assertThat(count(db, "t")).isZero();
+      assertThat(db.meta().globalLsn()).isZero();
+      // A new owner's claim reports the unresolved part.
+      assertThat(db.apply(1, 3, claim(2)).getPreparedTxIdsList()).containsExactly("m1");
+
+      ShardResult committed = db.apply(1, 4, resolve("m1", true, 2));
+      assertThat(committed.hasError()).isFalse();
+      assertThat(committed.getResults(1).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+      assertThat(count(db, "t")).isEqualTo(1);
+      assertThat(db.meta().globalLsn()).isEqualTo(5);
+      assertThat(db.apply(1, 5, claim(3)).getPreparedTxIdsList()).isEmpty();
+      // Resolving again answers with the recorded outcome and changes nothing.
+      assertThat(db.apply(1, 6, resolve("m1", true, 3)).getDuplicate()).isTrue();
+      assertThat(count(db, "t")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anAbortedOrFailingPartLeavesNoTrace() throws Exception {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+      assertThat(db.apply(1, 2, prepare("m1", 0, 3, "INSERT INTO t VALUES (1)")).hasError()).isFalse();
+      assertThat(db.apply(1, 3, resolve("m1", false, 0)).hasError()).isFalse();
+      assertThat(count(db, "t")).isZero();
+      assertThat(db.apply(1, 4, resolve("m1", true, 0)).getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_TRANSACTION);
+
+      ShardResult failed = db.apply(1, 5, prepare("m2", 0, 4, "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)"));
+      assertThat(failed.getError().getCode()).isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+      assertThat(db.apply(1, 6, claim(1)).getPreparedTxIdsList()).isEmpty();
+      // Fenced like writes: a stale epoch can neither prepare nor resolve.
+      assertThat(db.apply(1, 7, prepare("m3", 0, 5, "INSERT INTO t VALUES (3)")).getError().getCode())
+          .isEqualTo(ErrorCode.STALE_EPOCH);
+      assertThat(db.apply(1, 8, resolve("m3", true, 0)).getError().getCode()).isEqualTo(ErrorCode.STALE_EPOCH);
+      assertThat(count(db, "t")).isZero();
+    }
+  }
+
   @Test
   void entriesAtOrBelowTheAppliedIndexAreNotAppliedAgain() {
     try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
