@@ -106,9 +106,20 @@ class VirtualMasterIT {
     assertThat(code(client.execute(List.of(statement("b1", "INSERT INTO kv VALUES ('b1', strftime('%s', 'now', 'localtime'))")))))
         .isEqualTo(ErrorCode.NONDETERMINISTIC);
     assertThat(code(client.execute(List.of(statement("b1", "PRAGMA journal_mode=DELETE"))))).isEqualTo(ErrorCode.FORBIDDEN_STATEMENT);
-    assertThat(code(client.execute(List.of(statement("x1", "INSERT INTO kv VALUES ('x1', 1)"),
-        statement("x2", "INSERT INTO kv VALUES ('x2', 1)"), statement("x3", "INSERT INTO kv VALUES ('x3', 1)"),
-        statement("x4", "INSERT INTO kv VALUES ('x4', 1)"))))).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+    // A multi-shard transaction whose last part fails changes nothing on any shard.
+    assertThat(keysOnDistinctShards("x", 4)).hasSize(4);
+    List<String> xs = keysOnDistinctShards("x", 4);
+    ExecuteReply atomic = client.execute(List.of(statement(xs.get(0), "INSERT INTO kv VALUES (?, 1)", xs.get(0)),
+        statement(xs.get(1), "INSERT INTO kv VALUES (?, 1)", xs.get(1)),
+        statement(xs.get(2), "INSERT INTO kv VALUES (?, 1)", xs.get(2)),
+        statement(xs.get(3), "INSERT INTO kv VALUES (?, 1)", xs.get(3)),
+        statement(xs.get(3), "INSERT INTO kv VALUES (?, 2)", xs.get(3))));
+    assertThat(code(atomic)).isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+    assertThat(atomic.getError().getStatementIndex()).isEqualTo(4);
+    for (String x : xs) {
+      assertThat(client.execute(List.of(statement(x, "SELECT count(*) FROM kv WHERE k = ?", x)))
+          .getResults(0).getRows(0).getValues(0).getInteger()).as("row %s", x).isZero();
+    }
     assertThat(code(client.execute(tx(statement("b1", "INSERT INTO kv VALUES (?, 1)", "x".repeat(2 << 20))))))
         .isEqualTo(ErrorCode.BATCH_TOO_LARGE);
     assertThat(code(client.execute(ExecuteRequest.newBuilder().setShard(SHARDS).addStatements(
@@ -120,6 +131,73 @@ class VirtualMasterIT {
 
   @Test
   @Order(3)
+  void multiShardTransfersKeepTheTotalInEveryConsistentRead() throws Exception {
+    ExecuteReply ddl = client.execute(List.of(statement("",
+        "CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))")));
+    assertThat(ddl.hasError()).as("DDL: %s", ddl.getError()).isFalse();
+    int accounts = 24;
+    List<TxStatement> open = new ArrayList<>();
+    for (int i = 0; i < accounts; i++) {
+      open.add(statement("acct-" + i, "INSERT INTO accounts VALUES (?, 100)", "acct-" + i));
+    }
+    ExecuteReply opened = client.execute(open);
+    assertThat(opened.hasError()).as("open accounts: %s", opened.getError()).isFalse();
+    assertThat(opened.getGlobalLsn()).isPositive();
+
+    // One statement per shard: a multi-shard read is one consistent cut at its LSN.
+    List<TxStatement> total = new ArrayList<>();
+    for (String key : keysOnDistinctShards("t", SHARDS)) {
+      total.add(statement(key, "SELECT coalesce(sum(balance), 0) FROM accounts"));
+    }
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<Long> totals = java.util.Collections.synchronizedList(new ArrayList<>());
+    CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+      while (running.get()) {
+        ExecuteReply r = client.execute(total);
+        assertThat(r.hasError()).as("total read: %s", r.getError()).isFalse();
+        totals.add(r.getResultsList().stream().mapToLong(x -> x.getRows(0).getValues(0).getInteger()).sum());
+      }
+    });
+    java.util.Random random = new java.util.Random(7);
+    List<CompletableFuture<ExecuteReply>> transfers = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      int from = random.nextInt(accounts);
+      int to = (from + 1 + random.nextInt(accounts - 1)) % accounts;
+      int amount = 1 + random.nextInt(60);
+      transfers.add(client.executeAsync(tx(
+          statement("acct-" + from, "UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, "acct-" + from),
+          statement("acct-" + to, "UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, "acct-" + to))));
+    }
+    int committed = 0;
+    for (CompletableFuture<ExecuteReply> t : transfers) {
+      ExecuteReply r = t.get(120, TimeUnit.SECONDS);
+      if (r.hasError()) {
+        // Overdrafts abort the whole transfer; nothing else may fail.
+        assertThat(r.getError().getCode()).as("transfer: %s", r.getError()).isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+      } else {
+        committed++;
+      }
+    }
+    running.set(false);
+    reader.get(60, TimeUnit.SECONDS);
+    assertThat(committed).isGreaterThan(30);
+    assertThat(totals).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo(100L * accounts));
+    ExecuteReply end = client.execute(total);
+    assertThat(end.getResultsList().stream().mapToLong(x -> x.getRows(0).getValues(0).getInteger()).sum())
+        .isEqualTo(100L * accounts);
+  }
+
+  /** {@code n} keys with this prefix that map to n different shards. */
+  private static List<String> keysOnDistinctShards(String prefix, int n) {
+    java.util.Map<Integer, String> byShard = new java.util.TreeMap<>();
+    for (int i = 0; byShard.size() < n && i < 10_000; i++) {
+      byShard.putIfAbsent(io.shardlite.common.routing.ShardKeys.shardOf(prefix + i, SHARDS), prefix + i);
+    }
+    return new ArrayList<>(byShard.values());
+  }
+
+  @Test
+  @Order(4)
   void killingAVirtualMasterMovesItsShardsAndLosesNoAcknowledgedWrite() throws Exception {
     List<CompletableFuture<ExecuteReply>> writes = new ArrayList<>();
     for (int i = 0; i < 300; i++) {

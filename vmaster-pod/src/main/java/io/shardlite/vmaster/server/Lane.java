@@ -2,16 +2,22 @@ package io.shardlite.vmaster.server;
 
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.LsnStream;
+import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.proto.AssignLsnsReply;
 import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
+import io.shardlite.proto.Outcome;
+import io.shardlite.proto.PartReply;
+import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.TxRequest;
+import io.shardlite.proto.TxState;
 import io.shardlite.proto.WriteBatch;
 import io.shardlite.proto.WriteGroupResponse;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,43 +27,76 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single writer of one owned shard. It claims the shard's epoch in the shard group, then
- * repeatedly takes the queued transactions (group commit), gets their global LSNs in one request
- * on the virtual master's ordered LSN stream, and proposes them, in LSN order, as one entry to the
- * shard group with its epoch. So LSN order equals the lane's order equals the shard's log order.
+ * The single writer of one owned shard. It claims the shard's epoch in the shard group (and
+ * first resolves any multi-shard part a previous owner left prepared), then works through its
+ * queue in order:
  *
- * <p>The shard executes the statements deterministically when it applies the entry and returns
- * each transaction's results; a failing transaction rolls back alone. A stale epoch means the
- * shard moved to a newer owner: the lane stops and everything queued fails retryably.
- * One group is in flight at a time, so nothing can overtake.
+ * <ul>
+ *   <li>Single-shard writes are grouped: one LSN request on the virtual master's ordered LSN
+ *       stream, one ordered entry in the shard group with the lane's epoch. LSN order equals the
+ *       lane's order equals the shard's log order.
+ *   <li>A reservation holds the lane for one multi-shard transaction: every earlier transaction is
+ *       done, nothing later is sequenced until it is resolved, so its LSN (requested by the
+ *       coordinator while every participant lane is held) fits every shard's order. The part is
+ *       prepared durably in the shard group, then committed or aborted.
+ * </ul>
+ *
+ * <p>A stale epoch means the shard moved to a newer owner: the lane stops and everything queued
+ * fails retryably. One shard entry is in flight at a time, so nothing can overtake.
  */
 final class Lane implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
 
-  record Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos) {}
+  /** A queued item: a single-shard write, or a reservation for a multi-shard transaction. */
+  sealed interface Item permits Work, Reservation {}
+
+  record Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos)
+      implements Item {}
+
+  /** The lane held for one multi-shard transaction; its prepare and resolve calls arrive here. */
+  static final class Reservation implements Item {
+    final String txId;
+    final long deadlineNanos;
+    final CompletableFuture<PartReply> reserved = new CompletableFuture<>();
+    final LinkedBlockingQueue<PartCall> calls = new LinkedBlockingQueue<>();
+
+    Reservation(String txId, long deadlineNanos) {
+      this.txId = txId;
+      this.deadlineNanos = deadlineNanos;
+    }
+  }
+
+  record PartCall(boolean prepare, PartRequest request, CompletableFuture<PartReply> reply) {}
 
   private final int shard;
   private final long epoch;
   private final String vmId;
   private final ShardDirectory directory;
   private final LsnStream lsns;
+  private final SequencerClient sequencer;
   private final VmMetrics metrics;
   private final int maxBatch;
-  private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+  /** Items the worker took from the queue and has not handled yet, in order. */
+  private final ArrayDeque<Item> taken = new ArrayDeque<>();
   private final Thread worker;
+  private volatile Reservation active;
   private volatile boolean stopped;
   private volatile String stopReason = "";
 
-  Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, VmMetrics metrics, int maxBatch) {
+  Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, SequencerClient sequencer,
+      VmMetrics metrics, int maxBatch) {
     this.shard = shard;
     this.epoch = epoch;
     this.vmId = vmId;
     this.directory = directory;
     this.lsns = lsns;
+    this.sequencer = sequencer;
     this.metrics = metrics;
     this.maxBatch = maxBatch;
     this.worker = new Thread(this, "lane-" + shard + "-e" + epoch);
@@ -86,15 +125,45 @@ final class Lane implements Runnable {
 
   void submit(Work work) {
     if (stopped) {
-      work.reply().complete(Errors.unavailable("shard " + shard + " is moving to another owner: " + stopReason));
+      work.reply().complete(moving());
       return;
     }
     queue.add(work);
   }
 
+  /** Queues a reservation for a multi-shard transaction; completes once the lane is held. */
+  CompletableFuture<PartReply> reserve(String txId, long deadlineNanos) {
+    if (stopped) {
+      return CompletableFuture.completedFuture(partError(moving()));
+    }
+    Reservation r = new Reservation(txId, deadlineNanos);
+    queue.add(r);
+    return r.reserved;
+  }
+
+  /** Prepare or resolve for the transaction holding the lane. */
+  CompletableFuture<PartReply> part(boolean prepare, PartRequest request) {
+    Reservation r = active;
+    CompletableFuture<PartReply> reply = new CompletableFuture<>();
+    if (r != null && r.txId.equals(request.getTxId())) {
+      r.calls.add(new PartCall(prepare, request, reply));
+      return reply;
+    }
+    if (prepare) {
+      // The reservation ran out (or never was): vote no; the coordinator aborts.
+      reply.complete(partError(Errors.reply(ErrorCode.UNAVAILABLE, "shard " + shard + " is not reserved for "
+          + request.getTxId() + " (the reservation ended); the transaction aborts", true)));
+    } else {
+      // Resolved here already, or never prepared: resolving again is harmless.
+      reply.complete(resolveOnShard(request.getTxId(), request.getCommit(), 0));
+    }
+    return reply;
+  }
+
   /**
-   * Stops taking work; queued work fails retryably (it never got an LSN). A group already in
-   * flight finishes (acknowledged or failed), never abandoned half-way.
+   * Stops taking work; queued work fails retryably (it never got an LSN). What is in flight
+   * finishes (acknowledged or failed), never abandoned half-way; a prepared part is resolved by
+   * the next owner.
    */
   void stop(String reason) {
     stopReason = reason;
@@ -111,13 +180,24 @@ final class Lane implements Runnable {
       LOG.info("lane of shard {} serving at epoch {}", shard, epoch);
       List<Work> batch = new ArrayList<>();
       while (!stopped) {
-        Work first = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) {
+        if (taken.isEmpty()) {
+          Item first = queue.poll(200, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          taken.add(first);
+          queue.drainTo(taken);
+        }
+        if (taken.peek() instanceof Reservation r) {
+          taken.poll();
+          hold(r);
           continue;
         }
         batch.clear();
-        batch.add(first);
-        queue.drainTo(batch, maxBatch - 1);
+        while (batch.size() < maxBatch && taken.peek() instanceof Work w) {
+          batch.add(w);
+          taken.poll();
+        }
         commit(dropExpired(batch));
       }
     } catch (InterruptedException e) {
@@ -127,11 +207,14 @@ final class Lane implements Runnable {
       stopReason = e.toString();
       stopped = true;
     } finally {
+      List<Item> left = new ArrayList<>(taken);
+      taken.clear();
+      fail(left);
       failQueued();
     }
   }
 
-  /** Raises the shard's epoch to ours; false if a newer owner already claimed it. */
+  /** Raises the shard's epoch to ours and resolves leftovers; false if a newer owner claimed it. */
   private boolean claim() throws InterruptedException {
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     while (!stopped) {
@@ -141,6 +224,7 @@ final class Lane implements Runnable {
         try {
           ShardResult claimed = servers.get(0).claim(shard, epoch, vmId);
           if (!claimed.hasError()) {
+            resolveLeftovers(claimed.getPreparedTxIdsList());
             return true;
           }
           if (claimed.getError().getCode() == ErrorCode.STALE_EPOCH) {
@@ -257,9 +341,153 @@ final class Lane implements Runnable {
             + " retrying with the same idempotency key is safe): " + last)).build();
   }
 
+  /**
+   * Holds the lane for one multi-shard transaction. Unprepared, the hold ends at the reservation's
+   * deadline (nothing durable happened). Prepared, it ends only with a resolution: from the
+   * coordinator, or, if the coordinator falls silent, from the sequencer's decision (recording
+   * ABORT first when still undecided: the first decision wins everywhere).
+   */
+  private void hold(Reservation r) throws InterruptedException {
+    if (System.nanoTime() - r.deadlineNanos >= 0) {
+      r.reserved.complete(partError(Errors.reply(ErrorCode.TIMEOUT, "reservation expired in the queue", true)));
+      return;
+    }
+    active = r;
+    try {
+      r.reserved.complete(PartReply.getDefaultInstance());
+      boolean prepared = false;
+      while (true) {
+        long wait = r.deadlineNanos - System.nanoTime() + (prepared ? TimeUnit.SECONDS.toNanos(2) : 0);
+        PartCall call = wait > 0 ? r.calls.poll(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS)
+            : null;
+        if (call == null) {
+          if (stopped) {
+            return;
+          }
+          if (wait > 0) {
+            continue;
+          }
+          if (prepared) {
+            boolean commit = decisionOf(r.txId);
+            LOG.info("shard {}: resolving {} from the sequencer's decision: {}", shard, r.txId, commit ? "commit" : "abort");
+            resolveOnShard(r.txId, commit, 0);
+          }
+          return;
+        }
+        if (call.prepare()) {
+          PartReply reply = prepareOnShard(call.request());
+          call.reply().complete(reply);
+          if (reply.hasError()) {
+            return;
+          }
+          prepared = true;
+        } else {
+          call.reply().complete(resolveOnShard(r.txId, call.request().getCommit(), r.deadlineNanos));
+          return;
+        }
+      }
+    } finally {
+      active = null;
+      for (PartCall late; (late = r.calls.poll()) != null; ) {
+        late.reply().complete(late.prepare()
+            ? partError(Errors.reply(ErrorCode.UNAVAILABLE, "the reservation of shard " + shard + " ended", true))
+            : resolveOnShard(r.txId, late.request().getCommit(), 0));
+      }
+    }
+  }
+
+  private PartReply prepareOnShard(PartRequest request) {
+    WriteBatch part = WriteBatch.newBuilder().setTxId(request.getTxId()).setGlobalLsn(request.getGlobalLsn())
+        .setEpoch(epoch).setTimestampMillis(request.getTimestampMillis()).setRandomSeed(request.getRandomSeed())
+        .addAllStatements(request.getStatementsList()).build();
+    return toPart(onShard(client -> client.prepare(shard, part), System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+  }
+
+  /** Resolves a part on the shard, retrying retryable failures for at least 10 s. */
+  private PartReply resolveOnShard(String txId, boolean commit, long deadlineNanos) {
+    long deadline = Math.max(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    return toPart(onShard(client -> client.resolve(shard, txId, commit, epoch), deadline));
+  }
+
+  private static PartReply toPart(ShardResult r) {
+    return r.hasError() ? PartReply.newBuilder().setError(r.getError()).build()
+        : PartReply.newBuilder().addAllResults(r.getResultsList()).build();
+  }
+
+  /** The recorded decision (true = commit); records ABORT first when the transaction is undecided. */
+  private boolean decisionOf(String txId) {
+    try {
+      var known = sequencer.getDecision(txId);
+      if (known.getState() == TxState.TX_DECIDED) {
+        return known.getDecision().getOutcome() == Outcome.COMMIT;
+      }
+      if (known.getState() != TxState.TX_UNDECIDED) {
+        return false;
+      }
+      return sequencer.decide(txId, Outcome.ABORT, known.getLsn()).getDecision().getOutcome() == Outcome.COMMIT;
+    } catch (ShardliteException e) {
+      throw new IllegalStateException("cannot learn the decision of " + txId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Resolves the parts a previous owner left prepared, before this lane writes anything. */
+  private void resolveLeftovers(List<String> txIds) {
+    for (String txId : txIds) {
+      boolean commit = decisionOf(txId);
+      LOG.info("shard {}: resolving {} left by the previous owner: {}", shard, txId, commit ? "commit" : "abort");
+      PartReply r = resolveOnShard(txId, commit, 0);
+      if (r.hasError()) {
+        throw new IllegalStateException("cannot resolve " + txId + " on shard " + shard + ": " + r.getError().getMessage());
+      }
+    }
+  }
+
+  /** Runs a call against the shard's servers (leader first), retrying retryable errors until the deadline. */
+  private ShardResult onShard(Function<ShardNodeClient, ShardResult> call, long deadlineNanos) {
+    String last = "no shard server hosts shard " + shard;
+    long backoff = TimeUnit.MILLISECONDS.toNanos(20);
+    do {
+      List<ShardNodeClient> servers = directory.serversOf(shard);
+      if (!servers.isEmpty()) {
+        try {
+          ShardResult r = call.apply(servers.get(0));
+          if (!r.hasError() || !Errors.retryable(r.getError())) {
+            return r;
+          }
+          last = r.getError().getMessage();
+        } catch (ShardliteException e) {
+          last = e.getMessage();
+        }
+      }
+      directory.refresh();
+      LockSupport.parkNanos(backoff);
+      backoff = Math.min(backoff * 2, TimeUnit.MILLISECONDS.toNanos(500));
+    } while (System.nanoTime() - deadlineNanos < 0);
+    return ShardResult.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
+        .setStatementIndex(-1).setMessage("shard " + shard + " did not answer within the deadline: " + last)).build();
+  }
+
+  private ExecuteReply moving() {
+    return Errors.unavailable("shard " + shard + " is moving to another owner: " + stopReason);
+  }
+
+  private static PartReply partError(ExecuteReply reply) {
+    return PartReply.newBuilder().setError(reply.getError()).build();
+  }
+
   private void failQueued() {
-    List<Work> left = new ArrayList<>();
+    List<Item> left = new ArrayList<>();
     queue.drainTo(left);
-    left.forEach(w -> w.reply().complete(Errors.unavailable("shard " + shard + " is moving to another owner: " + stopReason)));
+    fail(left);
+  }
+
+  private void fail(List<Item> items) {
+    for (Item item : items) {
+      if (item instanceof Work w) {
+        w.reply().complete(moving());
+      } else if (item instanceof Reservation r) {
+        r.reserved.complete(partError(moving()));
+      }
+    }
   }
 }

@@ -18,11 +18,14 @@ final class Lanes implements AutoCloseable {
   private final ShardDirectory directory;
   private final VmMetrics metrics;
   private final int maxBatch;
+  private final io.shardlite.common.sequencer.SequencerClient sequencer;
   private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
   private volatile LsnStream lsns;
 
-  Lanes(String vmId, ShardDirectory directory, VmMetrics metrics, int maxBatch) {
+  Lanes(String vmId, ShardDirectory directory, io.shardlite.common.sequencer.SequencerClient sequencer,
+      VmMetrics metrics, int maxBatch) {
     this.vmId = vmId;
+    this.sequencer = sequencer;
     this.directory = directory;
     this.metrics = metrics;
     this.maxBatch = maxBatch;
@@ -31,6 +34,11 @@ final class Lanes implements AutoCloseable {
   /** The LSN stream new lanes use (a new one after this virtual master registers again). */
   void useStream(LsnStream stream) {
     this.lsns = stream;
+  }
+
+  /** The current LSN stream (coordinators of multi-shard transactions use it too). */
+  LsnStream stream() {
+    return lsns;
   }
 
   Lane lane(int shard) {
@@ -48,7 +56,7 @@ final class Lanes implements AutoCloseable {
       }
     }
     owned.forEach((shard, epoch) -> lanes.computeIfAbsent(shard, s -> {
-      Lane lane = new Lane(s, epoch, vmId, directory, lsns, metrics, maxBatch);
+      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, maxBatch);
       lane.start();
       return lane;
     }));

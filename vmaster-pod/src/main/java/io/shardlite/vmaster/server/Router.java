@@ -47,10 +47,13 @@ final class Router {
   private final long defaultTimeoutMillis;
   private final int maxTxBytes;
   private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
+  private final Coordinator coordinator;
   private volatile boolean draining;
 
   Router(String vmId, int shards, OwnershipView view, Lanes lanes, ShardDirectory directory, VmMetrics metrics,
-      ExecutorService blocking, ScheduledExecutorService timer, long defaultTimeoutMillis, int maxTxBytes) {
+      io.shardlite.common.sequencer.SequencerClient sequencer, ExecutorService blocking, ScheduledExecutorService timer,
+      long defaultTimeoutMillis, int maxTxBytes) {
+    this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking);
     this.vmId = vmId;
     this.shards = shards;
     this.view = view;
@@ -81,18 +84,23 @@ final class Router {
     List<String> sqls = tx.getStatementsList().stream().map(TxStatement::getSql).toList();
     StatementKinds.Kind kind = StatementKinds.ofAll(sqls);
     CompletableFuture<ExecuteReply> result;
+    TreeSet<Integer> touched = shardsOf(tx);
     if (kind == StatementKinds.Kind.DDL && !tx.hasShard()) {
-      result = everyShard(tx, deadline);
-    } else {
-      TreeSet<Integer> touched = shardsOf(tx);
-      if (touched.size() > 1) {
-        result = CompletableFuture.completedFuture(Errors.reply(ErrorCode.MALFORMED_REQUEST,
-            "the transaction touches shards " + touched + "; multi-shard transactions are not supported yet", false));
-      } else {
-        int shard = touched.first();
-        result = withRetries(() -> kind == StatementKinds.Kind.READ ? read(shard, tx, deadline) : write(shard, tx, deadline),
-            deadline);
+      // The schema is the same everywhere: DDL is one multi-shard transaction over every shard.
+      touched = new TreeSet<>();
+      for (int s = 0; s < shards; s++) {
+        touched.add(s);
       }
+    }
+    if (touched.size() > 1) {
+      TreeSet<Integer> participants = touched;
+      result = CompletableFuture.supplyAsync(() -> coordinator.run(tx.getIdempotencyKey(),
+          parts(tx, participants, kind == StatementKinds.Kind.DDL), tx.getStatementsCount(),
+          kind == StatementKinds.Kind.READ, deadline), blocking);
+    } else {
+      int shard = touched.first();
+      result = withRetries(() -> kind == StatementKinds.Kind.READ ? read(shard, tx, deadline) : write(shard, tx, deadline),
+          deadline);
     }
     return result.thenApply(reply -> {
       metrics.answered(kind.name().toLowerCase(java.util.Locale.ROOT), reply, start);
@@ -136,25 +144,27 @@ final class Router {
     return touched;
   }
 
-  /**
-   * DDL goes to every shard, each shard's part atomic on its own (cross-shard atomic DDL arrives
-   * with multi-shard transactions; until then, write DDL idempotently, e.g. IF NOT EXISTS).
-   */
-  private CompletableFuture<ExecuteReply> everyShard(ExecuteRequest tx, long deadline) {
-    List<CompletableFuture<ExecuteReply>> parts = new ArrayList<>();
-    for (int s = 0; s < shards; s++) {
-      int shard = s;
-      ExecuteRequest part = tx.toBuilder().setShard(shard).setIdempotencyKey(tx.getIdempotencyKey() + "/s" + shard).build();
-      parts.add(withRetries(() -> write(shard, part, deadline), deadline));
+  /** Each shard's statements (all of them for DDL, which every shard runs), with their indexes. */
+  private java.util.SortedMap<Integer, Coordinator.Part> parts(ExecuteRequest tx, TreeSet<Integer> participants,
+      boolean everywhere) {
+    java.util.SortedMap<Integer, Coordinator.Part> parts = new java.util.TreeMap<>();
+    for (int shard : participants) {
+      parts.put(shard, new Coordinator.Part(new ArrayList<>(), new ArrayList<>()));
     }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-      for (CompletableFuture<ExecuteReply> p : parts) {
-        if (p.join().hasError()) {
-          return p.join();
+    List<Statement> all = statements(tx);
+    for (int i = 0; i < all.size(); i++) {
+      if (everywhere) {
+        for (Coordinator.Part p : parts.values()) {
+          p.indexes().add(i);
+          p.statements().add(all.get(i));
         }
+      } else {
+        Coordinator.Part p = parts.get(ShardKeys.shardOf(tx.getStatements(i).getShardKey(), shards));
+        p.indexes().add(i);
+        p.statements().add(all.get(i));
       }
-      return parts.get(0).join();
-    });
+    }
+    return parts;
   }
 
   private CompletableFuture<ExecuteReply> write(int shard, ExecuteRequest tx, long deadline) {
@@ -184,11 +194,7 @@ final class Router {
       return CompletableFuture.completedFuture(Errors.unavailable("no address known for virtual master " + owner));
     }
     metrics.forwarded();
-    ManagedChannel channel = peers.computeIfAbsent(address, a -> {
-      int colon = a.lastIndexOf(':');
-      return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-          .usePlaintext().maxInboundMessageSize(64 << 20).build();
-    });
+    ManagedChannel channel = channel(address);
     long left = Math.max(1, deadline - System.nanoTime());
     CompletableFuture<ExecuteReply> reply = new CompletableFuture<>();
     com.google.common.util.concurrent.ListenableFuture<ExecuteReply> call = VirtualMasterGrpc.newFutureStub(channel)
@@ -208,6 +214,15 @@ final class Router {
       }
     }, MoreExecutors.directExecutor());
     return reply;
+  }
+
+  /** One channel per other virtual master. */
+  ManagedChannel channel(String address) {
+    return peers.computeIfAbsent(address, a -> {
+      int colon = a.lastIndexOf(':');
+      return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+          .usePlaintext().maxInboundMessageSize(64 << 20).build();
+    });
   }
 
   private CompletableFuture<ExecuteReply> read(int shard, ExecuteRequest tx, long deadline) {

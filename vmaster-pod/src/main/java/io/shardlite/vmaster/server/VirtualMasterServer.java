@@ -40,7 +40,8 @@ public final class VirtualMasterServer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final ExecutorService blocking = Executors.newFixedThreadPool(16, r -> {
+  // Coordinators block on their participants: threads as needed, never a fixed pool they could exhaust.
+  private final ExecutorService blocking = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "vm-io");
     t.setDaemon(true);
     return t;
@@ -63,12 +64,13 @@ public final class VirtualMasterServer implements AutoCloseable {
     directory = new ShardDirectory(config.shardServers(), config.requestTimeout());
     directory.refresh();
     sequencer = new SequencerClient(config.sequencer(), config.requestTimeout());
-    lanes = new Lanes(config.vmId(), directory, metrics, config.maxLaneBatch());
-    router = new Router(config.vmId(), config.shards(), view, lanes, directory, metrics, blocking, timer,
+    lanes = new Lanes(config.vmId(), directory, sequencer, metrics, config.maxLaneBatch());
+    router = new Router(config.vmId(), config.shards(), view, lanes, directory, metrics, sequencer, blocking, timer,
         config.requestTimeout().toMillis(), config.maxTxBytes());
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
         .maxInboundMessageSize(Math.max(4 << 20, config.maxTxBytes() * 2))
         .addService(new ExecuteService(router, config.requestTimeout().toMillis()))
+        .addService(new ParticipantService(lanes))
         .build()
         .start();
     register();

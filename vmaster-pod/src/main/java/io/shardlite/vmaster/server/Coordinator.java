@@ -1,0 +1,250 @@
+package io.shardlite.vmaster.server;
+
+import io.grpc.ManagedChannel;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.sequencer.SequencerClient;
+import io.shardlite.common.shard.ShardNodeClient;
+import io.shardlite.proto.AssignLsnsReply;
+import io.shardlite.proto.DecideReply;
+import io.shardlite.proto.Error;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.ExecuteReply;
+import io.shardlite.proto.Outcome;
+import io.shardlite.proto.PartReply;
+import io.shardlite.proto.PartRequest;
+import io.shardlite.proto.ParticipantGrpc;
+import io.shardlite.proto.ShardOwner;
+import io.shardlite.proto.Statement;
+import io.shardlite.proto.StatementResult;
+import io.shardlite.proto.TxRequest;
+import io.shardlite.proto.TxState;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one multi-shard transaction (atomic, in the global order):
+ *
+ * <ol>
+ *   <li>reserve the lane of every participant shard, one after the other in shard order (so two
+ *       coordinators never wait on each other in a cycle);
+ *   <li>with every lane held, get the transaction's global LSN: it is above everything each lane
+ *       did before and below everything it does after;
+ *   <li>each lane prepares its part durably in its shard group (checked, results computed);
+ *   <li>record COMMIT (all prepared) or ABORT in the sequencer: the first decision wins, so a lane
+ *       that gave up on a silent coordinator and recorded ABORT wins over a late COMMIT;
+ *   <li>resolve every part (retried against whoever owns the shard now), then answer.
+ * </ol>
+ * Read-only multi-shard transactions run the same way and are then aborted (nothing to apply): the
+ * held lanes make their results one consistent cut at the transaction's LSN.
+ */
+final class Coordinator {
+  private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+  /** The statements of one shard, with their indexes in the transaction. */
+  record Part(List<Integer> indexes, List<Statement> statements) {}
+
+  private final String vmId;
+  private final OwnershipView view;
+  private final Lanes lanes;
+  private final SequencerClient sequencer;
+  private final Function<String, ManagedChannel> channels;
+  private final java.util.concurrent.Executor executor;
+
+  Coordinator(String vmId, OwnershipView view, Lanes lanes, SequencerClient sequencer,
+      Function<String, ManagedChannel> channels, java.util.concurrent.Executor executor) {
+    this.executor = executor;
+    this.vmId = vmId;
+    this.view = view;
+    this.lanes = lanes;
+    this.sequencer = sequencer;
+    this.channels = channels;
+  }
+
+  ExecuteReply run(String txId, SortedMap<Integer, Part> parts, int statementCount, boolean readOnly, long deadline) {
+    List<Integer> reserved = new ArrayList<>();
+    for (int shard : parts.keySet()) {
+      PartReply r = call("reserve", PartRequest.newBuilder().setShard(shard).setTxId(txId)
+          .setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))).build(), deadline);
+      if (r.hasError()) {
+        release(txId, reserved, false, deadline);
+        return ExecuteReply.newBuilder().setError(r.getError()).build();
+      }
+      reserved.add(shard);
+    }
+
+    long lsn;
+    try {
+      AssignLsnsReply assigned = lanes.stream().assign(List.of(TxRequest.newBuilder().setTxId(txId)
+          .addAllShards(parts.keySet()).build())).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      lsn = assigned.getTxs(0).getLsn();
+    } catch (ExecutionException | TimeoutException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      return afterLsnFailure(txId, reserved, cause, deadline);
+    }
+
+    long time = System.currentTimeMillis();
+    long seed = ThreadLocalRandom.current().nextLong();
+    Map<Integer, CompletableFuture<PartReply>> prepares = new LinkedHashMap<>();
+    parts.forEach((shard, part) -> prepares.put(shard, async("prepare", PartRequest.newBuilder().setShard(shard)
+        .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
+        .addAllStatements(part.statements()).build(), deadline)));
+    Error failure = null;
+    int failedShard = -1;
+    Map<Integer, PartReply> prepared = new LinkedHashMap<>();
+    for (Map.Entry<Integer, CompletableFuture<PartReply>> e : prepares.entrySet()) {
+      PartReply r = e.getValue().join();
+      prepared.put(e.getKey(), r);
+      if (r.hasError() && failure == null) {
+        failure = r.getError();
+        failedShard = e.getKey();
+      }
+    }
+
+    Outcome wanted = failure == null && !readOnly ? Outcome.COMMIT : Outcome.ABORT;
+    boolean commit;
+    try {
+      DecideReply decided = sequencer.decide(txId, wanted, lsn);
+      commit = decided.getDecision().getOutcome() == Outcome.COMMIT;
+    } catch (ShardliteException e) {
+      // The outcome is unknown to us; the lanes learn it from the sequencer (or abort it there).
+      LOG.warn("decision of {} not recorded: {}", txId, e.getMessage());
+      return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(false)
+          .setStatementIndex(-1).setMessage("the decision of multi-shard transaction " + txId
+              + " could not be recorded; look it up before retrying: " + e.getMessage())).build();
+    }
+    release(txId, reserved, commit, deadline);
+
+    if (failure != null) {
+      Part part = parts.get(failedShard);
+      Error.Builder mapped = failure.toBuilder();
+      if (failure.getStatementIndex() >= 0 && failure.getStatementIndex() < part.indexes().size()) {
+        mapped.setStatementIndex(part.indexes().get(failure.getStatementIndex()));
+      }
+      return ExecuteReply.newBuilder().setError(mapped).build();
+    }
+    if (!commit && !readOnly) {
+      return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
+          .setStatementIndex(-1).setMessage("multi-shard transaction " + txId
+              + " was aborted (a participant gave up waiting); nothing was changed")).build();
+    }
+    StatementResult[] results = new StatementResult[statementCount];
+    parts.forEach((shard, part) -> {
+      List<StatementResult> got = prepared.get(shard).getResultsList();
+      for (int i = 0; i < part.indexes().size() && i < got.size(); i++) {
+        if (results[part.indexes().get(i)] == null) {
+          results[part.indexes().get(i)] = got.get(i);
+        }
+      }
+    });
+    ExecuteReply.Builder reply = ExecuteReply.newBuilder().setShard(parts.firstKey());
+    for (StatementResult r : results) {
+      reply.addResults(r == null ? StatementResult.getDefaultInstance() : r);
+    }
+    if (!readOnly) {
+      reply.setGlobalLsn(lsn);
+    }
+    return reply.build();
+  }
+
+  /** No LSN: a retry of a transaction sequenced before answers from its recorded decision. */
+  private ExecuteReply afterLsnFailure(String txId, List<Integer> reserved, Throwable cause, long deadline) {
+    try {
+      var known = sequencer.getDecision(txId);
+      if (known.getState() == TxState.TX_DECIDED) {
+        boolean commit = known.getDecision().getOutcome() == Outcome.COMMIT;
+        release(txId, reserved, commit, deadline);
+        return commit ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).build()
+            : Errors.reply(ErrorCode.TIMEOUT, "multi-shard transaction " + txId + " was aborted earlier", false);
+      }
+    } catch (ShardliteException e) {
+      LOG.debug("decision lookup of {} failed: {}", txId, e.getMessage());
+    }
+    release(txId, reserved, false, deadline);
+    return Errors.unavailable("no global LSN for multi-shard transaction " + txId + ": " + cause);
+  }
+
+  /** Resolves every reserved part (commit or abort), retrying until each owner confirms. */
+  private void release(String txId, List<Integer> shards, boolean commit, long deadline) {
+    long end = Math.max(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    List<CompletableFuture<PartReply>> done = new ArrayList<>();
+    for (int shard : shards) {
+      done.add(async("resolve", PartRequest.newBuilder().setShard(shard).setTxId(txId).setCommit(commit).build(), end));
+    }
+    done.forEach(CompletableFuture::join);
+  }
+
+  private CompletableFuture<PartReply> async(String op, PartRequest request, long deadline) {
+    return CompletableFuture.supplyAsync(() -> call(op, request, deadline), executor);
+  }
+
+  /**
+   * Calls the shard's owner (this virtual master's lane or another's), retrying retryable errors
+   * (ownership moving) until the deadline, except prepare, which votes once.
+   */
+  private PartReply call(String op, PartRequest request, long deadline) {
+    long backoff = TimeUnit.MILLISECONDS.toNanos(10);
+    while (true) {
+      PartReply r = once(op, request, deadline);
+      boolean again = r.hasError() && Errors.retryable(r.getError()) && !op.equals("prepare")
+          && deadline - System.nanoTime() > backoff;
+      if (!again) {
+        return r;
+      }
+      LockSupport.parkNanos(backoff);
+      backoff = Math.min(backoff * 2, TimeUnit.MILLISECONDS.toNanos(500));
+    }
+  }
+
+  private PartReply once(String op, PartRequest request, long deadline) {
+    ShardOwner owner = view.owner(request.getShard()).orElse(null);
+    if (owner == null) {
+      return unavailable("shard " + request.getShard() + " has no owner right now");
+    }
+    try {
+      if (owner.getOwner().equals(vmId)) {
+        return ParticipantService.onLane(lanes, op, request)
+            .get(Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      }
+      String address = view.address(owner.getOwner()).orElse("");
+      if (address.isEmpty()) {
+        return unavailable("no address known for virtual master " + owner.getOwner());
+      }
+      var stub = ParticipantGrpc.newBlockingStub(channels.apply(address))
+          .withDeadlineAfter(Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      switch (op) {
+        case "reserve":
+          return stub.reserve(request);
+        case "prepare":
+          return stub.prepare(request);
+        default:
+          return stub.resolve(request);
+      }
+    } catch (io.grpc.StatusRuntimeException e) {
+      return PartReply.newBuilder().setError(ShardNodeClient.transportError(e).toProto()).build();
+    } catch (ExecutionException | TimeoutException e) {
+      return unavailable(op + " on shard " + request.getShard() + " did not complete: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return unavailable("interrupted");
+    }
+  }
+
+  private static PartReply unavailable(String message) {
+    return PartReply.newBuilder().setError(Errors.unavailable(message).getError()).build();
+  }
+}

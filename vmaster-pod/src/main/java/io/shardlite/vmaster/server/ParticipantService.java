@@ -1,0 +1,56 @@
+package io.shardlite.vmaster.server;
+
+import io.grpc.stub.StreamObserver;
+import io.shardlite.proto.PartReply;
+import io.shardlite.proto.PartRequest;
+import io.shardlite.proto.ParticipantGrpc;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The owner's side of multi-shard transactions, for coordinators on other virtual masters. */
+final class ParticipantService extends ParticipantGrpc.ParticipantImplBase {
+  private final Lanes lanes;
+
+  ParticipantService(Lanes lanes) {
+    this.lanes = lanes;
+  }
+
+  static CompletableFuture<PartReply> onLane(Lanes lanes, String op, PartRequest request) {
+    Lane lane = lanes.lane(request.getShard());
+    if (lane == null || lane.isStopped()) {
+      return CompletableFuture.completedFuture(PartReply.newBuilder().setError(
+          Errors.unavailable("shard " + request.getShard() + " is not served here (ownership is moving)").getError()).build());
+    }
+    switch (op) {
+      case "reserve":
+        return lane.reserve(request.getTxId(),
+            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, request.getTimeoutMillis())));
+      case "prepare":
+        return lane.part(true, request);
+      default:
+        return lane.part(false, request);
+    }
+  }
+
+  @Override
+  public void reserve(PartRequest request, StreamObserver<PartReply> out) {
+    answer(onLane(lanes, "reserve", request), out);
+  }
+
+  @Override
+  public void prepare(PartRequest request, StreamObserver<PartReply> out) {
+    answer(onLane(lanes, "prepare", request), out);
+  }
+
+  @Override
+  public void resolve(PartRequest request, StreamObserver<PartReply> out) {
+    answer(onLane(lanes, "resolve", request), out);
+  }
+
+  private static void answer(CompletableFuture<PartReply> reply, StreamObserver<PartReply> out) {
+    reply.whenComplete((r, e) -> {
+      out.onNext(e == null ? r : PartReply.newBuilder().setError(Errors.reply(e).getError()).build());
+      out.onCompleted();
+    });
+  }
+}
