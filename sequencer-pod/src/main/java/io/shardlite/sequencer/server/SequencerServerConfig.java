@@ -47,6 +47,10 @@ public record SequencerServerConfig(
     if (tick.isNegative() || tick.isZero()) {
       throw new IllegalArgumentException("tick must be > 0, got " + tick);
     }
+    if (tick.toMillis() * 2 > state.maxTimeStepMillis()) {
+      throw new IllegalArgumentException("the max time step (" + state.maxTimeStepMillis()
+          + " ms) must be at least twice the tick (" + tick.toMillis() + " ms)");
+    }
     if (snapshotThreshold < 1) {
       throw new IllegalArgumentException("snapshot threshold must be >= 1, got " + snapshotThreshold);
     }

@@ -78,6 +78,10 @@ public final class SequencerServerMain implements Callable<Integer> {
       description = "How often the leader advances time (lease expiry, transaction timeouts) (env SHARDLITE_TICK_MS, default ${DEFAULT-VALUE}).")
   long tickMs;
 
+  @Option(names = "--max-time-step-ms", defaultValue = "${env:SHARDLITE_MAX_TIME_STEP_MS:-2000}",
+      description = "A longer gap between commands (no leader) extends leases instead of expiring them; must exceed --tick-ms (env SHARDLITE_MAX_TIME_STEP_MS, default ${DEFAULT-VALUE}).")
+  long maxTimeStepMs;
+
   @Option(names = "--snapshot-threshold", defaultValue = "${env:SHARDLITE_SNAPSHOT_THRESHOLD:-20000}",
       description = "Log entries between snapshots (env SHARDLITE_SNAPSHOT_THRESHOLD, default ${DEFAULT-VALUE}).")
   long snapshotThreshold;
@@ -93,7 +97,7 @@ public final class SequencerServerMain implements Callable<Integer> {
   SequencerServerConfig config() {
     return new SequencerServerConfig(nodeId, cluster, dataDir, bindAddress, ratisPort, grpcPort, metricsPort,
         PeerList.parse(peers),
-        new SequencerConfig(shards, maxBatchTxs, txTimeoutMs, repliesPerVm, decisionWindowLsns),
+        new SequencerConfig(shards, maxBatchTxs, txTimeoutMs, repliesPerVm, decisionWindowLsns, maxTimeStepMs),
         Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(tickMs), snapshotThreshold, readyFile,
         ratisProperties);
   }

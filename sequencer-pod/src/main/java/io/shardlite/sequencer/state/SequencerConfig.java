@@ -9,9 +9,19 @@ package io.shardlite.sequencer.state;
  * @param txTimeoutMillis an undecided multi-shard transaction this old can be aborted
  * @param repliesPerVm the last this many replies of each virtual master are kept for its retries
  * @param decisionWindowLsns a decision is kept until this many later LSNs were assigned
+ * @param maxTimeStepMillis a larger step between two commands' times means the sequencer could not
+ *     serve (no leader, a stall): virtual masters could not renew meanwhile, so their leases are
+ *     extended by the step instead of expiring (the leader's ticks keep normal steps far below it)
  */
 public record SequencerConfig(
-    int shards, int maxBatchTxs, long txTimeoutMillis, int repliesPerVm, long decisionWindowLsns) {
+    int shards, int maxBatchTxs, long txTimeoutMillis, int repliesPerVm, long decisionWindowLsns,
+    long maxTimeStepMillis) {
+
+  public static final long DEFAULT_MAX_TIME_STEP_MILLIS = 2_000;
+
+  public SequencerConfig(int shards, int maxBatchTxs, long txTimeoutMillis, int repliesPerVm, long decisionWindowLsns) {
+    this(shards, maxBatchTxs, txTimeoutMillis, repliesPerVm, decisionWindowLsns, DEFAULT_MAX_TIME_STEP_MILLIS);
+  }
 
   public SequencerConfig {
     if (shards < 1) {
@@ -20,7 +30,7 @@ public record SequencerConfig(
     if (maxBatchTxs < 1) {
       throw new IllegalArgumentException("maxBatchTxs must be >= 1, got " + maxBatchTxs);
     }
-    if (txTimeoutMillis < 1 || repliesPerVm < 1 || decisionWindowLsns < 1) {
+    if (txTimeoutMillis < 1 || repliesPerVm < 1 || decisionWindowLsns < 1 || maxTimeStepMillis < 1) {
       throw new IllegalArgumentException("timeouts and windows must be >= 1: " + txTimeoutMillis
           + ", " + repliesPerVm + ", " + decisionWindowLsns);
     }

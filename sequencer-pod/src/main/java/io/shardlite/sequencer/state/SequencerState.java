@@ -29,7 +29,8 @@ import java.util.Set;
  * applies the same commands in the same order holds equal states.
  *
  * <p>Time is the highest {@code time_millis} of the commands applied so far. Before a command
- * runs, leases that ran out by its time are dropped and the ownership is recomputed; a command
+ * runs, leases that ran out by its time are dropped and the ownership is recomputed (a step in time
+ * above {@code maxTimeStepMillis}, when the sequencer could not serve, extends leases instead); a command
  * that is rejected changes nothing at all (not even time).
  *
  * @param config the fixed limits
@@ -171,11 +172,14 @@ public record SequencerState(
   /** Time moves to max(now, commandTime); leases that ran out are dropped, ownership follows. */
   private SequencerState advancedTo(long commandTimeMillis) {
     long now = Math.max(timeMillis, commandTimeMillis);
-    VmRegistry live = vms.expireAt(now);
-    if (live == vms) {
-      return new SequencerState(config, nextLsn, now, chain, ownership, vms, replies, decisions);
+    long step = now - timeMillis;
+    // A step this large means no leader (or a stall) in between: not held against leases.
+    VmRegistry renewed = timeMillis > 0 && step > config.maxTimeStepMillis() ? vms.extendedBy(step) : vms;
+    VmRegistry live = renewed.expireAt(now);
+    if (live == renewed) {
+      return new SequencerState(config, nextLsn, now, chain, ownership, renewed, replies, decisions);
     }
-    return new SequencerState(config, nextLsn, now, chain, ownership, vms, replies.retainVms(live), decisions)
+    return new SequencerState(config, nextLsn, now, chain, ownership, renewed, replies.retainVms(live), decisions)
         .withVms(live);
   }
 

@@ -42,7 +42,8 @@ public final class SequencerStateCodec {
             .setMaxBatchTxs(c.maxBatchTxs())
             .setTxTimeoutMillis(c.txTimeoutMillis())
             .setRepliesPerVm(c.repliesPerVm())
-            .setDecisionWindowLsns(c.decisionWindowLsns()))
+            .setDecisionWindowLsns(c.decisionWindowLsns())
+            .setMaxTimeStepMillis(c.maxTimeStepMillis()))
         .setNextLsn(state.nextLsn())
         .setTimeMillis(state.timeMillis())
         .addAllShardLastLsn(state.chain().last());
@@ -69,7 +70,8 @@ public final class SequencerStateCodec {
   public static SequencerState fromProto(SequencerSnapshot p) {
     SequencerSettings s = p.getSettings();
     SequencerConfig config = new SequencerConfig(s.getShards(), s.getMaxBatchTxs(),
-        s.getTxTimeoutMillis(), s.getRepliesPerVm(), s.getDecisionWindowLsns());
+        s.getTxTimeoutMillis(), s.getRepliesPerVm(), s.getDecisionWindowLsns(),
+        s.getMaxTimeStepMillis() > 0 ? s.getMaxTimeStepMillis() : SequencerConfig.DEFAULT_MAX_TIME_STEP_MILLIS);
     if (p.getShardLastLsnCount() != config.shards() || p.getOwnersCount() != config.shards()) {
       throw new IllegalArgumentException("snapshot has " + p.getShardLastLsnCount() + " chain entries and "
           + p.getOwnersCount() + " owners for " + config.shards() + " shards");

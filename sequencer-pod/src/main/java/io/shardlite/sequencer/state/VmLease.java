@@ -20,6 +20,10 @@ public record VmLease(
     return new VmLease(vmId, address, leaseMillis, plus(nowMillis, leaseMillis), draining);
   }
 
+  VmLease extendedBy(long millis) {
+    return new VmLease(vmId, address, leaseMillis, plus(expiresMillis, millis), draining);
+  }
+
   VmLease drained() {
     return new VmLease(vmId, address, leaseMillis, expiresMillis, true);
   }

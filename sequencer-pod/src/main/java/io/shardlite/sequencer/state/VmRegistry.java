@@ -32,6 +32,15 @@ public record VmRegistry(PSortedMap<String, VmLease> vms) {
     return live == vms ? this : new VmRegistry(live);
   }
 
+  /** Every lease extended by {@code millis} (time the sequencer could not serve renewals). */
+  VmRegistry extendedBy(long millis) {
+    PSortedMap<String, VmLease> extended = vms;
+    for (VmLease lease : vms.values()) {
+      extended = extended.plus(lease.vmId(), lease.extendedBy(millis));
+    }
+    return new VmRegistry(extended);
+  }
+
   /** The virtual masters that may own shards: registered and not draining, sorted by id. */
   public SortedSet<String> owners() {
     SortedSet<String> owners = new TreeSet<>();

@@ -160,6 +160,24 @@ class SequencerStateTest {
   }
 
   @Test
+  void timeTheSequencerCouldNotServeIsNotHeldAgainstLeases() {
+    apply(abortExpired(100));
+    registerAll(100, "vm-a");
+    // Ticks every 500 ms, then nothing for 5 s (a leader change): the lease survives the gap...
+    for (long t = 600; t <= 1_000; t += 400) {
+      apply(abortExpired(t));
+    }
+    apply(abortExpired(6_000));
+    assertThat(state.vms().get("vm-a")).isPresent();
+    assertThat(load()).containsOnlyKeys("vm-a");
+    // ...keeping what was left of it (100 ms), which then runs out as usual without a renewal.
+    apply(abortExpired(6_099));
+    assertThat(state.vms().get("vm-a")).isPresent();
+    apply(abortExpired(6_100));
+    assertThat(state.vms().get("vm-a")).isEmpty();
+  }
+
+  @Test
   void threeVirtualMastersGetABalancedOwnership() {
     Applied last = null;
     for (String vm : List.of("vm-a", "vm-b", "vm-c")) {
