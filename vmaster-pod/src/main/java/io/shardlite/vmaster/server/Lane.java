@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Lane implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
+  /** Longest a lane waits for a multi-shard coordinator's next step (then it releases or asks the sequencer). */
+  static final long HOLD_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   /** A queued item: a single-shard write, or a reservation for a multi-shard transaction. */
   sealed interface Item permits Work, Reservation {}
@@ -356,8 +358,11 @@ final class Lane implements Runnable {
     try {
       r.reserved.complete(PartReply.getDefaultInstance());
       boolean prepared = false;
+      // A held lane stops its shard: whatever the transaction's own deadline, a silent coordinator
+      // holds it for at most HOLD_LIMIT per phase.
+      long phaseEnd = Math.min(r.deadlineNanos, System.nanoTime() + HOLD_LIMIT_NANOS);
       while (true) {
-        long wait = r.deadlineNanos - System.nanoTime() + (prepared ? TimeUnit.SECONDS.toNanos(2) : 0);
+        long wait = phaseEnd - System.nanoTime();
         PartCall call = wait > 0 ? r.calls.poll(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS)
             : null;
         if (call == null) {
@@ -381,6 +386,7 @@ final class Lane implements Runnable {
             return;
           }
           prepared = true;
+          phaseEnd = System.nanoTime() + HOLD_LIMIT_NANOS;
         } else {
           call.reply().complete(resolveOnShard(r.txId, call.request().getCommit(), r.deadlineNanos));
           return;
