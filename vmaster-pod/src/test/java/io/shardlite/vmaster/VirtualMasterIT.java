@@ -130,7 +130,7 @@ class VirtualMasterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void multiShardTransfersKeepTheTotalInEveryConsistentRead() throws Exception {
     ExecuteReply ddl = client.execute(List.of(statement("",
         "CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))")));
@@ -187,6 +187,45 @@ class VirtualMasterIT {
         .isEqualTo(100L * accounts);
   }
 
+  @Test
+  @Order(3)
+  void clientsThatGiveUpOrDisconnectNeverLeaveHalfATransaction() throws Exception {
+    List<String> keys = keysOnDistinctShards("d", 2);
+    io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+        .forTarget(vms.endpoints().get(0)).usePlaintext().build();
+    try {
+      int pairs = 20;
+      for (int i = 0; i < pairs; i++) {
+        ExecuteRequest tx = tx(statement(keys.get(0), "INSERT INTO kv VALUES (?, ?)", "d0-" + i, i),
+            statement(keys.get(1), "INSERT INTO kv VALUES (?, ?)", "d1-" + i, i));
+        try {
+          // The client's deadline (and so the call) ends after a few ms: a disconnect mid-transaction.
+          io.shardlite.proto.VirtualMasterGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(1 + i % 5, TimeUnit.MILLISECONDS).execute(tx);
+        } catch (io.grpc.StatusRuntimeException e) {
+          assertThat(e.getStatus().getCode()).isIn(io.grpc.Status.Code.DEADLINE_EXCEEDED, io.grpc.Status.Code.CANCELLED);
+        }
+        // A server-side deadline that expires: a typed, retryable error.
+        ExecuteReply late = client.execute(tx(statement(keys.get(0), "INSERT INTO kv VALUES (?, ?)", "e0-" + i, i),
+            statement(keys.get(1), "INSERT INTO kv VALUES (?, ?)", "e1-" + i, i)).toBuilder().setTimeoutMillis(1).build());
+        if (late.hasError()) {
+          assertThat(late.getError().getRetryable()).as("expired: %s", late.getError()).isTrue();
+        }
+      }
+      // Each pair is in one multi-shard read (one consistent cut): both rows or neither.
+      for (String prefix : List.of("d", "e")) {
+        ExecuteReply both = client.execute(List.of(
+            statement(keys.get(0), "SELECT group_concat(v) FROM (SELECT v FROM kv WHERE k LIKE ? ORDER BY v)", prefix + "0-%"),
+            statement(keys.get(1), "SELECT group_concat(v) FROM (SELECT v FROM kv WHERE k LIKE ? ORDER BY v)", prefix + "1-%")));
+        assertThat(both.hasError()).as("read: %s", both.getError()).isFalse();
+        assertThat(both.getResults(0).getRows(0).getValues(0))
+            .as("pairs %s*", prefix).isEqualTo(both.getResults(1).getRows(0).getValues(0));
+      }
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
   /** {@code n} keys with this prefix that map to n different shards. */
   private static List<String> keysOnDistinctShards(String prefix, int n) {
     java.util.Map<Integer, String> byShard = new java.util.TreeMap<>();
@@ -197,7 +236,7 @@ class VirtualMasterIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void killingAVirtualMasterMovesItsShardsAndLosesNoAcknowledgedWrite() throws Exception {
     List<CompletableFuture<ExecuteReply>> writes = new ArrayList<>();
     for (int i = 0; i < 300; i++) {

@@ -72,7 +72,23 @@ final class Coordinator {
     this.channels = channels;
   }
 
-  ExecuteReply run(String txId, SortedMap<Integer, Part> parts, int statementCount, boolean readOnly, long deadline) {
+  ExecuteReply run(String key, SortedMap<Integer, Part> parts, int statementCount, boolean readOnly, long deadline) {
+    String txId;
+    if (readOnly) {
+      // Reads change nothing: every attempt is a new transaction.
+      txId = key + "/read-" + java.util.UUID.randomUUID();
+    } else {
+      Attempt attempt;
+      try {
+        attempt = nextAttempt(key);
+      } catch (ShardliteException e) {
+        return ExecuteReply.newBuilder().setError(e.toProto()).build();
+      }
+      if (attempt.committedLsn() > 0) {
+        return ExecuteReply.newBuilder().setGlobalLsn(attempt.committedLsn()).build();
+      }
+      txId = attempt.txId();
+    }
     List<Integer> reserved = new ArrayList<>();
     for (int shard : parts.keySet()) {
       PartReply r = call("reserve", PartRequest.newBuilder().setShard(shard).setTxId(txId)
@@ -161,6 +177,37 @@ final class Coordinator {
     return reply.build();
   }
 
+  /** The sequencer id for a new attempt, or the LSN of an earlier attempt that committed. */
+  record Attempt(String txId, long committedLsn) {}
+
+  /**
+   * Attempts of one transaction (same idempotency key) are {@code key}, {@code key#2}, ... in the
+   * sequencer, so an attempt that aborted (a reservation ran out, a participant moved) does not
+   * burn the key, and one that committed is never applied twice: earlier attempts are looked up
+   * first; an undecided one is aborted (first decision wins) unless it committed meanwhile.
+   */
+  private Attempt nextAttempt(String key) {
+    for (int n = 1; ; n++) {
+      String id = n == 1 ? key : key + "#" + n;
+      var known = sequencer.getDecision(id);
+      switch (known.getState()) {
+        case TX_DECIDED:
+          if (known.getDecision().getOutcome() == Outcome.COMMIT) {
+            return new Attempt(id, known.getLsn());
+          }
+          break;
+        case TX_UNDECIDED:
+          DecideReply d = sequencer.decide(id, Outcome.ABORT, known.getLsn());
+          if (d.getDecision().getOutcome() == Outcome.COMMIT) {
+            return new Attempt(id, d.getDecision().getLsn());
+          }
+          break;
+        default:
+          return new Attempt(id, 0);
+      }
+    }
+  }
+
   /** No LSN: a retry of a transaction sequenced before answers from its recorded decision. */
   private ExecuteReply afterLsnFailure(String txId, List<Integer> reserved, Throwable cause, long deadline) {
     try {
@@ -169,7 +216,7 @@ final class Coordinator {
         boolean commit = known.getDecision().getOutcome() == Outcome.COMMIT;
         release(txId, reserved, commit, deadline);
         return commit ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).build()
-            : Errors.reply(ErrorCode.TIMEOUT, "multi-shard transaction " + txId + " was aborted earlier", false);
+            : Errors.unavailable("multi-shard transaction " + txId + " was aborted meanwhile; retry");
       }
     } catch (ShardliteException e) {
       LOG.debug("decision lookup of {} failed: {}", txId, e.getMessage());
