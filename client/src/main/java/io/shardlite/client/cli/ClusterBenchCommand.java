@@ -1,0 +1,228 @@
+package io.shardlite.client.cli;
+
+import io.shardlite.client.bench.ClusterBench;
+import io.shardlite.client.bench.MachineCpu;
+import io.shardlite.client.bench.SqliteWorkloads;
+import io.shardlite.common.client.ShardliteClient;
+import io.shardlite.sequencer.launch.LocalSequencerCluster;
+import io.shardlite.shard.launch.LocalShardCluster;
+import io.shardlite.vmaster.launch.LocalVmCluster;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code shardlite bench cluster}: the whole cluster (3 sequencer replicas, 3 shard servers, 2
+ * virtual masters on loopback) under YCSB-style workload A and bank transfers with 0/10/50%
+ * multi-shard transactions, next to plain SQLite (one writer, synchronous=FULL) on the same
+ * operations and, when its script is available, dqlite (3 voters on loopback), in the same run.
+ */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = "Whole-cluster tx/s and latency (YCSB-A, transfers) vs plain SQLite and dqlite, same run.")
+final class ClusterBenchCommand implements Callable<Integer> {
+  @Option(names = "--shards", defaultValue = "16", description = "Shards (default ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(names = "--vms", defaultValue = "2", description = "Virtual masters (default ${DEFAULT-VALUE}).")
+  int vms;
+
+  @Option(names = "--concurrency", defaultValue = "64", description = "Transactions in flight (default ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per workload (default ${DEFAULT-VALUE}).")
+  double seconds;
+
+  @Option(names = "--warmup-seconds", defaultValue = "3", description = "Warm-up per workload (default ${DEFAULT-VALUE}).")
+  double warmupSeconds;
+
+  @Option(names = "--records", defaultValue = "10000", description = "YCSB records (default ${DEFAULT-VALUE}).")
+  int records;
+
+  @Option(names = "--accounts", defaultValue = "2000", description = "Bank accounts (default ${DEFAULT-VALUE}).")
+  int accounts;
+
+  @Option(names = "--dqlite-script", defaultValue = "../shared/peers/dqlite.sh",
+      description = "The team's dqlite peer script (installs dqlite from Debian when run); '-' skips dqlite (default ${DEFAULT-VALUE}).")
+  String dqliteScript;
+
+  @Option(names = "--out", defaultValue = "bench/results", description = "Results directory (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    String started = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path dir = Files.createTempDirectory("shardlite-bench-cluster-");
+    List<String> jvm = LocalShardCluster.defaultJvmOptions();
+    List<ClusterBench.Run> runs = new ArrayList<>();
+    MachineCpu cpu0 = MachineCpu.sample();
+    try (LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 3, shards, List.of(), jvm).start();
+        LocalShardCluster shardServers = new LocalShardCluster(dir.resolve("shards"), 3, shards, 3, List.of(), jvm).start();
+        LocalVmCluster vmCluster = new LocalVmCluster(dir.resolve("vms"), vms, sequencer.endpoints(),
+            shardServers.endpoints(), shards, List.of(), jvm).start();
+        ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {
+      ClusterBench bench = new ClusterBench(client, shards, records, accounts);
+      System.out.printf("loading %d records and %d accounts over %d shards...%n", records, accounts, shards);
+      bench.load();
+      runs.add(print(bench.ycsbA(false, concurrency, warmupSeconds, seconds)));
+      runs.add(print(bench.ycsbA(true, concurrency, warmupSeconds, seconds)));
+      for (int pct : new int[] {0, 10, 50}) {
+        runs.add(print(bench.transfers(pct, concurrency, warmupSeconds, seconds)));
+      }
+    }
+    double clusterCpu = MachineCpu.busyPercent(cpu0, MachineCpu.sample());
+    System.out.println("plain SQLite (one writer, WAL, synchronous=FULL), same operations...");
+    List<ClusterBench.Run> sqlite = new ArrayList<>();
+    sqlite.add(print(SqliteWorkloads.ycsbA(dir.resolve("sqlite"), records, warmupSeconds, seconds)));
+    sqlite.add(print(SqliteWorkloads.transfers(dir.resolve("sqlite"), accounts, warmupSeconds, seconds)));
+    Map<String, String> dqlite = dqlite();
+    dqlite.forEach((k, v) -> System.out.println(k + ": " + v));
+    deleteTree(dir);
+
+    Files.createDirectories(out);
+    String base = "cluster-" + started;
+    Files.writeString(out.resolve(base + ".json"), json(started, runs, sqlite, dqlite, clusterCpu));
+    Files.writeString(out.resolve(base + ".md"), markdown(started, runs, sqlite, dqlite, clusterCpu));
+    System.out.println("wrote " + out.resolve(base + ".md"));
+    return 0;
+  }
+
+  private static ClusterBench.Run print(ClusterBench.Run r) {
+    System.out.printf(Locale.ROOT, "%-26s c=%-4d %9.1f tx/s  p50 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms  (refused %d, failed %d)%n",
+        r.workload(), r.concurrency(), r.txPerSec(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.refused(), r.failed());
+    return r;
+  }
+
+  /** Runs the peer script (w=1/16/64 kvwrite on 3 voters) and keeps its writes/s lines. */
+  private Map<String, String> dqlite() {
+    Map<String, String> result = new LinkedHashMap<>();
+    Path script = Path.of(dqliteScript);
+    if (dqliteScript.equals("-") || !Files.isRegularFile(script)) {
+      result.put("dqlite", "not run: " + (dqliteScript.equals("-") ? "skipped by --dqlite-script -" : "no script at " + script));
+      return result;
+    }
+    try {
+      ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
+      pb.environment().put("RUNS", "1");
+      pb.environment().put("DEMO", "0");
+      pb.environment().put("SECS", Long.toString(Math.max(3, Math.round(seconds))));
+      System.out.println("dqlite peer script (installs dqlite from Debian if missing)...");
+      Process p = pb.start();
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          int colon = line.indexOf(": ");
+          if (line.startsWith("dqlite_bench_kvwrite_") && line.contains("writes_per_s") && colon > 0) {
+            result.put(line.substring(0, colon), line.substring(colon + 2));
+          }
+        }
+      }
+      if (!p.waitFor(10, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        result.put("dqlite", "not finished within 10 minutes");
+      } else if (p.exitValue() != 0) {
+        result.put("dqlite", "script failed with exit code " + p.exitValue());
+      }
+    } catch (Exception e) {
+      result.put("dqlite", "not run: " + e);
+    }
+    return result;
+  }
+
+  static double dqliteRate(Map<String, String> dqlite, int workers) {
+    String v = dqlite.get("dqlite_bench_kvwrite_w" + workers + "_writes_per_s");
+    if (v == null) {
+      return Double.NaN;
+    }
+    try {
+      return Double.parseDouble(v.split(" ")[0]);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  private String markdown(String started, List<ClusterBench.Run> runs, List<ClusterBench.Run> sqlite,
+      Map<String, String> dqlite, double cpu) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Whole-cluster benchmark ").append(started).append("\n\n");
+    md.append(String.format(Locale.ROOT, "`shardlite bench cluster`: 3 sequencer replicas, 3 shard servers (%d shards, "
+        + "replication factor 3), %d virtual masters, all on 127.0.0.1 of one machine (%d cores); closed loop with %d "
+        + "transactions in flight through the Java client; %.0f s measured after %.0f s warm-up per workload; "
+        + "machine CPU busy during the cluster part: %.0f%%.%n%n", shards, vms, Runtime.getRuntime().availableProcessors(),
+        concurrency, seconds, warmupSeconds, cpu));
+    md.append("| workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (ClusterBench.Run r : runs) {
+      md.append(row(r));
+    }
+    md.append("\nPlain SQLite in this JVM, one connection (one writer), WAL, synchronous=FULL, same operations:\n\n");
+    md.append("| workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (ClusterBench.Run r : sqlite) {
+      md.append(row(r));
+    }
+    md.append("\ndqlite (3 voters on loopback, `dqlite-benchmark` kvwrite: one-row INSERT OR REPLACE per transaction, "
+        + "through the team's peer script, same run):\n\n");
+    dqlite.forEach((k, v) -> md.append("- `").append(k).append("`: ").append(v).append('\n'));
+    ClusterBench.Run tenPct = runs.stream().filter(r -> r.workload().startsWith("transfer-10")).findFirst().orElseThrow();
+    double sqliteTransfer = sqlite.get(1).txPerSec();
+    double dq = Double.isNaN(dqliteRate(dqlite, 64)) ? dqliteRate(dqlite, 1) : Math.max(dqliteRate(dqlite, 1), dqliteRate(dqlite, 64));
+    md.append(String.format(Locale.ROOT, "%n## Target (issue: at 10%% multi-shard, >= 3x dqlite and >= plain SQLite FULL)%n%n"
+        + "- transfers at 10%% multi-shard: %.1f tx/s%n- vs plain SQLite FULL transfers: %.2fx (%s)%n- vs dqlite's best kvwrite rate: %s%n",
+        tenPct.txPerSec(), tenPct.txPerSec() / sqliteTransfer, tenPct.txPerSec() >= sqliteTransfer ? "met" : "NOT met",
+        Double.isNaN(dq) ? "dqlite not measured in this run" : String.format(Locale.ROOT, "%.2fx (%s)", tenPct.txPerSec() / dq,
+            tenPct.txPerSec() >= 3 * dq ? "met" : "NOT met")));
+    md.append("\nNotes: dqlite's figure is a simpler operation (one row, one statement) than a transfer; the SQLite "
+        + "baseline runs in one process with no network and no replication. Ratios, not absolute numbers, are comparable "
+        + "across runs on this shared machine.\n");
+    return md.toString();
+  }
+
+  private static String row(ClusterBench.Run r) {
+    return String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2f | %.2f | %d | %d |%n", r.workload(), r.txPerSec(),
+        r.p50Ms(), r.p99Ms(), r.p999Ms(), r.refused(), r.failed());
+  }
+
+  private String json(String started, List<ClusterBench.Run> runs, List<ClusterBench.Run> sqlite, Map<String, String> dqlite,
+      double cpu) {
+    StringBuilder j = new StringBuilder("{\n");
+    j.append(String.format(Locale.ROOT, "  \"benchmark\": \"cluster\",%n  \"started\": \"%s\",%n  \"shards\": %d,%n"
+        + "  \"virtual_masters\": %d,%n  \"concurrency\": %d,%n  \"seconds\": %.1f,%n  \"machine_cpu_busy_pct\": %.1f,%n",
+        started, shards, vms, concurrency, seconds, cpu));
+    j.append("  \"shardlite\": [\n").append(runsJson(runs)).append("  ],\n");
+    j.append("  \"sqlite_full\": [\n").append(runsJson(sqlite)).append("  ],\n");
+    j.append("  \"dqlite\": {");
+    List<String> kv = new ArrayList<>();
+    dqlite.forEach((k, v) -> kv.add("\"" + k + "\": \"" + v.replace("\"", "'") + "\""));
+    j.append(String.join(", ", kv)).append("}\n}\n");
+    return j.toString();
+  }
+
+  private static String runsJson(List<ClusterBench.Run> runs) {
+    List<String> rows = new ArrayList<>();
+    for (ClusterBench.Run r : runs) {
+      rows.add(String.format(Locale.ROOT, "    {\"workload\": \"%s\", \"concurrency\": %d, \"tx_per_s\": %.1f, \"committed\": %d, "
+          + "\"refused\": %d, \"failed\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f}", r.workload(),
+          r.concurrency(), r.txPerSec(), r.committed(), r.refused(), r.failed(), r.p50Ms(), r.p99Ms(), r.p999Ms()));
+    }
+    return String.join(",\n", rows) + "\n";
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (Exception e) {
+      // best effort: a temp dir
+    }
+  }
+}
