@@ -178,9 +178,9 @@ final class ClusterBenchCommand implements Callable<Integer> {
     double sqliteTransfer = sqlite.get(1).txPerSec();
     double dq = Double.isNaN(dqliteRate(dqlite, 64)) ? dqliteRate(dqlite, 1) : Math.max(dqliteRate(dqlite, 1), dqliteRate(dqlite, 64));
     md.append(String.format(Locale.ROOT, "%n## Target (issue: at 10%% multi-shard, >= 3x dqlite and >= plain SQLite FULL)%n%n"
-        + "- transfers at 10%% multi-shard: %.1f tx/s%n- vs plain SQLite FULL transfers: %.2fx (%s)%n- vs dqlite's best kvwrite rate: %s%n",
+        + "- transfers at 10%% multi-shard: %.1f tx/s%n- vs plain SQLite FULL transfers: %.3fx (%s)%n- vs dqlite's best kvwrite rate: %s%n",
         tenPct.txPerSec(), tenPct.txPerSec() / sqliteTransfer, tenPct.txPerSec() >= sqliteTransfer ? "met" : "NOT met",
-        Double.isNaN(dq) ? "dqlite not measured in this run" : String.format(Locale.ROOT, "%.2fx (%s)", tenPct.txPerSec() / dq,
+        Double.isNaN(dq) ? "dqlite not measured in this run" : String.format(Locale.ROOT, "%.3fx (%s)", tenPct.txPerSec() / dq,
             tenPct.txPerSec() >= 3 * dq ? "met" : "NOT met")));
     md.append("\nNotes: dqlite's figure is a simpler operation (one row, one statement) than a transfer; the SQLite "
         + "baseline runs in one process with no network and no replication. Ratios, not absolute numbers, are comparable "

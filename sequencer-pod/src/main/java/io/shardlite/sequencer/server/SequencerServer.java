@@ -124,6 +124,7 @@ public final class SequencerServer implements AutoCloseable {
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 2 * min), TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     // Idempotency is the state's reply cache (by request id); Ratis' own cache only needs to
     // cover its internal retries.
     RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
