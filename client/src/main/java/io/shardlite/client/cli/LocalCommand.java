@@ -1,6 +1,10 @@
 package io.shardlite.client.cli;
 
+import io.shardlite.common.client.ShardliteClient;
+import io.shardlite.sequencer.launch.LocalSequencerCluster;
 import io.shardlite.shard.launch.LocalShardCluster;
+import io.shardlite.vmaster.launch.LocalVmCluster;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,9 +15,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code shardlite local}: starts a cluster on 127.0.0.1 with no Kubernetes, as child processes,
- * prints its endpoints, and stops everything on Ctrl-C. Today that is the shard layer (3 shard
- * servers hosting the shard groups); the sequencer and virtual masters join it as they land.
+ * {@code shardlite local}: starts a whole cluster on 127.0.0.1 with no Kubernetes, as child
+ * processes (3 sequencer replicas, 3 shard servers hosting the shards, 2 virtual masters), prints
+ * its endpoints, and stops everything on Ctrl-C.
  */
 @Command(name = "local", mixinStandardHelpOptions = true, description = "Start a local cluster on 127.0.0.1.")
 final class LocalCommand implements Callable<Integer> {
@@ -25,6 +29,12 @@ final class LocalCommand implements Callable<Integer> {
 
   @Option(names = "--replication-factor", defaultValue = "3", description = "Replicas per shard (default ${DEFAULT-VALUE}).")
   int replicationFactor;
+
+  @Option(names = "--vms", defaultValue = "2", description = "Virtual masters (default ${DEFAULT-VALUE}).")
+  int vms;
+
+  @Option(names = "--sequencers", defaultValue = "3", description = "Sequencer replicas: 1, 3 or 5 (default ${DEFAULT-VALUE}).")
+  int sequencers;
 
   @Option(names = "--data-dir", description = "Where servers keep their data (default: a new temporary directory).")
   Path dataDir;
@@ -46,40 +56,70 @@ final class LocalCommand implements Callable<Integer> {
     }
     boolean temporary = dataDir == null;
     Path dir = temporary ? Files.createTempDirectory("shardlite-local-") : Files.createDirectories(dataDir);
-    System.out.printf("starting %d shard servers hosting %d shards (replication factor %d) in %s%n", servers, shards,
-        replicationFactor, dir);
-    LocalShardCluster cluster = new LocalShardCluster(dir, servers, shards, replicationFactor, serverArgs,
-        LocalShardCluster.defaultJvmOptions());
+    System.out.printf("starting %d sequencer replicas, %d shard servers hosting %d shards (replication factor %d) and %d"
+        + " virtual masters in %s%n", sequencers, servers, shards, replicationFactor, vms, dir);
+    List<String> jvm = LocalShardCluster.defaultJvmOptions();
+    LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), sequencers, shards, List.of(), jvm);
+    LocalShardCluster cluster = new LocalShardCluster(dir.resolve("shards"), servers, shards, replicationFactor, serverArgs, jvm);
+    List<AutoCloseable> started = new ArrayList<>();
     CountDownLatch done = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
-      cluster.close();
+      stopAll(started);
       if (temporary) {
         deleteTree(dir);
       }
       done.countDown();
     }, "stop-local-cluster");
     Runtime.getRuntime().addShutdownHook(hook);
+    started.add(sequencer);
+    sequencer.start();
+    started.add(cluster);
     cluster.start();
-    List<String> endpoints = new ArrayList<>();
-    for (LocalShardCluster.Node n : cluster.nodes()) {
-      endpoints.add("127.0.0.1:" + n.grpcPort());
-      System.out.printf("  %s: pid %d, gRPC 127.0.0.1:%d, metrics http://127.0.0.1:%d/metrics, log %s%n", n.id(), n.pid(),
-          n.grpcPort(), n.metricsPort(), n.logFile());
+    LocalVmCluster vmCluster = new LocalVmCluster(dir.resolve("vms"), vms, sequencer.endpoints(), cluster.endpoints(),
+        shards, List.of(), jvm);
+    started.add(vmCluster);
+    vmCluster.start();
+    for (LocalSequencerCluster.Replica r : sequencer.replicas()) {
+      System.out.printf("  sequencer %s: pid %d, gRPC %s, metrics http://127.0.0.1:%d/metrics%n", r.id(), r.pid(),
+          r.endpoint(), r.metricsPort());
     }
-    System.out.printf("try: shardlite status -s %s%n", String.join(",", endpoints));
-    System.out.printf("     shardlite sql -s %s --shard 0 \"SELECT 1\"%n", endpoints.get(0));
+    for (LocalShardCluster.Node n : cluster.nodes()) {
+      System.out.printf("  shard server %s: pid %d, gRPC %s, metrics http://127.0.0.1:%d/metrics%n", n.id(), n.pid(),
+          n.endpoint(), n.metricsPort());
+    }
+    for (LocalVmCluster.Vm vm : vmCluster.vms()) {
+      System.out.printf("  virtual master %s: pid %d, client API %s, metrics http://127.0.0.1:%d/metrics%n", vm.id(),
+          vm.pid(), vm.endpoint(), vm.metricsPort());
+    }
+    System.out.printf("client endpoints: %s%n", String.join(",", vmCluster.endpoints()));
+    System.out.printf("try: shardlite status -s %s%n", String.join(",", cluster.endpoints()));
     if (demo) {
-      boolean ok = new BankDemo(cluster, demoSeconds, System.out).run();
+      boolean ok;
+      try (ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {
+        ok = new BankDemo(client, shards, demoSeconds, System.out).run();
+      }
       Runtime.getRuntime().removeShutdownHook(hook);
-      cluster.close();
+      stopAll(started);
       if (temporary) {
         deleteTree(dir);
       }
       return ok ? 0 : 1;
     }
-    System.out.println("running; Ctrl-C stops every server" + (temporary ? " and deletes " + dir : ""));
+    System.out.println("running; Ctrl-C stops every process" + (temporary ? " and deletes " + dir : ""));
     done.await();
     return 0;
+  }
+
+  /** Stops in reverse start order: virtual masters drain while shards and sequencer still run. */
+  private static void stopAll(List<AutoCloseable> started) {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (Exception e) {
+        System.err.println("stopping: " + e.getMessage());
+      }
+    }
+    started.clear();
   }
 
   /** Removes a data directory this command created (a temporary one, never --data-dir). */

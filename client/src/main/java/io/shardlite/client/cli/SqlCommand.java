@@ -1,41 +1,45 @@
 package io.shardlite.client.cli;
 
-import io.shardlite.common.error.ShardliteException;
-import io.shardlite.common.shard.ShardNodeClient;
-import io.shardlite.common.shard.Statements;
+import io.shardlite.common.client.ShardliteClient;
 import io.shardlite.proto.Consistency;
-import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.ExecuteReply;
+import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.StatementResult;
-import io.shardlite.proto.WriteBatch;
-import io.shardlite.shard.sql.SqlPolicy;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code shardlite sql}: runs SQL on one shard through a shard server (one-shot, or a shell
- * reading statements from standard input). Read-only statements are reads; anything else is a
- * replicated write. Until the virtual masters exist, a statement targets one shard by number.
+ * {@code shardlite sql}: runs SQL through a virtual master (one-shot, or a shell reading statements
+ * from standard input, one per line). Each statement is one transaction placed by its shard key
+ * ({@code --key}) or an explicit shard; DDL runs on every shard.
  */
-@Command(name = "sql", mixinStandardHelpOptions = true, description = "Run SQL on a shard (one-shot or interactive).")
+@Command(name = "sql", mixinStandardHelpOptions = true, description = "Run SQL through a virtual master (one-shot or interactive).")
 final class SqlCommand implements Callable<Integer> {
-  @Option(names = {"-s", "--server"}, required = true, description = "Shard server gRPC endpoint host:port.")
+  @Option(names = {"-s", "--server"}, required = true,
+      description = "Virtual master client endpoint(s) host:port[,host:port...] (shardlite local prints them).")
   String server;
 
-  @Option(names = "--shard", defaultValue = "0", description = "Shard number (default ${DEFAULT-VALUE}).")
-  int shard;
+  @Option(names = {"-k", "--key"}, defaultValue = "", description = "Shard key that places the statements (default: empty key).")
+  String key;
 
-  @Option(names = "--follower", description = "Serve reads from the contacted replica (bounded staleness).")
+  @Option(names = "--shard", description = "Run on this shard number instead of the key's shard.")
+  Integer shard;
+
+  @Option(names = "--follower", description = "Serve reads from any replica within a staleness bound.")
   boolean follower;
 
-  @Option(names = "--timeout-ms", defaultValue = "10000", description = "Request deadline (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-lag-ms", defaultValue = "1000", description = "Staleness bound of --follower reads (default ${DEFAULT-VALUE}).")
+  long maxLagMs;
+
+  @Option(names = "--timeout-ms", defaultValue = "10000", description = "Transaction deadline (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
   @Parameters(arity = "0..1", description = "SQL to run; without it, statements are read from standard input, one per line.")
@@ -43,47 +47,41 @@ final class SqlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ShardNodeClient client = Endpoints.connect(server, Duration.ofMillis(timeoutMs))) {
+    List<String> endpoints = Arrays.stream(server.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    try (ShardliteClient client = new ShardliteClient(endpoints, Duration.ofMillis(timeoutMs))) {
       if (sql != null) {
         return run(client, sql) ? 0 : 1;
       }
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       boolean ok = true;
-      System.out.print("shardlite[" + shard + "]> ");
+      String prompt = "shardlite[" + (shard != null ? "shard " + shard : "key '" + key + "'") + "]> ";
+      System.out.print(prompt);
       for (String line; (line = in.readLine()) != null; ) {
         if (!line.isBlank()) {
           ok &= run(client, line.trim());
         }
-        System.out.print("shardlite[" + shard + "]> ");
+        System.out.print(prompt);
       }
       System.out.println();
       return ok ? 0 : 1;
     }
   }
 
-  private boolean run(ShardNodeClient client, String text) {
-    try {
-      ShardResult r = isRead(text)
-          ? client.read(shard, follower ? Consistency.FOLLOWER : Consistency.LINEARIZABLE, 0, List.of(Statements.of(text)))
-          : client.write(shard, WriteBatch.newBuilder().setTxId("cli-" + UUID.randomUUID())
-              .addStatements(Statements.of(text)).build());
-      if (r.hasError()) {
-        System.err.printf("error %s%s: %s%n", r.getError().getCode(), r.getError().getRetryable() ? " (retryable)" : "",
-            r.getError().getMessage());
-        return false;
-      }
-      for (StatementResult s : r.getResultsList()) {
-        TableFormat.print(System.out, s);
-      }
-      return true;
-    } catch (ShardliteException e) {
-      System.err.println("error " + e.getMessage());
+  private boolean run(ShardliteClient client, String text) {
+    ExecuteRequest.Builder tx = ExecuteRequest.newBuilder().addStatements(ShardliteClient.statement(key, text))
+        .setConsistency(follower ? Consistency.FOLLOWER : Consistency.LINEARIZABLE).setMaxLagMillis(maxLagMs);
+    if (shard != null) {
+      tx.setShard(shard);
+    }
+    ExecuteReply r = client.execute(tx.build());
+    if (r.hasError()) {
+      System.err.printf("error %s%s: %s%n", r.getError().getCode(), r.getError().getRetryable() ? " (retryable)" : "",
+          r.getError().getMessage());
       return false;
     }
-  }
-
-  /** Read-only statements are reads; anything else (and malformed SQL, for its error) is a write. */
-  private static boolean isRead(String sql) {
-    return SqlPolicy.isReadOnly(sql);
+    for (StatementResult s : r.getResultsList()) {
+      TableFormat.print(System.out, s);
+    }
+    return true;
   }
 }

@@ -112,9 +112,11 @@ public final class ShardliteClient implements AutoCloseable {
           + tx.getIdempotencyKey() + " is safe", true));
       return;
     }
+    ExecuteRequest attempt = tx.toBuilder().setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)))
+        .setAttempt(tx.getAttempt() + 1).build();
     var call = VirtualMasterGrpc.newFutureStub(channels.get(endpoint))
         .withDeadlineAfter(left + TimeUnit.SECONDS.toNanos(2), TimeUnit.NANOSECONDS)
-        .execute(tx.toBuilder().setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))).build());
+        .execute(attempt);
     call.addListener(() -> {
       ExecuteReply reply;
       try {
@@ -137,7 +139,7 @@ public final class ShardliteClient implements AutoCloseable {
       }
       int nextEndpoint = (endpoint + 1) % channels.size();
       try {
-        timer.schedule(() -> attempt(tx, deadline, nextEndpoint, Math.min(backoffMillis * 2, 500), result),
+        timer.schedule(() -> attempt(attempt, deadline, nextEndpoint, Math.min(backoffMillis * 2, 500), result),
             backoffMillis, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         result.complete(reply);

@@ -72,11 +72,16 @@ final class Coordinator {
     this.channels = channels;
   }
 
-  ExecuteReply run(String key, SortedMap<Integer, Part> parts, int statementCount, boolean readOnly, long deadline) {
+  ExecuteReply run(String key, boolean firstAttempt, SortedMap<Integer, Part> parts, int statementCount,
+      boolean readOnly, long deadline) {
     String txId;
     if (readOnly) {
       // Reads change nothing: every attempt is a new transaction.
       txId = key + "/read-" + java.util.UUID.randomUUID();
+    } else if (firstAttempt) {
+      // Nothing to look for; if the key was used after all, sequencing it fails and the decision
+      // of that earlier use answers (see afterLsnFailure).
+      txId = key;
     } else {
       Attempt attempt;
       try {

@@ -94,7 +94,9 @@ final class Router {
     }
     if (touched.size() > 1) {
       TreeSet<Integer> participants = touched;
-      result = CompletableFuture.supplyAsync(() -> coordinator.run(tx.getIdempotencyKey(),
+      // A key picked here is new; a client's key is known new only on its declared first attempt.
+      boolean firstAttempt = request.getIdempotencyKey().isEmpty() || request.getAttempt() == 1;
+      result = CompletableFuture.supplyAsync(() -> coordinator.run(tx.getIdempotencyKey(), firstAttempt,
           parts(tx, participants, kind == StatementKinds.Kind.DDL), tx.getStatementsCount(),
           kind == StatementKinds.Kind.READ, deadline), blocking);
     } else {
