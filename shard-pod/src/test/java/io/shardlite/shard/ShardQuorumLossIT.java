@@ -41,10 +41,14 @@ class ShardQuorumLossIT {
         assertThat(stale.getError().getCode()).isEqualTo(ErrorCode.LAG_TOO_HIGH);
         assertThat(stale.getError().getRetryable()).isTrue();
       });
-      // ...and so are linearizable reads and writes, retryably: nothing can commit without a majority.
-      ShardResult read = survivor.read(0, Consistency.LINEARIZABLE, 0, List.of(Statements.of("SELECT count(*) FROM q")));
-      assertThat(read.hasError()).isTrue();
-      assertThat(read.getError().getRetryable()).isTrue();
+      // ...and so are linearizable reads once the leader's lease (90% of the minimum election
+      // timeout since it last heard from a majority) has run out, and writes, retryably: nothing
+      // can commit without a majority.
+      await().atMost(BUDGET).untilAsserted(() -> {
+        ShardResult read = survivor.read(0, Consistency.LINEARIZABLE, 0, List.of(Statements.of("SELECT count(*) FROM q")));
+        assertThat(read.hasError()).isTrue();
+        assertThat(read.getError().getRetryable()).isTrue();
+      });
       ShardResult write = survivor.write(0, batch("q-2", sql("INSERT INTO q VALUES (2)")));
       assertThat(write.hasError()).isTrue();
       assertThat(write.getError().getCode()).isIn(ErrorCode.TIMEOUT, ErrorCode.UNAVAILABLE);
