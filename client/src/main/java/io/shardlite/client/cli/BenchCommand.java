@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code shardlite bench}: reproducible benchmarks that write their results as JSON and Markdown. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and record its results.",
-    subcommands = {BenchCommand.ShardWrites.class, ClusterBenchCommand.class})
+    subcommands = {BenchCommand.ShardWrites.class, ClusterBenchCommand.class, SequencerBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
