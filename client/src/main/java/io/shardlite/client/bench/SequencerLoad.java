@@ -1,5 +1,6 @@
 package io.shardlite.client.bench;
 
+import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.LsnStream;
 import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.proto.AssignLsnsReply;
@@ -8,87 +9,142 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Closed-loop LSN load on a sequencer group: {@code streams} virtual masters, each with one
- * pipelined LSN stream keeping {@code inFlight} requests of {@code batch} single-shard
- * transactions outstanding. Checks the answers as it goes: no errors, LSNs increasing per stream.
+ * Closed-loop pipelined LSN load on a sequencer group: {@code streams} virtual masters, each
+ * with one LSN stream keeping up to {@code inFlight} requests of {@code batch} transactions
+ * outstanding (a new request goes out as soon as one is answered). Transactions write one random
+ * shard of {@code shards}, a share of them two distinct shards. Every reply is checked
+ * ({@link LsnCheck}).
+ *
+ * <p>Counted: replies (and their LSNs) that arrive inside the measured window after the warm-up;
+ * latency is per request, from the call to {@code assign} to the reply, for those replies.
  */
 public final class SequencerLoad {
-  /** One data point; latency is per request, from send to reply. */
-  public record Point(int batch, int streams, double seconds, long requests, long lsns, long errors,
-      long orderViolations, double lsnsPerSec, double requestsPerSec, double p50Ms, double p99Ms) {}
+  /** What one data point measured. */
+  public record Result(int batch, int streams, double seconds, long requests, long lsns, long[] latencyNanos,
+      Map<String, Long> errorsByCode, List<String> errorSamples, long answeredTxs) {
+    public long errors() {
+      return errorsByCode.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  /** The unmeasured part of a point, and how the transactions look. */
+  public record Shape(int shards, int batch, int streams, int inFlight, double multiShardShare) {}
 
   private SequencerLoad() {}
 
-  public static Point run(SequencerClient client, String runId, int shards, int batch, int streams, int inFlight,
-      double warmupSeconds, double seconds) throws InterruptedException {
+  /** Runs one data point: registers the streams' virtual masters, loads, waits for every answer. */
+  public static Result run(SequencerClient client, String runId, Shape shape, double warmupSeconds, double seconds,
+      List<LsnCheck.Stream> checks) throws InterruptedException {
     long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
     long end = warmEnd + (long) (seconds * 1e9);
-    AtomicLong requests = new AtomicLong();
-    AtomicLong lsns = new AtomicLong();
-    AtomicLong errors = new AtomicLong();
-    AtomicLong violations = new AtomicLong();
-    long[] latencies = new long[1 << 21];
-    AtomicLong recorded = new AtomicLong();
+    Map<String, Long> errors = new TreeMap<>();
+    List<String> errorSamples = new ArrayList<>();
+    long[] counters = new long[2]; // requests, lsns (guarded by counters)
+    List<long[]> latencies = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
-    for (int s = 0; s < streams; s++) {
+    List<LsnStream> lsnStreams = new ArrayList<>();
+    for (int s = 0; s < shape.streams(); s++) {
       String vm = runId + "-vm" + s;
-      client.register(vm, "bench:" + s, Duration.ofSeconds(120));
+      client.register(vm, "bench:" + s, Duration.ofMinutes(10));
+      LsnCheck.Stream check = new LsnCheck.Stream(vm);
+      checks.add(check);
+      LsnStream lsnStream = client.openLsnStream(vm, vm + "-s", shape.inFlight());
+      lsnStreams.add(lsnStream);
       int stream = s;
       threads.add(new Thread(() -> {
-        SplittableRandom random = new SplittableRandom(stream);
-        Semaphore slots = new Semaphore(inFlight);
-        long[] last = {0};
-        try (LsnStream lsnStream = client.openLsnStream(vm, vm + "-s", inFlight)) {
-          for (long n = 0; System.nanoTime() < end; n++) {
-            slots.acquireUninterruptibly();
-            List<TxRequest> txs = new ArrayList<>(batch);
-            for (int i = 0; i < batch; i++) {
-              txs.add(TxRequest.newBuilder().setTxId(vm + "-" + n + "-" + i).addShards(random.nextInt(shards)).build());
-            }
-            long start = System.nanoTime();
-            boolean measured = start >= warmEnd;
-            lsnStream.assign(txs).whenComplete((AssignLsnsReply r, Throwable e) -> {
+        SplittableRandom random = new SplittableRandom(runId.hashCode() * 31L + stream);
+        Semaphore slots = new Semaphore(shape.inFlight());
+        long[][] lat = {new long[4096]};
+        int[] n = {0};
+        for (long seq = 0; System.nanoTime() < end; seq++) {
+          slots.acquireUninterruptibly();
+          List<TxRequest> txs = transactions(random, vm + "-" + seq, shape);
+          long requestNo = seq;
+          long start = System.nanoTime();
+          lsnStream.assign(txs).whenComplete((AssignLsnsReply r, Throwable e) -> {
+            try {
               long done = System.nanoTime();
-              slots.release();
-              if (e != null || r.hasError()) {
-                errors.incrementAndGet();
+              if (e != null) {
+                check.skip(requestNo);
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                String code = cause instanceof ShardliteException se ? se.code().name() : cause.getClass().getSimpleName();
+                synchronized (errors) {
+                  errors.merge(code, 1L, Long::sum);
+                  if (errorSamples.size() < 5) {
+                    errorSamples.add(vm + ": " + code + ": " + cause.getMessage());
+                  }
+                }
                 return;
               }
-              synchronized (last) {
-                // Replies of one stream arrive in request order with increasing LSNs.
-                if (r.getTxs(0).getLsn() <= last[0]) {
-                  violations.incrementAndGet();
+              check.accept(requestNo, txs, r);
+              if (done >= warmEnd && done <= end) {
+                synchronized (lat) {
+                  if (n[0] == lat[0].length) {
+                    lat[0] = Arrays.copyOf(lat[0], n[0] * 2);
+                  }
+                  lat[0][n[0]++] = done - start;
                 }
-                last[0] = r.getTxs(r.getTxsCount() - 1).getLsn();
-              }
-              if (measured && done <= end) {
-                requests.incrementAndGet();
-                lsns.addAndGet(r.getTxsCount());
-                long i = recorded.getAndIncrement();
-                if (i < latencies.length) {
-                  latencies[(int) i] = done - start;
+                synchronized (counters) {
+                  counters[0]++;
+                  counters[1] += r.getTxsCount();
                 }
               }
-            });
+            } finally {
+              slots.release();
+            }
+          });
+        }
+        // Every answer (or failure) is in before the point ends.
+        try {
+          if (!slots.tryAcquire(shape.inFlight(), 120, TimeUnit.SECONDS)) {
+            synchronized (errors) {
+              errors.merge("NO_ANSWER_IN_120S", 1L, Long::sum);
+            }
           }
-          slots.acquireUninterruptibly(inFlight);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+        synchronized (lat) {
+          synchronized (latencies) {
+            latencies.add(Arrays.copyOf(lat[0], n[0]));
+          }
         }
       }, "lsn-stream-" + s));
     }
     threads.forEach(Thread::start);
     for (Thread t : threads) {
-      t.join(TimeUnit.SECONDS.toMillis((long) (warmupSeconds + seconds) + 120));
+      t.join();
     }
-    long[] sorted = Arrays.copyOf(latencies, (int) Math.min(recorded.get(), latencies.length));
-    Arrays.sort(sorted);
-    return new Point(batch, streams, seconds, requests.get(), lsns.get(), errors.get(), violations.get(),
-        lsns.get() / seconds, requests.get() / seconds, BenchReport.percentile(sorted, 0.5) / 1e6,
-        BenchReport.percentile(sorted, 0.99) / 1e6);
+    lsnStreams.forEach(LsnStream::close);
+    long[] all = latencies.stream().flatMapToLong(Arrays::stream).toArray();
+    long answered = checks.stream().mapToLong(LsnCheck.Stream::transactions).sum();
+    synchronized (counters) {
+      return new Result(shape.batch(), shape.streams(), seconds, counters[0], counters[1], all, Map.copyOf(errors),
+          List.copyOf(errorSamples), answered);
+    }
+  }
+
+  /** One request's transactions: ids {@code prefix-i}, one random shard, a share with two. */
+  static List<TxRequest> transactions(SplittableRandom random, String prefix, Shape shape) {
+    List<TxRequest> txs = new ArrayList<>(shape.batch());
+    for (int i = 0; i < shape.batch(); i++) {
+      TxRequest.Builder tx = TxRequest.newBuilder().setTxId(prefix + "-" + i);
+      int a = random.nextInt(shape.shards());
+      tx.addShards(a);
+      if (shape.shards() > 1 && random.nextDouble() < shape.multiShardShare()) {
+        int b = random.nextInt(shape.shards() - 1);
+        tx.addShards(b >= a ? b + 1 : b);
+      }
+      txs.add(tx.build());
+    }
+    return txs;
   }
 }
