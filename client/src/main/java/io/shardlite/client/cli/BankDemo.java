@@ -4,7 +4,6 @@ import static io.shardlite.common.client.ShardliteClient.statement;
 
 import io.shardlite.client.bench.BenchReport;
 import io.shardlite.common.client.ShardliteClient;
-import io.shardlite.common.routing.ShardKeys;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
@@ -12,92 +11,133 @@ import io.shardlite.proto.TxStatement;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The local demo, through the virtual masters: accounts spread over every shard, concurrent
- * transfers between random accounts (almost all multi-shard: atomic, strictly serializable; an
- * overdraft aborts the whole transfer through a CHECK constraint), and meanwhile multi-shard reads
- * of the grand total, which must never change.
+ * The local demo, through the virtual masters: a bank whose accounts are grouped into branches
+ * (the branch is the shard key; branches spread evenly over every shard) and concurrent clients
+ * moving money. A transfer inside a branch is one single-shard transaction; a share of transfers
+ * (optional) goes between branches on different shards as one atomic multi-shard transaction. An
+ * overdraft violates the table's CHECK and aborts the whole transfer, so money never appears or
+ * disappears. Checked: the grand total in consistent multi-shard reads during and after the run,
+ * every branch's total by a read of its shard (equal to its opening total plus the cross-branch
+ * transfers that committed), and that every committed transfer updated exactly two rows.
  */
 final class BankDemo {
-  static final int ACCOUNTS = 200;
+  static final int BRANCHES_PER_SHARD = 4;
+  static final int ACCOUNTS_PER_BRANCH = 8;
   static final long OPENING = 1_000;
-  private static final int IN_FLIGHT = 16;
+  static final long MAX_AMOUNT = 300;
 
   private final ShardliteClient client;
-  private final int shards;
+  private final BankLayout layout;
   private final int seconds;
+  private final int inFlight;
+  private final double crossBranch;
   private final PrintStream out;
+  private final Map<String, Integer> branchIndex = new HashMap<>();
 
-  BankDemo(ShardliteClient client, int shards, int seconds, PrintStream out) {
+  BankDemo(ShardliteClient client, int shards, int seconds, int inFlight, double crossBranch, PrintStream out) {
     this.client = client;
-    this.shards = shards;
+    this.layout = new BankLayout(shards, BRANCHES_PER_SHARD, ACCOUNTS_PER_BRANCH, OPENING);
     this.seconds = seconds;
+    this.inFlight = inFlight;
+    this.crossBranch = crossBranch;
     this.out = out;
-  }
-
-  static String account(int i) {
-    return "account-" + i;
-  }
-
-  /** One shard key per shard, so one statement per key reads every shard in one transaction. */
-  static List<String> keyPerShard(int shards) {
-    Map<Integer, String> byShard = new TreeMap<>();
-    for (int i = 0; byShard.size() < shards; i++) {
-      byShard.putIfAbsent(ShardKeys.shardOf("total-" + i, shards), "total-" + i);
+    for (int i = 0; i < layout.branches().size(); i++) {
+      branchIndex.put(layout.branches().get(i), i);
     }
-    return new ArrayList<>(byShard.values());
+  }
+
+  static final String DEBIT = "UPDATE " + BankLayout.TABLE + " SET balance = balance - ? WHERE branch = ? AND id = ?";
+  static final String CREDIT = "UPDATE " + BankLayout.TABLE + " SET balance = balance + ? WHERE branch = ? AND id = ?";
+
+  /** One transfer as one transaction: the debit (an overdraft aborts it all) and the credit. */
+  static ExecuteRequest transfer(BankLayout.Transfer t) {
+    return ExecuteRequest.newBuilder()
+        .addStatements(statement(t.fromBranch(), DEBIT, t.amount(), t.fromBranch(), t.fromId()))
+        .addStatements(statement(t.toBranch(), CREDIT, t.amount(), t.toBranch(), t.toId()))
+        .build();
+  }
+
+  /** Latencies of committed transfers of one kind (nanoseconds). */
+  private static final class Latencies {
+    final ConcurrentLinkedQueue<Long> values = new ConcurrentLinkedQueue<>();
+
+    long[] sorted() {
+      long[] a = values.stream().mapToLong(Long::longValue).toArray();
+      Arrays.sort(a);
+      return a;
+    }
   }
 
   boolean run() {
-    ExecuteReply schema = client.execute(List.of(statement("",
-        "CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))")));
+    ExecuteReply schema = client.execute(List.of(statement("", BankLayout.CREATE)));
     if (schema.hasError()) {
       out.println("demo: schema failed: " + schema.getError().getMessage());
       return false;
     }
-    List<TxStatement> open = new ArrayList<>();
-    for (int a = 0; a < ACCOUNTS; a++) {
-      open.add(statement(account(a), "INSERT OR IGNORE INTO accounts VALUES (?, ?)", account(a), OPENING));
-    }
-    ExecuteReply opened = client.execute(ExecuteRequest.newBuilder().addAllStatements(open).setTimeoutMillis(60_000).build());
-    if (opened.hasError()) {
-      out.println("demo: opening accounts failed: " + opened.getError().getMessage());
+    if (!open()) {
       return false;
     }
-    long expected = ACCOUNTS * OPENING;
-    long openedTotal = total();
-    out.printf("demo: %d accounts over %d shards (opened in one multi-shard transaction, total %d); %d transfers in flight"
-        + " for %d s, total read in one multi-shard transaction meanwhile%n", ACCOUNTS, shards, openedTotal, IN_FLIGHT, seconds);
+    long[] baseline = branchTotals();
+    if (baseline == null) {
+      return false;
+    }
+    long openedTotal = Arrays.stream(baseline).sum();
+    out.printf("demo: %d accounts in %d branches (%d per shard, the branch is the shard key) over %d shards, total %d;"
+        + " %d transfers in flight for %d s, %s%n", layout.accounts(), layout.branches().size(), BRANCHES_PER_SHARD,
+        layout.shards(), openedTotal, inFlight, seconds, crossBranch > 0
+            ? String.format("%.0f%% of them between branches on different shards (atomic multi-shard transactions)",
+                crossBranch * 100)
+            : "each inside one branch (single-shard transactions)");
 
-    AtomicLong committed = new AtomicLong();
-    AtomicLong multiShard = new AtomicLong();
+    AtomicLong single = new AtomicLong();
+    AtomicLong multi = new AtomicLong();
     AtomicLong overdrafts = new AtomicLong();
     AtomicLong errors = new AtomicLong();
+    AtomicLong anomalies = new AtomicLong();
+    AtomicLongArray moved = new AtomicLongArray(layout.branches().size());
+    Latencies singleLatency = new Latencies();
+    Latencies multiLatency = new Latencies();
     List<Long> totals = new java.util.concurrent.CopyOnWriteArrayList<>();
-    long[] latencies = new long[1 << 20];
-    AtomicLong recorded = new AtomicLong();
+    AtomicLong branchChecks = new AtomicLong();
+    AtomicLong branchViolations = new AtomicLong();
     long start = System.nanoTime();
     long end = start + TimeUnit.SECONDS.toNanos(seconds);
-    CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
-      // A total holds every shard's lane for a moment: a few per second, not back to back.
+    CompletableFuture<Void> checker = CompletableFuture.runAsync(() -> {
+      SplittableRandom random = new SplittableRandom(11);
+      // A consistent total holds every shard's lane for a moment: twice a second, not back to back.
+      // In between, with transfers only inside branches, a branch's total must never change either.
       for (long next = System.nanoTime(); System.nanoTime() < end; next += TimeUnit.MILLISECONDS.toNanos(500)) {
-        java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
-        long t = total();
+        LockSupport.parkNanos(next - System.nanoTime());
+        long t = grandTotal();
         if (t >= 0) {
           totals.add(t);
         }
+        if (crossBranch == 0) {
+          int b = random.nextInt(layout.branches().size());
+          long branch = branchTotal(layout.branches().get(b));
+          if (branch >= 0) {
+            branchChecks.incrementAndGet();
+            if (branch != baseline[b]) {
+              branchViolations.incrementAndGet();
+            }
+          }
+        }
       }
     });
-    Semaphore slots = new Semaphore(IN_FLIGHT);
+    Semaphore slots = new Semaphore(inFlight);
     SplittableRandom random = new SplittableRandom(7);
     while (System.nanoTime() < end) {
       try {
@@ -108,54 +148,130 @@ final class BankDemo {
         Thread.currentThread().interrupt();
         break;
       }
-      int from = random.nextInt(ACCOUNTS);
-      int to = (from + 1 + random.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
-      long amount = 1 + random.nextInt(300);
-      boolean multi = ShardKeys.shardOf(account(from), shards) != ShardKeys.shardOf(account(to), shards);
+      BankLayout.Transfer t = layout.nextTransfer(random, crossBranch, MAX_AMOUNT);
+      boolean cross = t.crossBranch();
       long sent = System.nanoTime();
-      client.executeAsync(ExecuteRequest.newBuilder()
-          .addStatements(statement(account(from), "UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, account(from)))
-          .addStatements(statement(account(to), "UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, account(to)))
-          .build()).whenComplete((r, e) -> {
-            slots.release();
-            if (e == null && !r.hasError()) {
-              committed.incrementAndGet();
-              if (multi) {
-                multiShard.incrementAndGet();
-              }
-              long i = recorded.getAndIncrement();
-              if (i < latencies.length) {
-                latencies[(int) i] = System.nanoTime() - sent;
-              }
-            } else if (e == null && r.getError().getCode() == ErrorCode.CONSTRAINT_VIOLATION) {
-              overdrafts.incrementAndGet();
-            } else {
-              errors.incrementAndGet();
+      client.executeAsync(transfer(t)).whenComplete((r, e) -> {
+        try {
+          if (e == null && !r.hasError()) {
+            long took = System.nanoTime() - sent;
+            if (r.getResultsCount() != 2 || r.getResultsList().stream().anyMatch(s -> s.getRowsAffected() != 1)) {
+              anomalies.incrementAndGet();
             }
-          });
+            if (cross) {
+              multi.incrementAndGet();
+              multiLatency.values.add(took);
+              moved.addAndGet(branchIndex.get(t.fromBranch()), -t.amount());
+              moved.addAndGet(branchIndex.get(t.toBranch()), t.amount());
+            } else {
+              single.incrementAndGet();
+              singleLatency.values.add(took);
+            }
+          } else if (e == null && r.getError().getCode() == ErrorCode.CONSTRAINT_VIOLATION) {
+            overdrafts.incrementAndGet();
+          } else {
+            if (errors.incrementAndGet() <= 3) {
+              out.println("demo: transfer failed: " + (e != null ? e : r.getError().getCode() + " " + r.getError().getMessage()));
+            }
+          }
+        } finally {
+          slots.release();
+        }
+      });
     }
-    slots.acquireUninterruptibly(IN_FLIGHT);
+    slots.acquireUninterruptibly(inFlight);
     double elapsed = (System.nanoTime() - start) / 1e9;
-    reader.join();
-    long finalTotal = total();
-    long[] sorted = Arrays.copyOf(latencies, (int) Math.min(recorded.get(), latencies.length));
-    Arrays.sort(sorted);
-    out.printf("demo: %d transfers committed (%d multi-shard) in %.1f s = %.1f tx/s; p50 %.1f ms, p99 %.1f ms; "
-        + "%d refused (overdraft, whole transfer aborted), %d errors%n", committed.get(), multiShard.get(), elapsed,
-        committed.get() / elapsed, BenchReport.percentile(sorted, 0.5) / 1e6, BenchReport.percentile(sorted, 0.99) / 1e6,
-        overdrafts.get(), errors.get());
-    long wrong = totals.stream().filter(t -> t != expected).count();
-    boolean ok = openedTotal == expected && wrong == 0 && finalTotal == expected && errors.get() == 0;
-    out.printf("demo: invariant %s: total %d in all %d consistent reads during the run and %d after (expected %d)%n",
-        ok ? "OK" : "VIOLATED", totals.isEmpty() ? finalTotal : totals.get(0), totals.size(), finalTotal, expected);
+    checker.join();
+
+    long finalTotal = grandTotal();
+    long[] after = branchTotals();
+    int branchesWrong = 0;
+    if (after != null) {
+      for (int b = 0; b < after.length; b++) {
+        if (after[b] != baseline[b] + moved.get(b)) {
+          branchesWrong++;
+        }
+      }
+    }
+    long committed = single.get() + multi.get();
+    long[] s = singleLatency.sorted();
+    long[] m = multiLatency.sorted();
+    out.printf("demo: %d transfers committed in %.1f s = %.1f tx/s; %d refused (overdraft: whole transfer aborted), %d errors%n",
+        committed, elapsed, committed / elapsed, overdrafts.get(), errors.get());
+    out.printf("demo:   single-shard (inside a branch): %d, p50 %.1f ms, p99 %.1f ms%n", s.length,
+        BenchReport.percentile(s, 0.5) / 1e6, BenchReport.percentile(s, 0.99) / 1e6);
+    if (crossBranch > 0) {
+      out.printf("demo:   multi-shard (between branches): %d, p50 %.1f ms, p99 %.1f ms%n", m.length,
+          BenchReport.percentile(m, 0.5) / 1e6, BenchReport.percentile(m, 0.99) / 1e6);
+    } else {
+      out.println("demo: transfers between branches (different shards) run as multi-shard transactions:"
+          + " add them with --demo-cross-branch PERCENT");
+    }
+    long expected = layout.grandTotal();
+    long wrongTotals = totals.stream().filter(t -> t != expected).count();
+    boolean ok = openedTotal == expected && wrongTotals == 0 && finalTotal == expected && after != null
+        && branchesWrong == 0 && branchViolations.get() == 0 && anomalies.get() == 0 && errors.get() == 0;
+    out.printf("demo: grand total %d in all %d consistent multi-shard reads during the run (%d differed) and %d after"
+        + " (expected %d)%n", totals.isEmpty() ? finalTotal : totals.get(0), totals.size(), wrongTotals, finalTotal, expected);
+    out.printf("demo: branch totals: %d of %d branches as expected after the run (opening plus committed cross-branch"
+        + " transfers)%s; %d transfers touched a row count other than 1%n", after == null ? 0 : after.length - branchesWrong,
+        layout.branches().size(), crossBranch == 0 ? String.format(", %d of %d single-branch reads during the run unchanged",
+            branchChecks.get() - branchViolations.get(), branchChecks.get()) : "", anomalies.get());
+    out.printf("demo: invariant %s%n", ok ? "OK" : "VIOLATED");
     return ok;
   }
 
+  /** Opens every branch's accounts, one single-shard transaction per branch, all at once. */
+  private boolean open() {
+    List<CompletableFuture<ExecuteReply>> replies = new ArrayList<>();
+    for (String branch : layout.branches()) {
+      List<TxStatement> open = new ArrayList<>();
+      for (int id = 0; id < layout.accountsPerBranch(); id++) {
+        open.add(statement(branch, "INSERT OR IGNORE INTO " + BankLayout.TABLE + " VALUES (?, ?, ?)", branch, id,
+            layout.opening()));
+      }
+      replies.add(client.executeAsync(ExecuteRequest.newBuilder().addAllStatements(open).setTimeoutMillis(60_000).build()));
+    }
+    for (CompletableFuture<ExecuteReply> f : replies) {
+      ExecuteReply r = f.join();
+      if (r.hasError()) {
+        out.println("demo: opening accounts failed: " + r.getError().getCode() + " " + r.getError().getMessage());
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private long branchTotal(String branch) {
+    ExecuteReply r = client.execute(List.of(statement(branch,
+        "SELECT coalesce(sum(balance), 0) FROM " + BankLayout.TABLE + " WHERE branch = ?", branch)));
+    return r.hasError() ? -1 : r.getResults(0).getRows(0).getValues(0).getInteger();
+  }
+
+  /** Every branch's total, each read from its own shard; null (and a message) if a read failed. */
+  private long[] branchTotals() {
+    List<CompletableFuture<ExecuteReply>> replies = new ArrayList<>();
+    for (String branch : layout.branches()) {
+      replies.add(client.executeAsync(ExecuteRequest.newBuilder().addStatements(statement(branch,
+          "SELECT coalesce(sum(balance), 0) FROM " + BankLayout.TABLE + " WHERE branch = ?", branch)).build()));
+    }
+    long[] totals = new long[replies.size()];
+    for (int b = 0; b < totals.length; b++) {
+      ExecuteReply r = replies.get(b).join();
+      if (r.hasError()) {
+        out.println("demo: reading " + layout.branches().get(b) + " failed: " + r.getError().getMessage());
+        return null;
+      }
+      totals[b] = r.getResults(0).getRows(0).getValues(0).getInteger();
+    }
+    return totals;
+  }
+
   /** The grand total, read in one multi-shard transaction (one consistent cut); -1 if it failed. */
-  private long total() {
+  private long grandTotal() {
     List<TxStatement> read = new ArrayList<>();
-    for (String key : keyPerShard(shards)) {
-      read.add(statement(key, "SELECT coalesce(sum(balance), 0) FROM accounts"));
+    for (String branch : layout.branchPerShard()) {
+      read.add(statement(branch, "SELECT coalesce(sum(balance), 0) FROM " + BankLayout.TABLE));
     }
     ExecuteReply r = client.execute(read);
     if (r.hasError()) {

@@ -45,6 +45,14 @@ final class LocalCommand implements Callable<Integer> {
   @Option(names = "--demo-seconds", defaultValue = "5", description = "Length of the demo workload (default ${DEFAULT-VALUE}).")
   int demoSeconds;
 
+  @Option(names = "--demo-clients", defaultValue = "16", description = "Transfers in flight during the demo (default ${DEFAULT-VALUE}).")
+  int demoClients;
+
+  @Option(names = "--demo-cross-branch", defaultValue = "0", paramLabel = "PERCENT",
+      description = "Percent of demo transfers between branches on different shards, as multi-shard transactions"
+          + " (default ${DEFAULT-VALUE}: every transfer stays inside one branch, one shard).")
+  int demoCrossBranch;
+
   @Option(names = "--server-arg", description = "Extra flag passed to every shard server, repeatable (e.g. --server-arg=--snapshot-threshold=500).")
   List<String> serverArgs = new ArrayList<>();
 
@@ -52,6 +60,10 @@ final class LocalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (replicationFactor > servers) {
       System.err.printf("replication factor %d needs at least %d servers%n", replicationFactor, replicationFactor);
+      return 2;
+    }
+    if (demoCrossBranch < 0 || demoCrossBranch > 100 || demoClients < 1 || demoSeconds < 1) {
+      System.err.println("--demo-cross-branch takes 0..100; --demo-clients and --demo-seconds at least 1");
       return 2;
     }
     boolean temporary = dataDir == null;
@@ -92,11 +104,14 @@ final class LocalCommand implements Callable<Integer> {
           vm.pid(), vm.endpoint(), vm.metricsPort());
     }
     System.out.printf("client endpoints: %s%n", String.join(",", vmCluster.endpoints()));
-    System.out.printf("try: shardlite status -s %s%n", String.join(",", cluster.endpoints()));
+    System.out.printf("connect: shardlite sql -s %s -k SHARD_KEY \"SQL\"   (no SQL: interactive shell)%n",
+        String.join(",", vmCluster.endpoints()));
+    System.out.printf("status:  shardlite status -s %s%n",
+        String.join(",", cluster.endpoints()) + "," + String.join(",", vmCluster.endpoints()));
     if (demo) {
       boolean ok;
       try (ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {
-        ok = new BankDemo(client, shards, demoSeconds, System.out).run();
+        ok = new BankDemo(client, shards, demoSeconds, demoClients, demoCrossBranch / 100.0, System.out).run();
       }
       Runtime.getRuntime().removeShutdownHook(hook);
       stopAll(started);
