@@ -1,0 +1,127 @@
+package io.shardlite.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Status;
+import io.shardlite.common.shard.ShardNodeClient;
+import io.shardlite.proto.Value;
+import io.shardlite.proto.Row;
+import io.shardlite.proto.StatementResult;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class CliArgumentsTest {
+
+  @Test
+  void localDefaultsToTheFullCluster() {
+    LocalCommand local = new LocalCommand();
+    new CommandLine(local).parseArgs();
+    assertThat(local.sequencers).isEqualTo(3);
+    assertThat(local.servers).isEqualTo(3);
+    assertThat(local.shards).isEqualTo(16);
+    assertThat(local.replicationFactor).isEqualTo(3);
+    assertThat(local.vms).isEqualTo(2);
+    assertThat(local.demo).isFalse();
+    assertThat(local.demoSeconds).isEqualTo(5);
+    assertThat(local.demoClients).isEqualTo(16);
+    assertThat(local.demoCrossBranch).isZero();
+    assertThat(local.dataDir).isNull();
+  }
+
+  @Test
+  void localTakesDemoAndSizingFlags() {
+    LocalCommand local = new LocalCommand();
+    new CommandLine(local).parseArgs("--demo", "--shards", "8", "--vms", "3", "--demo-seconds", "2",
+        "--demo-cross-branch", "10", "--server-arg=--snapshot-threshold=500", "--server-arg=--x=1");
+    assertThat(local.demo).isTrue();
+    assertThat(local.shards).isEqualTo(8);
+    assertThat(local.vms).isEqualTo(3);
+    assertThat(local.demoSeconds).isEqualTo(2);
+    assertThat(local.demoCrossBranch).isEqualTo(10);
+    assertThat(local.serverArgs).containsExactly("--snapshot-threshold=500", "--x=1");
+  }
+
+  @Test
+  void localRefusesImpossibleSettingsBeforeStartingAnything() throws Exception {
+    LocalCommand rf = new LocalCommand();
+    new CommandLine(rf).parseArgs("--servers", "2");
+    assertThat(rf.call()).isEqualTo(2);
+    LocalCommand cross = new LocalCommand();
+    new CommandLine(cross).parseArgs("--demo-cross-branch", "101");
+    assertThat(cross.call()).isEqualTo(2);
+  }
+
+  @Test
+  void sqlTakesEndpointsKeyShardAndFollower() {
+    SqlCommand sql = new SqlCommand();
+    new CommandLine(sql).parseArgs("-s", "127.0.0.1:1,127.0.0.1:2", "--key", "branch-7", "--follower", "SELECT 1");
+    assertThat(sql.server).isEqualTo("127.0.0.1:1,127.0.0.1:2");
+    assertThat(sql.key).isEqualTo("branch-7");
+    assertThat(sql.follower).isTrue();
+    assertThat(sql.shard).isNull();
+    assertThat(sql.sql).isEqualTo("SELECT 1");
+
+    SqlCommand shell = new SqlCommand();
+    new CommandLine(shell).parseArgs("-s", "h:1", "--shard", "3");
+    assertThat(shell.shard).isEqualTo(3);
+    assertThat(shell.key).isEmpty();
+    assertThat(shell.follower).isFalse();
+    assertThat(shell.sql).isNull();
+  }
+
+  @Test
+  void sqlNeedsAnEndpoint() {
+    assertThatThrownBy(() -> new CommandLine(new SqlCommand()).parseArgs("SELECT 1"))
+        .isInstanceOf(CommandLine.MissingParameterException.class);
+  }
+
+  @Test
+  void statusSplitsEndpointsAndRecognisesAVirtualMasterByItsAnswer() {
+    StatusCommand status = new StatusCommand();
+    new CommandLine(status).parseArgs("-s", "127.0.0.1:1,127.0.0.1:2");
+    assertThat(status.servers).containsExactly("127.0.0.1:1", "127.0.0.1:2");
+    assertThat(StatusCommand.unimplemented(ShardNodeClient.transportError(Status.UNIMPLEMENTED.asRuntimeException())))
+        .isTrue();
+    assertThat(StatusCommand.unimplemented(ShardNodeClient.transportError(Status.UNAVAILABLE.asRuntimeException())))
+        .isFalse();
+  }
+
+  @Test
+  void endpointsMustBeHostColonPort() {
+    assertThatThrownBy(() -> Endpoints.connect("localhost", java.time.Duration.ofSeconds(1)))
+        .hasMessageContaining("not host:port");
+    assertThatThrownBy(() -> Endpoints.connect("localhost:x", java.time.Duration.ofSeconds(1)))
+        .hasMessageContaining("numeric port");
+  }
+
+  @Test
+  void tableFormatAlignsColumnsAndSaysWhatAWriteDid() {
+    StatementResult rows = StatementResult.newBuilder().addColumns("branch").addColumns("total")
+        .addRows(Row.newBuilder().addValues(v("branch-7")).addValues(v(8000L)))
+        .addRows(Row.newBuilder().addValues(v("b")).addValues(Value.getDefaultInstance()))
+        .build();
+    assertThat(print(rows)).isEqualTo("""
+        branch   | total
+        ----------------
+        branch-7 | 8000
+        b        | NULL
+        (2 rows)
+        """);
+    assertThat(print(StatementResult.newBuilder().setRowsAffected(2).setLastInsertRowid(5).build()))
+        .isEqualTo("ok: 2 row(s) affected, last insert rowid 5\n");
+  }
+
+  private static Value v(Object o) {
+    return o instanceof Long l ? Value.newBuilder().setInteger(l).build() : Value.newBuilder().setText(o.toString()).build();
+  }
+
+  private static String print(StatementResult r) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    TableFormat.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), r);
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+}
