@@ -1,0 +1,141 @@
+package io.shardlite.client.jdbc;
+
+import java.sql.SQLException;
+import java.sql.SQLSyntaxErrorException;
+import java.util.Locale;
+
+/**
+ * What the driver reads from SQL text before sending it: the optional shard-key hint and the kind
+ * of statement (the same first-keyword rule the virtual master uses).
+ *
+ * <p>The hint is a block comment at the very start of the statement (after whitespace):
+ * {@code /*+ shard_key=abc *}{@code / SELECT ...}. The key is either a bare word (up to whitespace
+ * or the end of the comment) or single-quoted ({@code shard_key='a key'}, {@code ''} for a quote).
+ * A key cannot contain {@code *}{@code /} (the comment ends there). The hint is removed from the SQL that is sent. A comment starting with {@code /*+} that is not
+ * a well-formed {@code shard_key} hint is an error rather than being ignored.
+ */
+public final class SqlText {
+  public enum Kind { READ, WRITE, DDL }
+
+  /** @param shardKey the hinted key, or null without a hint; @param sql the SQL without the hint */
+  public record Parsed(String shardKey, String sql, Kind kind) {}
+
+  private SqlText() {}
+
+  public static Parsed parse(String sql) throws SQLException {
+    if (sql == null) {
+      throw new SQLSyntaxErrorException("SQL must not be null", "42000");
+    }
+    int i = skipWhitespace(sql, 0);
+    if (!sql.startsWith("/*+", i)) {
+      return new Parsed(null, sql, kind(sql));
+    }
+    int end = sql.indexOf("*/", i + 3);
+    if (end < 0) {
+      throw badHint(sql, "the hint comment is not closed with */");
+    }
+    String body = sql.substring(i + 3, end).trim();
+    String name = "shard_key";
+    if (!body.regionMatches(true, 0, name, 0, name.length())) {
+      throw badHint(sql, "the only hint is shard_key=<key>");
+    }
+    int j = skipWhitespace(body, name.length());
+    if (j >= body.length() || body.charAt(j) != '=') {
+      throw badHint(sql, "expected '=' after shard_key");
+    }
+    j = skipWhitespace(body, j + 1);
+    String key;
+    if (j < body.length() && body.charAt(j) == '\'') {
+      StringBuilder k = new StringBuilder();
+      int p = j + 1;
+      while (true) {
+        if (p >= body.length()) {
+          throw badHint(sql, "the quoted shard key is not closed");
+        }
+        char c = body.charAt(p);
+        if (c == '\'') {
+          if (p + 1 < body.length() && body.charAt(p + 1) == '\'') {
+            k.append('\'');
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        k.append(c);
+        p++;
+      }
+      key = k.toString();
+      j = p;
+    } else {
+      int start = j;
+      while (j < body.length() && !Character.isWhitespace(body.charAt(j))) {
+        j++;
+      }
+      key = body.substring(start, j);
+      if (key.isEmpty()) {
+        throw badHint(sql, "the shard key is missing (use shard_key='' for the empty key)");
+      }
+    }
+    if (!body.substring(j).isBlank()) {
+      throw badHint(sql, "unexpected text after the shard key: '" + body.substring(j).trim() + "'");
+    }
+    String rest = sql.substring(end + 2);
+    if (rest.isBlank()) {
+      throw badHint(sql, "there is no SQL after the hint");
+    }
+    return new Parsed(key, rest, kind(rest));
+  }
+
+  /** READ for SELECT/WITH/VALUES/EXPLAIN, DDL for CREATE/DROP/ALTER, WRITE otherwise. */
+  public static Kind kind(String sql) {
+    return switch (firstKeyword(sql)) {
+      case "SELECT", "WITH", "VALUES", "EXPLAIN" -> Kind.READ;
+      case "CREATE", "DROP", "ALTER" -> Kind.DDL;
+      default -> Kind.WRITE;
+    };
+  }
+
+  /** The first word, skipping whitespace, parentheses, {@code --} and block comments. */
+  static String firstKeyword(String sql) {
+    int i = 0;
+    int n = sql.length();
+    while (i < n) {
+      char c = sql.charAt(i);
+      if (Character.isWhitespace(c) || c == '(') {
+        i++;
+      } else if (sql.startsWith("--", i)) {
+        int end = sql.indexOf('\n', i);
+        i = end < 0 ? n : end + 1;
+      } else if (sql.startsWith("/*", i)) {
+        int end = sql.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+      } else {
+        break;
+      }
+    }
+    int start = i;
+    while (i < n && Character.isLetter(sql.charAt(i))) {
+      i++;
+    }
+    return sql.substring(start, i).toUpperCase(Locale.ROOT);
+  }
+
+  /** True if the SQL may return rows although it writes (INSERT/UPDATE/DELETE ... RETURNING). */
+  static boolean mayReturnRows(String sql) {
+    return sql.toUpperCase(Locale.ROOT).contains("RETURNING");
+  }
+
+  private static int skipWhitespace(String s, int i) {
+    while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static SQLException badHint(String sql, String why) {
+    String shown = sql.length() > 80 ? sql.substring(0, 80) + "..." : sql;
+    return new SQLSyntaxErrorException("bad shardlite hint in '" + shown + "': " + why
+        + " (form: /*+ shard_key=abc */ SELECT ...)", "42000");
+  }
+}
