@@ -29,8 +29,9 @@ import java.util.concurrent.Executor;
  * {@link #lastCommitResult()} after the commit. Reads and DDL are refused in manual-commit mode
  * (a read could not see the buffered writes; DDL runs on every shard as its own transaction);
  * use {@link #transaction()} for transactions that mix reads and writes. {@link #rollback()}
- * discards the buffer. A failed commit discards it too (nothing was changed), as does
- * {@link #close()} without commit.
+ * discards the buffer. A failed commit discards it too, as does {@link #close()} without commit;
+ * a failed commit changed nothing, except after a timeout (57014), whose outcome is unknown: use
+ * {@link #transaction()}, which can be retried under the same idempotency key, where that matters.
  */
 final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteConnection {
   private final ShardliteUrl config;
