@@ -86,7 +86,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
   }
 
   /** Manual-commit mode: queue a write for commit(). */
-  void buffer(TxStatement statement) {
+  synchronized void buffer(TxStatement statement) {
     pending.add(statement);
   }
 
@@ -108,7 +108,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
   }
 
   @Override
-  public int pendingStatements() throws SQLException {
+  public synchronized int pendingStatements() throws SQLException {
     checkOpen();
     return pending.size();
   }
@@ -191,7 +191,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
   }
 
   @Override
-  public void setAutoCommit(boolean on) throws SQLException {
+  public synchronized void setAutoCommit(boolean on) throws SQLException {
     checkOpen();
     if (on && !autoCommit && !pending.isEmpty()) {
       commit(); // JDBC: switching auto-commit on commits the transaction in progress
@@ -206,7 +206,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
   }
 
   @Override
-  public void commit() throws SQLException {
+  public synchronized void commit() throws SQLException {
     checkOpen();
     if (autoCommit) {
       throw new SQLException("commit() in auto-commit mode: every statement is already its own transaction", "25000");
@@ -224,7 +224,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
   }
 
   @Override
-  public void rollback() throws SQLException {
+  public synchronized void rollback() throws SQLException {
     checkOpen();
     if (autoCommit) {
       throw new SQLException("rollback() in auto-commit mode: there is no transaction in progress", "25000");
@@ -233,7 +233,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     if (!closed) {
       closed = true;
       pending.clear();

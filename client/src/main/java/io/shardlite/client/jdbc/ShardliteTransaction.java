@@ -10,8 +10,8 @@ import java.util.UUID;
 
 /**
  * A transaction built statement by statement with explicit shard keys, then executed atomically
- * (one shard or several; reads see the transaction's earlier writes' shard state as of its place
- * in the global order). Obtained from {@link ShardliteConnection#transaction()}.
+ * and strictly serializably on one shard or several. Statements run in order, so a read sees the
+ * transaction's own earlier writes. Obtained from {@link ShardliteConnection#transaction()}.
  *
  * <p>Retrying: the transaction carries one idempotency key. If {@link #execute()} throws a
  * retryable error (SQLState 40001, 57014 or 08006; the client already retried within the
