@@ -31,11 +31,13 @@ public final class SequencerBench {
   /** The command's settings. */
   public record Options(List<Integer> batches, List<Integer> streams, int inFlight, double seconds,
       double warmupSeconds, double initialWarmupSeconds, int shards, double multiShardShare, List<Integer> etcdClients,
-      boolean etcdGateway, boolean skipEtcd, boolean installEtcd, Path out, Path dataDir, boolean keepData) {}
+      boolean etcdGateway, boolean skipEtcd, boolean installEtcd, Path out, Path dataDir, boolean keepData,
+      List<String> sequencerArgs) {}
 
   private final Options o;
   private final PrintStream log;
   private final int cores = Runtime.getRuntime().availableProcessors();
+  private boolean keepLogs;
 
   public SequencerBench(Options options, PrintStream log) {
     this.o = options;
@@ -81,7 +83,7 @@ public final class SequencerBench {
       System.out.print(markdown);
       log.printf("wrote %s and %s%n", json, md);
       SequencerReport.verdict(report).forEach(l -> log.println("  " + l));
-      if (report.anyWrong()) {
+      if (report.anyWrong() || keepLogs) {
         keep = true;
         log.println("!!! THE SEQUENCER GAVE WRONG ANSWERS OR ERRORS DURING THE BENCHMARK: see 'Answers checked' in " + md);
         v.samples().forEach(s -> log.println("!!!   " + s));
@@ -101,8 +103,8 @@ public final class SequencerBench {
   }
 
   private void runSequencer(Path dir, LsnCheck.Ledger ledger, List<SequencerReport.SeqPoint> points) throws Exception {
-    log.printf("starting 3 sequencer replicas (%d shards) in %s%n", o.shards(), dir);
-    LocalSequencerCluster cluster = new LocalSequencerCluster(dir, 3, o.shards(), List.of(),
+    log.printf("starting 3 sequencer replicas (%d shards, flags %s) in %s%n", o.shards(), o.sequencerArgs(), dir);
+    LocalSequencerCluster cluster = new LocalSequencerCluster(dir, 3, o.shards(), o.sequencerArgs(),
         LocalShardCluster.defaultJvmOptions());
     Thread hook = new Thread(cluster::close, "stop-bench-sequencer");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -145,7 +147,11 @@ public final class SequencerBench {
                   + "  errors %d %s  wrong %d  unseen %d  CPU machine %.0f%% sequencer %.0f%% (%.1f us/LSN)%n",
               batch, streams, p.lsnsPerSec(), p.requestsPerSec(), p.p50Ms(), p.p99Ms(), p.errors(), p.errorsByCode(),
               v.wrong(), v.unseen(), machine, p.sequencerCpuPercent(), usPerLsn);
-          if (p.errors() > 0 || v.wrong() > 0 || v.unseen() > 0) {
+          if (p.errors() > 0 || v.wrong() > 0 || v.unseen() > 0 || p.lsns() == 0) {
+            if (p.lsns() == 0) {
+              log.println("  !!! NO REPLY in the measured window (a stall): see the replica logs");
+              keepLogs = true;
+            }
             log.println("  !!! PROBLEM at batch " + batch + ", " + streams + " streams:");
             r.errorSamples().forEach(s -> log.println("  !!!   error " + s));
             v.samples().forEach(s -> log.println("  !!!   " + s));
@@ -248,7 +254,10 @@ public final class SequencerBench {
         + " shard (" + fmt(100 * o.multiShardShare()) + "% on two distinct shards; those stay undecided until the"
         + " sequencer's timeout aborts them). A JIT warm-up of " + fmt(o.initialWarmupSeconds()) + " s precedes the"
         + " first point; every point has " + fmt(o.warmupSeconds()) + " s of warm-up, then " + fmt(o.seconds())
-        + " s measured.");
+        + " s measured, counted from when its virtual masters are registered and their streams open. The virtual"
+        + " masters hold " + SequencerLoad.LEASE.toSeconds() + " s leases renewed while their point runs, so those of"
+        + " earlier points expire and the sequencer drops their reply caches."
+        + (o.sequencerArgs().isEmpty() ? "" : " Sequencer flags: `" + String.join(" ", o.sequencerArgs()) + "`."));
     n.add("LSNs/s and requests/s count the replies that arrived in the measured window; p50/p99/max are exact over"
         + " those requests' latencies, from the call to `assign` to the reply, on the client. Every reply is checked"
         + " (see 'Answers checked').");
@@ -284,7 +293,8 @@ public final class SequencerBench {
         : String.format(Locale.ROOT, "%.0f%%", backgroundCpu));
     String ratis = org.apache.ratis.server.RaftServer.class.getPackage().getImplementationVersion();
     f.put("shardlite", "0.1.0 (Apache Ratis " + (ratis != null ? ratis : "?") + ")");
-    f.put("sequencer replicas", "3, default flags, " + o.shards() + " shards");
+    f.put("sequencer replicas", "3, " + o.shards() + " shards, flags: " + (o.sequencerArgs().isEmpty() ? "(defaults)"
+        : String.join(" ", o.sequencerArgs())));
     f.put("sequencer JVM options", String.join(" ", LocalShardCluster.defaultJvmOptions()));
     f.put("load", "batches " + o.batches() + ", streams " + o.streams() + ", " + o.inFlight() + " requests in flight per"
         + " stream, " + fmt(100 * o.multiShardShare()) + "% two-shard transactions");

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Closed-loop pipelined LSN load on a sequencer group: {@code streams} virtual masters, each
@@ -38,26 +39,58 @@ public final class SequencerLoad {
   /** The unmeasured part of a point, and how the transactions look. */
   public record Shape(int shards, int batch, int streams, int inFlight, double multiShardShare) {}
 
+  /** Lease of the benchmark's virtual masters, renewed every {@link #HEARTBEAT} while a point runs. */
+  public static final Duration LEASE = Duration.ofSeconds(15);
+
+  static final Duration HEARTBEAT = Duration.ofSeconds(3);
+
   private SequencerLoad() {}
 
   /** Runs one data point: registers the streams' virtual masters, loads, waits for every answer. */
   public static Result run(SequencerClient client, String runId, Shape shape, double warmupSeconds, double seconds,
       List<LsnCheck.Stream> checks) throws InterruptedException {
-    long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-    long end = warmEnd + (long) (seconds * 1e9);
     Map<String, Long> errors = new TreeMap<>();
     List<String> errorSamples = new ArrayList<>();
     long[] counters = new long[2]; // requests, lsns (guarded by counters)
     List<long[]> latencies = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     List<LsnStream> lsnStreams = new ArrayList<>();
+    List<String> vms = new ArrayList<>();
     for (int s = 0; s < shape.streams(); s++) {
       String vm = runId + "-vm" + s;
-      client.register(vm, "bench:" + s, Duration.ofMinutes(10));
+      vms.add(vm);
+      client.register(vm, "bench:" + s, LEASE);
+      lsnStreams.add(client.openLsnStream(vm, vm + "-s", shape.inFlight()));
+    }
+    // The clock starts once every virtual master is registered and every stream is open.
+    long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    long end = warmEnd + (long) (seconds * 1e9);
+    Thread heartbeats = new Thread(() -> {
+      // Short leases, renewed while the point runs: afterwards the virtual masters expire and the
+      // sequencer drops their reply caches, so one point's state does not weigh on the next.
+      while (System.nanoTime() < end) {
+        LockSupport.parkNanos(Math.min(end - System.nanoTime(), HEARTBEAT.toNanos()));
+        for (String vm : vms) {
+          try {
+            if (client.heartbeat(vm).hasError()) {
+              synchronized (errors) {
+                errors.merge("HEARTBEAT_REFUSED", 1L, Long::sum);
+              }
+            }
+          } catch (RuntimeException e) {
+            synchronized (errors) {
+              errors.merge("HEARTBEAT_FAILED", 1L, Long::sum);
+            }
+          }
+        }
+      }
+    }, "lsn-heartbeats");
+    heartbeats.setDaemon(true);
+    for (int s = 0; s < shape.streams(); s++) {
+      String vm = vms.get(s);
       LsnCheck.Stream check = new LsnCheck.Stream(vm);
       checks.add(check);
-      LsnStream lsnStream = client.openLsnStream(vm, vm + "-s", shape.inFlight());
-      lsnStreams.add(lsnStream);
+      LsnStream lsnStream = lsnStreams.get(s);
       int stream = s;
       threads.add(new Thread(() -> {
         SplittableRandom random = new SplittableRandom(runId.hashCode() * 31L + stream);
@@ -119,10 +152,12 @@ public final class SequencerLoad {
         }
       }, "lsn-stream-" + s));
     }
+    heartbeats.start();
     threads.forEach(Thread::start);
     for (Thread t : threads) {
       t.join();
     }
+    heartbeats.join();
     lsnStreams.forEach(LsnStream::close);
     long[] all = latencies.stream().flatMapToLong(Arrays::stream).toArray();
     long answered = checks.stream().mapToLong(LsnCheck.Stream::transactions).sum();

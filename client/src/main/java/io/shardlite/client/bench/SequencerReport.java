@@ -97,7 +97,7 @@ public final class SequencerReport {
     }
 
     public boolean anyWrong() {
-      return points.stream().anyMatch(p -> p.errors() > 0 || p.wrongAnswers() > 0 || p.unseenLsns() > 0)
+      return points.stream().anyMatch(p -> p.errors() > 0 || p.wrongAnswers() > 0 || p.unseenLsns() > 0 || p.lsns() == 0)
           || violationsByKind.values().stream().anyMatch(v -> v > 0);
     }
   }
@@ -190,6 +190,7 @@ public final class SequencerReport {
           .append(" | ").append(etcdRate(r.etcdAt(p.streams(), p.inFlight())))
           .append(" | ").append(formatRatio(ratioSameInFlight(r, p)))
           .append(" | ").append(p.errors() == 0 ? "0" : p.errors() + " " + p.errorsByCode())
+          .append(p.lsns() == 0 ? " **no reply in the measured window**" : "")
           .append(" | ").append(p.wrongAnswers() + (p.unseenLsns() > 0 ? " (+" + p.unseenLsns() + " unseen LSNs)" : ""))
           .append(" | ").append(percent(p.machineCpuBusyPercent())).append(" / ").append(percent(p.sequencerCpuPercent()))
           .append(" | ").append(Double.isNaN(p.sequencerCpuMicrosPerLsn()) ? "n/a"

@@ -2,6 +2,7 @@ package io.shardlite.client.cli;
 
 import io.shardlite.client.bench.SequencerBench;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,6 +58,14 @@ final class SequencerBenchCommand implements Callable<Integer> {
       description = "If etcd is not on PATH, run `apt-get install -y etcd-server` first (default: do not install).")
   boolean installEtcd;
 
+  @Option(names = "--replies-per-vm", defaultValue = "256",
+      description = "Sequencer --replies-per-vm (its reply cache per virtual master; 0 = the server's default of 4096,"
+          + " which at batch 256 holds about a million transactions per virtual master; default ${DEFAULT-VALUE}).")
+  int repliesPerVm;
+
+  @Option(names = "--sequencer-arg", description = "Extra flag for every sequencer replica, repeatable.")
+  List<String> sequencerArgs = new ArrayList<>();
+
   @Option(names = "--out", defaultValue = "bench/results", description = "Results directory (default ${DEFAULT-VALUE}).")
   Path out;
 
@@ -69,13 +78,18 @@ final class SequencerBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (batches.stream().anyMatch(b -> b < 1) || streams.stream().anyMatch(s -> s < 1) || inFlight < 1 || seconds <= 0
-        || shards < 1 || multiShardPercent < 0 || multiShardPercent > 100 || etcdClients.stream().anyMatch(c -> c < 1)) {
+        || shards < 1 || (repliesPerVm != 0 && repliesPerVm < inFlight) || multiShardPercent < 0 || multiShardPercent > 100 || etcdClients.stream().anyMatch(c -> c < 1)) {
       System.err.println("--batches, --streams, --in-flight, --shards and --etcd-clients must be positive, --seconds"
-          + " above 0, --multi-shard-percent in [0, 100]");
+          + " above 0, --multi-shard-percent in [0, 100], --replies-per-vm 0 or at least --in-flight");
       return 2;
     }
+    List<String> flags = new ArrayList<>();
+    if (repliesPerVm > 0) {
+      flags.add("--replies-per-vm=" + repliesPerVm);
+    }
+    flags.addAll(sequencerArgs);
     return new SequencerBench(new SequencerBench.Options(batches, streams, inFlight, seconds, warmupSeconds,
         jitWarmupSeconds, shards, multiShardPercent / 100, etcdClients, !noEtcdGateway, skipEtcd, installEtcd, out, dataDir,
-        keepData), System.err).run();
+        keepData, flags), System.err).run();
   }
 }

@@ -117,6 +117,15 @@ class SequencerReportTest {
   }
 
   @Test
+  void aPointWithoutAnyReplyInItsWindowIsAProblem() {
+    List<SequencerReport.SeqPoint> p = new ArrayList<>(points());
+    p.add(new SequencerReport.SeqPoint(256, 8, 32, 5, 0, 0, 0, 0, 0, 0, Map.of(), 0, 0, 99, 45, 58));
+    SequencerReport.Report r = report(p, List.of(etcd(1, 1, 2_500)), null, Map.of(), List.of());
+    assertThat(r.anyWrong()).isTrue();
+    assertThat(SequencerReport.markdown(r)).contains("| 0 **no reply in the measured window** | 0 |");
+  }
+
+  @Test
   void jsonCarriesRatiosAndTheVerdict() {
     SequencerReport.Report r = report(points(), List.of(etcd(1, 1, 2_500), etcd(4, 1, 5_000), etcd(4, 32, 10_000)),
         null, Map.of("LSN handed out twice", 0L), List.of());
