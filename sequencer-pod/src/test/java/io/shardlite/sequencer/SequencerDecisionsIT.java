@@ -102,6 +102,61 @@ class SequencerDecisionsIT {
     }
   }
 
+  @Test
+  void aCoalescingStreamSharesRequestsAndGivesEachCallerItsOwnLsnsInCallOrder() throws Exception {
+    int callers = 8;
+    int callsEach = 40;
+    LocalSequencerCluster.Replica leader = SequencerProbe.leader(cluster).orElseThrow();
+    double batchesBefore = SequencerProbe.metric(leader, "shardlite_sequencer_batches_total").orElseThrow();
+    List<List<AssignLsnsReply>> seen = new ArrayList<>();
+    // One request on the wire at a time, at most 64 transactions each (the group's --max-batch-txs).
+    try (LsnStream lsns = client.openLsnStream("vm-d", "vm-d-coalesce", 1024, 1, 64)) {
+      ExecutorService pool = Executors.newFixedThreadPool(callers);
+      List<Future<List<AssignLsnsReply>>> results = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        int caller = c;
+        results.add(pool.submit(() -> {
+          List<CompletableFuture<AssignLsnsReply>> mine = new ArrayList<>();
+          for (int i = 0; i < callsEach; i++) {
+            int size = 1 + (i % 3);
+            List<TxRequest> txs = new ArrayList<>();
+            for (int t = 0; t < size; t++) {
+              txs.add(TxRequest.newBuilder().setTxId("co-" + caller + "-" + i + "-" + t).addShards((caller + t) % SHARDS)
+                  .build());
+            }
+            mine.add(lsns.assign(txs));
+          }
+          List<AssignLsnsReply> replies = new ArrayList<>();
+          for (CompletableFuture<AssignLsnsReply> f : mine) {
+            replies.add(f.get(60, TimeUnit.SECONDS));
+          }
+          return replies;
+        }));
+      }
+      for (Future<List<AssignLsnsReply>> f : results) {
+        seen.add(f.get(90, TimeUnit.SECONDS));
+      }
+      pool.shutdownNow();
+    }
+    java.util.Set<Long> all = new java.util.HashSet<>();
+    for (int c = 0; c < callers; c++) {
+      long last = 0;
+      for (int i = 0; i < callsEach; i++) {
+        AssignLsnsReply r = seen.get(c).get(i);
+        assertThat(r.getTxsCount()).as("caller %d call %d gets exactly its transactions", c, i).isEqualTo(1 + (i % 3));
+        for (int t = 0; t < r.getTxsCount(); t++) {
+          assertThat(r.getTxs(t).getTxId()).isEqualTo("co-" + c + "-" + i + "-" + t);
+          assertThat(r.getTxs(t).getLsn()).as("LSNs increase in each caller's call order").isGreaterThan(last);
+          last = r.getTxs(t).getLsn();
+          assertThat(all.add(last)).as("LSN %d handed out once", last).isTrue();
+        }
+      }
+    }
+    int calls = callers * callsEach;
+    double batches = SequencerProbe.metric(leader, "shardlite_sequencer_batches_total").orElseThrow() - batchesBefore;
+    assertThat(batches).as("%d calls shared fewer sequencer requests", calls).isLessThan(calls);
+  }
+
   private static double decisions(LocalSequencerCluster.Replica replica, Outcome outcome) {
     return SequencerProbe.metric(replica, "shardlite_sequencer_decisions_total{outcome=\"" + outcome.name() + "\",}")
         .orElse(0.0);

@@ -53,6 +53,10 @@ final class LocalCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}: every transfer stays inside one branch, one shard).")
   int demoCrossBranch;
 
+  @Option(names = "--jvm-option", description = "JVM option for every child process, repeatable; when given, replaces"
+      + " the defaults for small machines (-Xmx768m, ParallelGC, C1 only), e.g. --jvm-option=-Xmx2g.")
+  List<String> jvmOptions = new ArrayList<>();
+
   @Option(names = "--server-arg", description = "Extra flag passed to every shard server, repeatable (e.g. --server-arg=--snapshot-threshold=500).")
   List<String> serverArgs = new ArrayList<>();
 
@@ -70,7 +74,7 @@ final class LocalCommand implements Callable<Integer> {
     Path dir = temporary ? Files.createTempDirectory("shardlite-local-") : Files.createDirectories(dataDir);
     System.out.printf("starting %d sequencer replicas, %d shard servers hosting %d shards (replication factor %d) and %d"
         + " virtual masters in %s%n", sequencers, servers, shards, replicationFactor, vms, dir);
-    List<String> jvm = LocalShardCluster.defaultJvmOptions();
+    List<String> jvm = jvmOptions.isEmpty() ? LocalShardCluster.defaultJvmOptions() : List.copyOf(jvmOptions);
     LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), sequencers, shards, List.of(), jvm);
     LocalShardCluster cluster = new LocalShardCluster(dir.resolve("shards"), servers, shards, replicationFactor, serverArgs, jvm);
     List<AutoCloseable> started = new ArrayList<>();

@@ -44,7 +44,19 @@ public final class TransactionResult {
     return new ShardliteResultSet(result(index), null, 0);
   }
 
+  /**
+   * True when the transaction had committed in an earlier attempt with the same idempotency key
+   * (a retry after an unknown outcome): it is applied once, but its statement results were not kept.
+   */
+  public boolean replayed() {
+    return reply.getReplayed();
+  }
+
   public StatementResult result(int index) throws SQLException {
+    if (reply.getReplayed()) {
+      throw new SQLException("the transaction committed in an earlier attempt (global LSN " + reply.getGlobalLsn()
+          + "); its statement results were not kept", "02000");
+    }
     if (index < 0 || index >= reply.getResultsCount()) {
       throw new SQLException("statement index " + index + " is out of range 0.." + (reply.getResultsCount() - 1), "07009");
     }

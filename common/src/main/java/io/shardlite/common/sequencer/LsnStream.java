@@ -29,13 +29,22 @@ import java.util.concurrent.TimeUnit;
  * sequencer answers those it had already sequenced from its reply cache, so nothing is sequenced
  * twice and the LSNs of one stream increase in request order.
  *
+ * <p>Optionally coalescing ({@code wireLimit > 0}): while {@code wireLimit} requests are
+ * unanswered, later calls wait and leave together as one request once a reply frees the wire (group
+ * commit for LSNs: one sequencer log entry for many callers). Each caller still gets a reply with
+ * exactly its own transactions, in its order; callers' relative order is their call order.
+ *
  * <p>A request still unanswered at its deadline fails with TIMEOUT (the caller must then treat its
  * transactions as abandoned). Thread-safe.
  */
 public final class LsnStream implements AutoCloseable {
   private static final long RECONNECT_DELAY_MS = 50;
 
-  private record Pending(AssignLsns request, CompletableFuture<AssignLsnsReply> reply, long deadlineNanos) {}
+  /** One caller's transactions and its reply. */
+  private record Call(List<TxRequest> txs, CompletableFuture<AssignLsnsReply> reply) {}
+
+  /** A request on the wire and the callers whose transactions it carries, in order. */
+  private record Pending(AssignLsns request, List<Call> calls, long deadlineNanos) {}
 
   private final SequencerEndpoints endpoints;
   private final ScheduledExecutorService scheduler;
@@ -43,6 +52,11 @@ public final class LsnStream implements AutoCloseable {
   private final String prefix;
   private final Semaphore slots;
   private final Duration deadline;
+  private final int wireLimit;
+  private final int maxCoalescedTxs;
+  /** Calls waiting for the wire to free up (coalescing only). */
+  private final List<Call> waiting = new ArrayList<>();
+  private int waitingTxs;
   private final Map<String, Pending> pending = new LinkedHashMap<>();
   private final ScheduledFuture<?> sweeper;
   private long counter;
@@ -54,10 +68,18 @@ public final class LsnStream implements AutoCloseable {
   private long reconnects;
 
   LsnStream(SequencerEndpoints endpoints, ScheduledExecutorService scheduler, String vmId, String prefix,
-      int maxInFlight, Duration deadline) {
+      int maxInFlight, Duration deadline, int wireLimit, int maxCoalescedTxs) {
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight must be >= 1, got " + maxInFlight);
     }
+    if (wireLimit < 0) {
+      throw new IllegalArgumentException("wireLimit must be >= 0, got " + wireLimit);
+    }
+    if (maxCoalescedTxs < 1) {
+      throw new IllegalArgumentException("maxCoalescedTxs must be >= 1, got " + maxCoalescedTxs);
+    }
+    this.wireLimit = wireLimit;
+    this.maxCoalescedTxs = maxCoalescedTxs;
     this.endpoints = endpoints;
     this.scheduler = scheduler;
     this.vmId = vmId;
@@ -93,14 +115,55 @@ public final class LsnStream implements AutoCloseable {
         reply.completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "LSN stream closed"));
         return reply;
       }
-      AssignLsns request = AssignLsns.newBuilder().setRequestId(prefix + "-" + (++counter)).setVmId(vmId)
-          .addAllTxs(txs).build();
-      pending.put(request.getRequestId(), new Pending(request, reply, System.nanoTime() + deadline.toNanos()));
-      if (requests != null) {
-        requests.onNext(request);
+      Call call = new Call(List.copyOf(txs), reply);
+      if (wireLimit > 0 && pending.size() >= wireLimit) {
+        if (waitingTxs + txs.size() > maxCoalescedTxs) {
+          sendWaiting(); // full: this one starts the next coalesced request
+        }
+        waiting.add(call);
+        waitingTxs += txs.size();
+      } else {
+        send(List.of(call));
       }
     }
     return reply;
+  }
+
+  /** Puts one request with the calls' transactions on the wire (caller holds the lock). */
+  private void send(List<Call> calls) {
+    AssignLsns.Builder request = AssignLsns.newBuilder().setRequestId(prefix + "-" + (++counter)).setVmId(vmId);
+    calls.forEach(c -> request.addAllTxs(c.txs()));
+    AssignLsns built = request.build();
+    pending.put(built.getRequestId(), new Pending(built, calls, System.nanoTime() + deadline.toNanos()));
+    if (requests != null) {
+      requests.onNext(built);
+    }
+  }
+
+  /** Sends the waiting calls as one request (caller holds the lock). */
+  private void sendWaiting() {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    List<Call> calls = List.copyOf(waiting);
+    waiting.clear();
+    waitingTxs = 0;
+    send(calls);
+  }
+
+  /** Each call's own part of a reply, in order. */
+  private static void answer(List<Call> calls, AssignLsnsReply reply) {
+    if (calls.size() == 1) {
+      calls.get(0).reply().complete(reply);
+      return;
+    }
+    int from = 0;
+    for (Call c : calls) {
+      int to = from + c.txs().size();
+      c.reply().complete(AssignLsnsReply.newBuilder().setRequestId(reply.getRequestId())
+          .addAllTxs(reply.getTxsList().subList(from, to)).build());
+      from = to;
+    }
   }
 
   /** How often the stream had to reconnect (failovers, dropped connections). */
@@ -137,7 +200,7 @@ public final class LsnStream implements AutoCloseable {
   }
 
   private void received(int gen, AssignLsnsReply reply) {
-    CompletableFuture<AssignLsnsReply> done = null;
+    Pending done = null;
     synchronized (this) {
       if (gen != generation) {
         return;
@@ -146,18 +209,21 @@ public final class LsnStream implements AutoCloseable {
         breakAndReconnect();
         return;
       }
-      Pending p = pending.remove(reply.getRequestId());
-      if (p != null) {
-        done = p.reply();
-      }
+      done = pending.remove(reply.getRequestId());
+      sendWaiting();
     }
     if (done == null) {
       return;
     }
     if (reply.hasError()) {
-      done.completeExceptionally(ShardliteException.fromProto(reply.getError()));
+      ShardliteException e = ShardliteException.fromProto(reply.getError());
+      done.calls().forEach(c -> c.reply().completeExceptionally(e));
+    } else if (reply.getTxsCount() != done.request().getTxsCount()) {
+      ShardliteException e = new ShardliteException(ErrorCode.INTERNAL, "reply " + reply.getRequestId() + " carries "
+          + reply.getTxsCount() + " transactions for a request of " + done.request().getTxsCount());
+      done.calls().forEach(c -> c.reply().completeExceptionally(e));
     } else {
-      done.complete(reply);
+      answer(done.calls(), reply);
     }
   }
 
@@ -205,16 +271,20 @@ public final class LsnStream implements AutoCloseable {
           it.remove();
         }
       }
+      if (!expired.isEmpty()) {
+        sendWaiting();
+      }
     }
     for (Pending p : expired) {
-      p.reply().completeExceptionally(new ShardliteException(ErrorCode.TIMEOUT, "request " + p.request().getRequestId()
-          + " got no LSNs within " + deadline.toMillis() + " ms", true, -1, null));
+      ShardliteException e = new ShardliteException(ErrorCode.TIMEOUT, "request " + p.request().getRequestId()
+          + " got no LSNs within " + deadline.toMillis() + " ms", true, -1, null);
+      p.calls().forEach(c -> c.reply().completeExceptionally(e));
     }
   }
 
   @Override
   public void close() {
-    List<Pending> left;
+    List<Call> left;
     synchronized (this) {
       closed = true;
       generation++;
@@ -222,12 +292,16 @@ public final class LsnStream implements AutoCloseable {
         requests.onCompleted();
         requests = null;
       }
-      left = new ArrayList<>(pending.values());
+      left = new ArrayList<>();
+      pending.values().forEach(p -> left.addAll(p.calls()));
+      left.addAll(waiting);
       pending.clear();
+      waiting.clear();
+      waitingTxs = 0;
     }
     sweeper.cancel(false);
-    for (Pending p : left) {
-      p.reply().completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "LSN stream closed"));
+    for (Call c : left) {
+      c.reply().completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "LSN stream closed"));
     }
   }
 }

@@ -94,7 +94,19 @@ public final class SequencerClient implements AutoCloseable {
    *     virtual master so that every unanswered request can still be answered from its cache
    */
   public LsnStream openLsnStream(String vmId, String requestIdPrefix, int maxInFlight) {
-    return new LsnStream(endpoints, scheduler, vmId, requestIdPrefix, maxInFlight, deadline);
+    return openLsnStream(vmId, requestIdPrefix, maxInFlight, 0, 1);
+  }
+
+  /**
+   * Like {@link #openLsnStream(String, String, int)}, coalescing: once {@code wireLimit} requests
+   * are unanswered, later calls leave together as one request (0 = every call is its own request)
+   * of at most {@code maxCoalescedTxs} transactions (keep it within the sequencer's
+   * {@code --max-batch-txs}; a single larger call still goes alone).
+   */
+  public LsnStream openLsnStream(String vmId, String requestIdPrefix, int maxInFlight, int wireLimit,
+      int maxCoalescedTxs) {
+    return new LsnStream(endpoints, scheduler, vmId, requestIdPrefix, maxInFlight, deadline, wireLimit,
+        maxCoalescedTxs);
   }
 
   /**

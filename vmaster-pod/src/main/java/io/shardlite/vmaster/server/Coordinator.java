@@ -90,7 +90,7 @@ final class Coordinator {
         return ExecuteReply.newBuilder().setError(e.toProto()).build();
       }
       if (attempt.committedLsn() > 0) {
-        return ExecuteReply.newBuilder().setGlobalLsn(attempt.committedLsn()).build();
+        return ExecuteReply.newBuilder().setGlobalLsn(attempt.committedLsn()).setReplayed(true).build();
       }
       txId = attempt.txId();
     }
@@ -220,7 +220,7 @@ final class Coordinator {
       if (known.getState() == TxState.TX_DECIDED) {
         boolean commit = known.getDecision().getOutcome() == Outcome.COMMIT;
         release(txId, reserved, commit, deadline);
-        return commit ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).build()
+        return commit ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).setReplayed(true).build()
             : Errors.unavailable("multi-shard transaction " + txId + " was aborted meanwhile; retry");
       }
     } catch (ShardliteException e) {

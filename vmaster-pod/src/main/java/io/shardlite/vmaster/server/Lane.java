@@ -26,6 +26,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -46,8 +47,14 @@ import org.slf4j.LoggerFactory;
  *       prepared durably in the shard group, then committed or aborted.
  * </ul>
  *
- * <p>A stale epoch means the shard moved to a newer owner: the lane stops and everything queued
- * fails retryably. One shard entry is in flight at a time, so nothing can overtake.
+ * <p>Pipelined: up to {@code pipeline} groups have their LSN requests out at once (the stream
+ * answers them in order), while the oldest group is proposed. Proposals stay one at a time, in
+ * LSN order, so nothing can overtake in the shard's log; what the pipeline saves is the sequencer
+ * round trip on the critical path. A reservation waits until every earlier group is done.
+ *
+ * <p>A stale epoch means the shard moved to a newer owner: the lane stops and everything queued or
+ * in the pipeline fails retryably (a group whose LSN was assigned but never proposed leaves an
+ * unused LSN, which is allowed: a shard only requires increasing LSNs).
  */
 final class Lane implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
@@ -57,8 +64,12 @@ final class Lane implements Runnable {
   /** A queued item: a single-shard write, or a reservation for a multi-shard transaction. */
   sealed interface Item permits Work, Reservation {}
 
-  record Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos)
-      implements Item {}
+  record Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos,
+      long queuedNanos) implements Item {
+    Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos) {
+      this(txId, statements, reply, deadlineNanos, System.nanoTime());
+    }
+  }
 
   /** The lane held for one multi-shard transaction; its prepare and resolve calls arrive here. */
   static final class Reservation implements Item {
@@ -75,6 +86,10 @@ final class Lane implements Runnable {
 
   record PartCall(boolean prepare, PartRequest request, CompletableFuture<PartReply> reply) {}
 
+  /** A group of writes whose LSN request is out; proposed once every earlier group is done. */
+  private record Group(List<Work> batch, long deadlineNanos, long startNanos,
+      CompletableFuture<AssignLsnsReply> lsns, AtomicLong lsnsAtNanos) {}
+
   private final int shard;
   private final long epoch;
   private final String vmId;
@@ -83,6 +98,9 @@ final class Lane implements Runnable {
   private final SequencerClient sequencer;
   private final VmMetrics metrics;
   private final int maxBatch;
+  private final int pipelineDepth;
+  /** Groups with their LSN requests out, oldest first (worker thread only). */
+  private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
   /** Items the worker took from the queue and has not handled yet, in order. */
   private final ArrayDeque<Item> taken = new ArrayDeque<>();
@@ -92,7 +110,7 @@ final class Lane implements Runnable {
   private volatile String stopReason = "";
 
   Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, SequencerClient sequencer,
-      VmMetrics metrics, int maxBatch) {
+      VmMetrics metrics, int maxBatch, int pipelineDepth) {
     this.shard = shard;
     this.epoch = epoch;
     this.vmId = vmId;
@@ -101,6 +119,7 @@ final class Lane implements Runnable {
     this.sequencer = sequencer;
     this.metrics = metrics;
     this.maxBatch = maxBatch;
+    this.pipelineDepth = pipelineDepth;
     this.worker = new Thread(this, "lane-" + shard + "-e" + epoch);
     this.worker.setDaemon(true);
   }
@@ -180,27 +199,35 @@ final class Lane implements Runnable {
         return;
       }
       LOG.info("lane of shard {} serving at epoch {}", shard, epoch);
-      List<Work> batch = new ArrayList<>();
       while (!stopped) {
-        if (taken.isEmpty()) {
+        if (taken.isEmpty() && pipeline.isEmpty()) {
           Item first = queue.poll(200, TimeUnit.MILLISECONDS);
           if (first == null) {
             continue;
           }
           taken.add(first);
-          queue.drainTo(taken);
         }
+        queue.drainTo(taken);
         if (taken.peek() instanceof Reservation r) {
+          if (!pipeline.isEmpty()) {
+            finishOldest(); // the reservation needs every earlier group done
+            continue;
+          }
           taken.poll();
           hold(r);
           continue;
         }
-        batch.clear();
-        while (batch.size() < maxBatch && taken.peek() instanceof Work w) {
-          batch.add(w);
-          taken.poll();
+        while (pipeline.size() < pipelineDepth && taken.peek() instanceof Work) {
+          List<Work> batch = new ArrayList<>();
+          while (batch.size() < maxBatch && taken.peek() instanceof Work w) {
+            batch.add(w);
+            taken.poll();
+          }
+          sequence(dropExpired(batch));
         }
-        commit(dropExpired(batch));
+        if (!pipeline.isEmpty()) {
+          finishOldest();
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -209,6 +236,11 @@ final class Lane implements Runnable {
       stopReason = e.toString();
       stopped = true;
     } finally {
+      for (Group g : pipeline) {
+        // Never proposed: retrying elsewhere is safe (an LSN it may have got stays unused).
+        g.batch().forEach(w -> w.reply().complete(moving()));
+      }
+      pipeline.clear();
       List<Item> left = new ArrayList<>(taken);
       taken.clear();
       fail(left);
@@ -262,23 +294,41 @@ final class Lane implements Runnable {
     return live;
   }
 
-  private void commit(List<Work> batch) throws InterruptedException {
+  /** Asks for the group's LSNs (in lane order on the ordered stream) and queues it for its proposal. */
+  private void sequence(List<Work> batch) {
     if (batch.isEmpty()) {
       return;
     }
     long deadline = batch.stream().mapToLong(Work::deadlineNanos).max().orElseThrow();
-    long start = System.nanoTime();
+    List<TxRequest> txs = batch.stream()
+        .map(w -> TxRequest.newBuilder().setTxId(w.txId()).addShards(shard).build()).toList();
+    long now = System.nanoTime();
+    metrics.lanePhase("queue", now - batch.get(0).queuedNanos());
+    AtomicLong lsnsAt = new AtomicLong();
+    CompletableFuture<AssignLsnsReply> assigned = lsns.assign(txs);
+    assigned.whenComplete((r, e) -> lsnsAt.set(System.nanoTime()));
+    pipeline.add(new Group(List.copyOf(batch), deadline, now, assigned, lsnsAt));
+  }
+
+  /** Waits for the oldest group's LSNs, proposes it to the shard group and answers its transactions. */
+  private void finishOldest() throws InterruptedException {
+    Group group = pipeline.poll();
+    List<Work> batch = group.batch();
+    long deadline = group.deadlineNanos();
+    long start = group.startNanos();
     AssignLsnsReply assigned;
     try {
-      List<TxRequest> txs = batch.stream()
-          .map(w -> TxRequest.newBuilder().setTxId(w.txId()).addShards(shard).build()).toList();
-      assigned = lsns.assign(txs).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      assigned = group.lsns().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException | TimeoutException e) {
       // Nothing was proposed: the transactions can be retried (a later LSN, if any, was never used).
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       batch.forEach(w -> w.reply().complete(Errors.unavailable("no global LSN for shard " + shard + ": " + cause)));
       return;
     }
+    long proposing = System.nanoTime();
+    long lsnsAt = group.lsnsAtNanos().get() == 0 ? proposing : group.lsnsAtNanos().get();
+    metrics.lanePhase("lsn", lsnsAt - start);
+    metrics.lanePhase("wait", proposing - lsnsAt);
     long now = System.currentTimeMillis();
     List<WriteBatch> writes = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
@@ -288,6 +338,7 @@ final class Lane implements Runnable {
           .addAllStatements(w.statements()).build());
     }
     WriteGroupResponse response = propose(writes, deadline);
+    metrics.lanePhase("propose", System.nanoTime() - proposing);
     if (response.hasError()) {
       batch.forEach(w -> w.reply().complete(ExecuteReply.newBuilder().setError(response.getError()).build()));
       return;

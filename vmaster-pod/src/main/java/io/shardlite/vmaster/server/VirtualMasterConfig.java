@@ -26,6 +26,9 @@ public record VirtualMasterConfig(
     Duration requestTimeout,
     Duration drainTimeout,
     int maxLaneBatch,
+    int lanePipeline,
+    int lsnRequestsInFlight,
+    int lsnBatchLimit,
     int maxTxBytes,
     Path readyFile) {
 
@@ -44,6 +47,13 @@ public record VirtualMasterConfig(
     }
     if (maxLaneBatch < 1 || maxTxBytes < 1024) {
       throw new IllegalArgumentException("max lane batch must be >= 1 and max transaction bytes >= 1024");
+    }
+    if (lsnRequestsInFlight < 0 || lsnRequestsInFlight > 512 || lsnBatchLimit < 1) {
+      throw new IllegalArgumentException("LSN requests in flight must be in [0, 512] and the LSN batch limit >= 1, got "
+          + lsnRequestsInFlight + " and " + lsnBatchLimit);
+    }
+    if (lanePipeline < 1 || lanePipeline > 64) {
+      throw new IllegalArgumentException("lane pipeline must be in [1, 64], got " + lanePipeline);
     }
     sequencer = List.copyOf(sequencer);
     shardServers = List.copyOf(shardServers);

@@ -71,6 +71,22 @@ public final class VirtualMasterMain implements Callable<Integer> {
       description = "Most transactions a lane sequences and proposes together (env SHARDLITE_MAX_LANE_BATCH, default ${DEFAULT-VALUE}).")
   int maxLaneBatch;
 
+  @Option(names = "--lane-pipeline", defaultValue = "${env:SHARDLITE_LANE_PIPELINE:-4}",
+      description = "Groups of writes a lane has in flight: LSN requests of later groups overlap the shard proposal of"
+          + " the current one; 1 = one group at a time (env SHARDLITE_LANE_PIPELINE, default ${DEFAULT-VALUE}).")
+  int lanePipeline;
+
+  @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-2}",
+      description = "LSN requests this virtual master keeps unanswered on its sequencer stream; lanes asking meanwhile"
+          + " share the next request (one sequencer log entry); 0 = one request per lane group"
+          + " (env SHARDLITE_LSN_REQUESTS_IN_FLIGHT, default ${DEFAULT-VALUE}).")
+  int lsnRequestsInFlight;
+
+  @Option(names = "--lsn-batch-limit", defaultValue = "${env:SHARDLITE_LSN_BATCH_LIMIT:-4096}",
+      description = "Most transactions in one shared LSN request; keep it within the sequencer's --max-batch-txs"
+          + " (env SHARDLITE_LSN_BATCH_LIMIT, default ${DEFAULT-VALUE}).")
+  int lsnBatchLimit;
+
   @Option(names = "--max-tx-bytes", defaultValue = "${env:SHARDLITE_MAX_TX_BYTES:-1048576}",
       description = "Largest accepted transaction in bytes (env SHARDLITE_MAX_TX_BYTES, default ${DEFAULT-VALUE}).")
   int maxTxBytes;
@@ -82,7 +98,9 @@ public final class VirtualMasterMain implements Callable<Integer> {
   VirtualMasterConfig config() {
     return new VirtualMasterConfig(vmId, cluster, bindAddress, grpcPort, metricsPort, advertiseAddress, list(sequencer),
         list(shardServers), shards, Duration.ofMillis(leaseMs), Duration.ofMillis(heartbeatMs),
-        Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, maxTxBytes, readyFile);
+        Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline, lsnRequestsInFlight,
+        lsnBatchLimit, maxTxBytes,
+        readyFile);
   }
 
   private static List<String> list(String csv) {

@@ -64,7 +64,8 @@ public final class VirtualMasterServer implements AutoCloseable {
     directory = new ShardDirectory(config.shardServers(), config.requestTimeout());
     directory.refresh();
     sequencer = new SequencerClient(config.sequencer(), config.requestTimeout());
-    lanes = new Lanes(config.vmId(), directory, sequencer, metrics, config.maxLaneBatch());
+    lanes = new Lanes(config.vmId(), directory, sequencer, metrics, config.maxLaneBatch(),
+        config.lanePipeline());
     router = new Router(config.vmId(), config.shards(), view, lanes, directory, metrics, sequencer, blocking, timer,
         config.requestTimeout().toMillis(), config.maxTxBytes());
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
@@ -119,7 +120,8 @@ public final class VirtualMasterServer implements AutoCloseable {
   private synchronized void register() {
     sequencer.register(config.vmId(), advertised(), config.lease());
     LsnStream old = lsns;
-    lsns = sequencer.openLsnStream(config.vmId(), config.vmId() + "-" + UUID.randomUUID(), 1024);
+    lsns = sequencer.openLsnStream(config.vmId(), config.vmId() + "-" + UUID.randomUUID(), 1024,
+        config.lsnRequestsInFlight(), config.lsnBatchLimit());
     lanes.useStream(lsns);
     if (old != null) {
       old.close();

@@ -13,6 +13,7 @@ final class VmMetrics {
   private final Counter forwarded;
   private final Counter lanesCommitted;
   private final Histogram laneBatch;
+  private final Histogram lanePhase;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -30,6 +31,11 @@ final class VmMetrics {
         .register(registry);
     laneBatch = Histogram.build("shardlite_vm_lane_batch_size", "Transactions per lane group (one LSN request, one Raft entry).")
         .buckets(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+    lanePhase = Histogram.build("shardlite_vm_lane_phase_seconds",
+            "Where a lane group's time goes: queue (first transaction queued to LSN request), lsn (request to"
+                + " LSNs), wait (LSNs to the proposal's start: earlier groups), propose (shard group commit and apply).")
+        .labelNames("phase")
+        .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     ownedShards = Gauge.build("shardlite_vm_owned_shards", "Shards this virtual master owns (lanes running).")
         .register(registry);
     queueDepth = Gauge.build("shardlite_vm_lane_queue_depth", "Transactions waiting in lanes.").register(registry);
@@ -46,6 +52,10 @@ final class VmMetrics {
 
   void forwarded() {
     forwarded.inc();
+  }
+
+  void lanePhase(String phase, long nanos) {
+    lanePhase.labels(phase).observe(nanos / 1e9);
   }
 
   void committed(int shard, int transactions, long nanos) {
