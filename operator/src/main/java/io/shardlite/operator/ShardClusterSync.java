@@ -1,0 +1,232 @@
+package io.shardlite.operator;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.shardlite.operator.children.ClusterConfigMap;
+import io.shardlite.operator.children.ClusterServices;
+import io.shardlite.operator.children.ClusterView;
+import io.shardlite.operator.children.DisruptionBudgets;
+import io.shardlite.operator.children.SequencerStatefulSet;
+import io.shardlite.operator.children.ShardStatefulSet;
+import io.shardlite.operator.children.VirtualMasterDeployment;
+import io.shardlite.operator.crd.ShardCluster;
+import io.shardlite.operator.crd.ShardClusterStatus;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reconciliation of a ShardCluster: validate, decide the shard pod count, bring every child to
+ * its desired state (create, or update when a field of ours drifted; otherwise leave it alone), and
+ * compute the status. Idempotent: a second run over an unchanged cluster writes nothing.
+ */
+public final class ShardClusterSync {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardClusterSync.class);
+
+  private final KubernetesClient client;
+  private final ClusterProbe probe;
+  private final Clock clock;
+
+  public ShardClusterSync(KubernetesClient client, ClusterProbe probe, Clock clock) {
+    this.client = client;
+    this.probe = probe;
+    this.clock = clock;
+  }
+
+  /** Reconciles and returns the new status (the caller writes it to the status subresource). */
+  public ShardClusterStatus reconcile(ShardCluster cr) {
+    String ns = cr.getMetadata().getNamespace();
+    String name = cr.getMetadata().getName();
+    long generation = Optional.ofNullable(cr.getMetadata().getGeneration()).orElse(0L);
+    ShardClusterStatus previous = cr.getStatus();
+    ShardClusterStatus status = new ShardClusterStatus();
+    status.setObservedGeneration(generation);
+    EffectiveSpec spec = EffectiveSpec.of(cr.getSpec());
+    status.setEffective(spec.describe());
+
+    ConfigMap config = client.configMaps().inNamespace(ns).withName(Names.config(name)).get();
+    List<String> problems = ShardClusterValidation.problems(cr.getSpec(), new ShardClusterValidation.Recorded(
+        ClusterConfigMap.recorded(config, ClusterConfigMap.SHARDS),
+        ClusterConfigMap.recorded(config, ClusterConfigMap.SEQUENCERS)));
+    StatefulSet shardSts = client.apps().statefulSets().inNamespace(ns).withName(Names.shards(name)).get();
+    if (!problems.isEmpty()) {
+      // Nothing changes while the spec is invalid: the children keep the last valid state.
+      String message = String.join("; ", problems);
+      event(cr, "Warning", "InvalidSpec", message);
+      return finish(cr, previous, status, "Degraded", List.of(
+          new Conditions.Wanted(Conditions.READY, false, "InvalidSpec", message),
+          new Conditions.Wanted(Conditions.PROGRESSING, false, "InvalidSpec", "waiting for a valid spec"),
+          new Conditions.Wanted(Conditions.DEGRADED, true, "InvalidSpec", message)));
+    }
+
+    Integer bootstrap = ClusterConfigMap.recorded(config, ClusterConfigMap.BOOTSTRAP_SHARD_PODS);
+    Integer current = shardSts == null || shardSts.getSpec() == null ? null : shardSts.getSpec().getReplicas();
+    int bootstrapPods = bootstrap != null ? bootstrap : current != null ? current : spec.shardPods();
+    ClusterView probeView = new ClusterView(cr, spec, current == null ? spec.shardPods() : current, bootstrapPods);
+    Map<String, Integer> placement = current == null ? null
+        : probe.replicasPerShardPod(probeView, current).orElse(null);
+    String sts = Names.shards(name);
+    ShardScaling.Decision scaling = ShardScaling.decide(spec.shardPods(), current, placement, i -> sts + "-" + i);
+    ClusterView view = new ClusterView(cr, spec, scaling.statefulSetReplicas(), bootstrapPods);
+    if (placement != null) {
+      status.setReplicasPerShardPod(placement);
+    }
+
+    apply(cr, ClusterConfigMap.desired(view));
+    apply(cr, ClusterServices.shardsHeadless(view));
+    apply(cr, ClusterServices.sequencerHeadless(view));
+    apply(cr, ClusterServices.client(view));
+    apply(cr, SequencerStatefulSet.desired(view));
+    StatefulSet shards = apply(cr, ShardStatefulSet.desired(view));
+    Deployment vms = apply(cr, VirtualMasterDeployment.desired(view));
+    applyOrDelete(cr, DisruptionBudgets.shards(view), PodDisruptionBudget.class, Names.shards(name));
+    applyOrDelete(cr, DisruptionBudgets.sequencer(view), PodDisruptionBudget.class, Names.sequencer(name));
+    if (spec.serviceMonitor()) {
+      applyServiceMonitor(cr, view);
+    }
+    if (scaling.holding()) {
+      event(cr, "Normal", scaling.reason(), scaling.message());
+    }
+
+    StatefulSet seq = client.apps().statefulSets().inNamespace(ns).withName(Names.sequencer(name)).get();
+    int readyShards = ready(shards == null ? null : shards.getStatus() == null ? null : shards.getStatus().getReadyReplicas());
+    int readySeq = ready(seq == null || seq.getStatus() == null ? null : seq.getStatus().getReadyReplicas());
+    int readyVms = ready(vms == null || vms.getStatus() == null ? null : vms.getStatus().getReadyReplicas());
+    status.setReadyShardPods(readyShards);
+    status.setReadySequencers(readySeq);
+    status.setReadyVirtualMasters(readyVms);
+    status.setShardPods(readyShards + "/" + spec.shardPods());
+    status.setSequencer(readySeq + "/" + spec.sequencers());
+    status.setVirtualMasters(readyVms + "/" + spec.virtualMasters());
+    status.setVirtualMasterReplicas(vms == null || vms.getStatus() == null || vms.getStatus().getReplicas() == null
+        ? 0 : vms.getStatus().getReplicas());
+    status.setVirtualMasterSelector(Names.selector(name, Names.VMASTER).entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+    if (scaling.holding()) {
+      status.setRebalance(scaling.message());
+    }
+
+    boolean allReady = readyShards >= scaling.statefulSetReplicas() && readySeq >= spec.sequencers()
+        && readyVms >= spec.virtualMasters();
+    List<String> waiting = new ArrayList<>();
+    if (readyShards < scaling.statefulSetReplicas()) {
+      waiting.add("shard pods " + readyShards + "/" + scaling.statefulSetReplicas() + " ready");
+    }
+    if (readySeq < spec.sequencers()) {
+      waiting.add("sequencer " + readySeq + "/" + spec.sequencers() + " ready");
+    }
+    if (readyVms < spec.virtualMasters()) {
+      waiting.add("virtual masters " + readyVms + "/" + spec.virtualMasters() + " ready");
+    }
+    boolean quorum = readySeq > spec.sequencers() / 2 && readyShards > 0 && readyVms > 0;
+    String phase;
+    List<Conditions.Wanted> wanted = new ArrayList<>();
+    if (allReady && !scaling.holding()) {
+      phase = "Ready";
+      wanted.add(new Conditions.Wanted(Conditions.READY, true, "AllReplicasReady", "every pod is ready"));
+      wanted.add(new Conditions.Wanted(Conditions.PROGRESSING, false, "Stable", "nothing to do"));
+      wanted.add(new Conditions.Wanted(Conditions.DEGRADED, false, "AllReplicasReady", "every pod is ready"));
+    } else {
+      String why = scaling.holding() ? scaling.message() : String.join(", ", waiting);
+      String reason = scaling.holding() ? scaling.reason() : "WaitingForPods";
+      boolean everCreated = previous != null && previous.getPhase() != null && !"Pending".equals(previous.getPhase());
+      phase = everCreated && !quorum ? "Degraded" : "Progressing";
+      wanted.add(new Conditions.Wanted(Conditions.READY, false, reason, why));
+      wanted.add(new Conditions.Wanted(Conditions.PROGRESSING, true, reason, why));
+      wanted.add(new Conditions.Wanted(Conditions.DEGRADED, "Degraded".equals(phase),
+          "Degraded".equals(phase) ? "QuorumLost" : "NotDegraded",
+          "Degraded".equals(phase) ? "a component has no ready majority: " + why : "no component lost its majority"));
+    }
+    return finish(cr, previous, status, phase, wanted);
+  }
+
+  private ShardClusterStatus finish(ShardCluster cr, ShardClusterStatus previous, ShardClusterStatus status, String phase,
+      List<Conditions.Wanted> wanted) {
+    status.setPhase(phase);
+    status.setConditions(Conditions.merge(previous == null ? null : previous.getConditions(),
+        status.getObservedGeneration(), wanted, clock.instant()));
+    return status;
+  }
+
+  private static int ready(Integer n) {
+    return n == null ? 0 : n;
+  }
+
+  /** Creates the child, or updates it when a field of ours drifted; returns what is there now. */
+  @SuppressWarnings("unchecked")
+  <T extends HasMetadata> T apply(ShardCluster cr, T desired) {
+    T existing = (T) client.resource(desired).get();
+    if (existing == null) {
+      T created = client.resource(desired).create();
+      event(cr, "Normal", "Created", desired.getKind() + " " + desired.getMetadata().getName() + " created");
+      return created;
+    }
+    if (OwnedFields.upToDate(existing, desired)) {
+      return existing;
+    }
+    desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+    // The status of the existing object is kept by the API server (status subresource).
+    T updated = client.resource(desired).update();
+    LOG.info("{} {}/{} brought back to its desired state", desired.getKind(), desired.getMetadata().getNamespace(),
+        desired.getMetadata().getName());
+    event(cr, "Normal", "Updated", desired.getKind() + " " + desired.getMetadata().getName() + " updated");
+    return updated;
+  }
+
+  private <T extends HasMetadata> void applyOrDelete(ShardCluster cr, Optional<T> desired, Class<T> type, String name) {
+    if (desired.isPresent()) {
+      apply(cr, desired.get());
+    } else {
+      client.resources(type).inNamespace(cr.getMetadata().getNamespace()).withName(name).delete();
+    }
+  }
+
+  /** A Prometheus Operator ServiceMonitor for every component's metrics port (needs its CRD installed). */
+  private void applyServiceMonitor(ShardCluster cr, ClusterView view) {
+    GenericKubernetesResource monitor = new GenericKubernetesResourceBuilder()
+        .withApiVersion("monitoring.coreos.com/v1").withKind("ServiceMonitor")
+        .withMetadata(view.meta(view.name(), null))
+        .addToAdditionalProperties("spec", Map.of(
+            "selector", Map.of("matchLabels", Names.selector(view.name(), null)),
+            "endpoints", List.of(Map.of("port", "metrics", "path", "/metrics"))))
+        .build();
+    try {
+      apply(cr, monitor);
+    } catch (KubernetesClientException e) {
+      event(cr, "Warning", "ServiceMonitorFailed", "could not apply the ServiceMonitor (is the Prometheus Operator"
+          + " CRD installed?): " + e.getMessage());
+    }
+  }
+
+  /** A Kubernetes event on the ShardCluster; never fails the reconciliation. */
+  void event(ShardCluster cr, String type, String reason, String message) {
+    try {
+      String now = clock.instant().toString();
+      client.v1().events().inNamespace(cr.getMetadata().getNamespace()).resource(new EventBuilder()
+          .withNewMetadata().withGenerateName(cr.getMetadata().getName() + "-")
+            .withNamespace(cr.getMetadata().getNamespace()).endMetadata()
+          .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(cr.getApiVersion()).withKind(cr.getKind())
+              .withName(cr.getMetadata().getName()).withNamespace(cr.getMetadata().getNamespace())
+              .withUid(cr.getMetadata().getUid()).build())
+          .withType(type).withReason(reason).withMessage(message).withFirstTimestamp(now).withLastTimestamp(now)
+          .withNewSource().withComponent("shardlite-operator").endSource()
+          .build()).create();
+    } catch (KubernetesClientException e) {
+      LOG.debug("event {} not recorded: {}", reason, e.getMessage());
+    }
+  }
+}
