@@ -1,9 +1,12 @@
 package io.shardlite.operator.children;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
@@ -70,6 +73,33 @@ final class PodParts {
       a.put("prometheus.io/path", "/metrics");
     }
     return a;
+  }
+
+  /**
+   * A server container: the image's CLI with {@code serve <kind>}, named ports, probes on the
+   * metrics port, a non-root read-only root filesystem with a writable /tmp, and the data volume
+   * when the pod keeps state.
+   */
+  static Container server(String name, String image, String kind, List<EnvVar> env, ResourceRequirements resources,
+      Map<String, Integer> ports, int metricsPort, boolean data) {
+    ContainerBuilder c = new ContainerBuilder().withName(name).withImage(image).withArgs("serve", kind).withEnv(env)
+        .withResources(resources)
+        .withStartupProbe(startup(metricsPort)).withLivenessProbe(liveness(metricsPort))
+        .withReadinessProbe(readiness(metricsPort)).withSecurityContext(container());
+    ports.forEach((portName, port) -> c.addNewPort().withName(portName).withContainerPort(port).endPort());
+    if (data) {
+      c.addNewVolumeMount().withName("data").withMountPath(dataDir()).endVolumeMount();
+    }
+    return c.addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount().build();
+  }
+
+  /** The three ports of a Raft server pod, in a stable order. */
+  static Map<String, Integer> raftPorts(int ratis, int grpc, int metrics) {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    ports.put("ratis", ratis);
+    ports.put("grpc", grpc);
+    ports.put("metrics", metrics);
+    return ports;
   }
 
   static String dataDir() {

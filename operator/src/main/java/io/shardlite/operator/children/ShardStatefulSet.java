@@ -1,22 +1,13 @@
 package io.shardlite.operator.children;
 
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
-import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.shardlite.operator.Names;
 import java.util.ArrayList;
 import java.util.List;
 
-/**
- * The shard servers' StatefulSet. {@code OnDelete} updates: the operator, not the StatefulSet
- * controller, decides which pod restarts when (a shard pod hosts many Raft members). Pods start in
- * parallel: a Raft group needs its peers up to elect a leader.
- */
+/** The shard servers' StatefulSet (see {@link RaftStatefulSet} for what it shares with the sequencer's). */
 public final class ShardStatefulSet {
   private ShardStatefulSet() {}
 
@@ -34,56 +25,17 @@ public final class ShardStatefulSet {
     env.add(PodParts.env("SHARDLITE_RATIS_PORT", Integer.toString(Names.SHARD_RATIS_PORT)));
     env.add(PodParts.env("SHARDLITE_GRPC_PORT", Integer.toString(Names.SHARD_GRPC_PORT)));
     env.add(PodParts.env("SHARDLITE_METRICS_PORT", Integer.toString(Names.SHARD_METRICS_PORT)));
-    ResourceRequirements resources = c.rawShardPods().getResources();
-    return new StatefulSetBuilder()
-        .withMetadata(c.meta(name, Names.SHARD))
-        .withNewSpec()
-          .withReplicas(c.shardPodsNow())
-          .withServiceName(name)
-          .withPodManagementPolicy("Parallel")
-          .withNewUpdateStrategy().withType("OnDelete").endUpdateStrategy()
-          .withNewPersistentVolumeClaimRetentionPolicy().withWhenDeleted("Retain").withWhenScaled("Retain")
-          .endPersistentVolumeClaimRetentionPolicy()
-          .withNewSelector().withMatchLabels(Names.selector(c.name(), Names.SHARD)).endSelector()
-          .withNewTemplate()
-            .withNewMetadata().withLabels(Names.labels(c.name(), Names.SHARD))
-              .withAnnotations(PodParts.scrapeAnnotations(c.spec().metrics(), Names.SHARD_METRICS_PORT)).endMetadata()
-            .withNewSpec()
-              .withSecurityContext(PodParts.pod())
-              .withTerminationGracePeriodSeconds(60L)
-              .withAffinity(c.rawShardPods().getAffinity())
-              .withTolerations(c.rawShardPods().getTolerations())
-              .withTopologySpreadConstraints(c.rawShardPods().getTopologySpreadConstraints())
-              .withNodeSelector(c.rawShardPods().getNodeSelector())
-              .addToContainers(new ContainerBuilder()
-                  .withName("shard-server")
-                  .withImage(c.spec().imageRef())
-                  .withArgs("serve", "shard-server")
-                  .withEnv(env)
-                  .addNewPort().withName("ratis").withContainerPort(Names.SHARD_RATIS_PORT).endPort()
-                  .addNewPort().withName("grpc").withContainerPort(Names.SHARD_GRPC_PORT).endPort()
-                  .addNewPort().withName("metrics").withContainerPort(Names.SHARD_METRICS_PORT).endPort()
-                  .withResources(resources)
-                  .withStartupProbe(PodParts.startup(Names.SHARD_METRICS_PORT))
-                  .withLivenessProbe(PodParts.liveness(Names.SHARD_METRICS_PORT))
-                  .withReadinessProbe(PodParts.readiness(Names.SHARD_METRICS_PORT))
-                  .withSecurityContext(PodParts.container())
-                  .addNewVolumeMount().withName("data").withMountPath(PodParts.dataDir()).endVolumeMount()
-                  .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
-                  .build())
-              .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
-            .endSpec()
-          .endTemplate()
-          .withVolumeClaimTemplates(claim(c.spec().shardStorageSize(), c.spec().shardStorageClass()))
-        .endSpec()
-        .build();
-  }
-
-  static PersistentVolumeClaim claim(String size, String storageClass) {
-    return new PersistentVolumeClaimBuilder()
-        .withNewMetadata().withName("data").endMetadata()
-        .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
-          .withNewResources().addToRequests("storage", new Quantity(size)).endResources()
-        .endSpec().build();
+    StatefulSet sts = RaftStatefulSet.of(c, name, Names.SHARD, c.shardPodsNow(), Names.SHARD_METRICS_PORT, 60,
+        PodParts.server("shard-server", c.spec().imageRef(), "shard-server", env, c.rawShardPods().getResources(),
+            PodParts.raftPorts(Names.SHARD_RATIS_PORT, Names.SHARD_GRPC_PORT, Names.SHARD_METRICS_PORT),
+            Names.SHARD_METRICS_PORT, true),
+        c.spec().shardStorageSize(), c.spec().shardStorageClass());
+    // Where shard pods may run: the user's scheduling constraints.
+    PodSpec pod = RaftStatefulSet.podSpec(sts);
+    pod.setAffinity(c.rawShardPods().getAffinity());
+    pod.setTolerations(c.rawShardPods().getTolerations());
+    pod.setTopologySpreadConstraints(c.rawShardPods().getTopologySpreadConstraints());
+    pod.setNodeSelector(c.rawShardPods().getNodeSelector());
+    return sts;
   }
 }

@@ -1,6 +1,5 @@
 package io.shardlite.operator.children;
 
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -20,6 +19,13 @@ public final class VirtualMasterDeployment {
   static final long DRAIN_SECONDS = 10;
 
   private VirtualMasterDeployment() {}
+
+  private static java.util.Map<String, Integer> vmPorts() {
+    java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+    ports.put("grpc", Names.VMASTER_GRPC_PORT);
+    ports.put("metrics", Names.VMASTER_METRICS_PORT);
+    return ports;
+  }
 
   public static Deployment desired(ClusterView c) {
     String name = Names.vmaster(c.name());
@@ -50,20 +56,8 @@ public final class VirtualMasterDeployment {
             .withNewSpec()
               .withSecurityContext(PodParts.pod())
               .withTerminationGracePeriodSeconds(DRAIN_SECONDS + 20)
-              .addToContainers(new ContainerBuilder()
-                  .withName("vmaster")
-                  .withImage(c.spec().imageRef())
-                  .withArgs("serve", "vmaster")
-                  .withEnv(env)
-                  .addNewPort().withName("grpc").withContainerPort(Names.VMASTER_GRPC_PORT).endPort()
-                  .addNewPort().withName("metrics").withContainerPort(Names.VMASTER_METRICS_PORT).endPort()
-                  .withResources(raw.getResources())
-                  .withStartupProbe(PodParts.startup(Names.VMASTER_METRICS_PORT))
-                  .withLivenessProbe(PodParts.liveness(Names.VMASTER_METRICS_PORT))
-                  .withReadinessProbe(PodParts.readiness(Names.VMASTER_METRICS_PORT))
-                  .withSecurityContext(PodParts.container())
-                  .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
-                  .build())
+              .addToContainers(PodParts.server("vmaster", c.spec().imageRef(), "vmaster", env, raw.getResources(),
+                  vmPorts(), Names.VMASTER_METRICS_PORT, false))
               .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
             .endSpec()
           .endTemplate()
