@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -43,7 +44,8 @@ import java.util.TreeSet;
  * no group goes below RF members; leadership is handed to a caught-up member before its holder is
  * removed; at most one step per group per round; new moves start only while fewer than {@code
  * maxMovesInFlight} groups are mid-move; only healthy groups (a leader, every member caught up)
- * start a move. A target with fewer nodes than RF is refused.
+ * start a move, except that a drain also starts when the member leaving is the one down. A target
+ * with fewer nodes than RF is refused.
  */
 public final class RebalancePlanner {
   public static final int DEFAULT_MAX_MOVES_IN_FLIGHT = 2;
@@ -219,7 +221,8 @@ public final class RebalancePlanner {
           if (inFlight >= maxMovesInFlight) {
             return;
           }
-          if (!g.isHealthy()) {
+          // the member that leaves may be the one down (a leaving server that crashed); the others may not
+          if (!g.hasLeader() || !Set.of(node).containsAll(g.lagging())) {
             blocked.put(g.shard(), "shard " + g.shard() + ": cannot move its replica off " + node + ": " + unhealthy(g));
             continue;
           }

@@ -125,6 +125,15 @@ class RebalancePlannerTest {
   }
 
   @Test
+  void aLeavingServerThatIsDownIsStillDrained() {
+    GroupObservation leavingDown = new GroupObservation(0, List.of("s1", "s2", "s4"), "s1", Set.of("s4"), Set.of("s4"),
+        Set.of());
+    RebalancePlan plan = new RebalancePlanner().plan(new ClusterObservation(1, Map.of(0, leavingDown),
+        Set.of("s1", "s2", "s3")), PlacementTarget.ofOrdinals(S4, 3, 3));
+    assertThat(plan.steps()).containsExactly(new RebalanceStep.MoveReplica(0, "s4", "s3", "s2", "s4 is leaving"));
+  }
+
+  @Test
   void unknownServersAreDrainedFirstAndUnreachableServersGetNothing() {
     ClusterObservation observed = new ClusterObservation(2, Map.of(
         0, GroupObservation.healthy(0, List.of("s1", "s2", "s4"), "s1"),
