@@ -138,6 +138,20 @@ final class ShardGroups implements AutoCloseable {
     }
   }
 
+  /**
+   * Deletes this server's copy of the shard's group (its Raft storage and SQLite file). Only for a
+   * copy that is not a member of the group any more; the caller checks that.
+   */
+  void removeLocal(int shard) throws IOException {
+    RaftGroupId gid = groupId(shard);
+    org.apache.ratis.protocol.RaftClientReply reply = server.groupManagement(
+        org.apache.ratis.protocol.GroupManagementRequest.newRemove(org.apache.ratis.protocol.ClientId.randomId(),
+            server.getId(), 0, gid, true, false));
+    if (!reply.isSuccess()) {
+      throw reply.getException() != null ? reply.getException() : new IOException("removing group " + gid + " failed");
+    }
+  }
+
   /** A short-lived client for membership operations that reach peers outside the current group. */
   RaftClient adminClient(RaftGroupId groupId, List<RaftPeer> peers) {
     return RaftClient.newBuilder()
