@@ -400,7 +400,7 @@ public final class RebalancePlanner {
           blocked.put(g.shard(), "shard " + g.shard() + ": " + unhealthy(g));
         } else if (!g.strays().isEmpty() && g.members().size() == rf) {
           String stray = new TreeSet<>(g.strays()).first();
-          steps.put(g.shard(), new RebalanceStep.DropStray(g.shard(), stray));
+          steps.put(g.shard(), new RebalanceStep.DropLeftoverCopy(g.shard(), stray));
         }
       }
     }

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * @param replicasPerNode members per node, target nodes first then leaving ones (ordinal order, zero
  *     included), then nodes in neither list that still host members
  * @param replicasOnLeavingNodes members on nodes that are not targets
- * @param straysOnLeavingNodes leftover non-member copies on nodes that are not targets
+ * @param leftoverCopiesOnLeavingNodes leftover non-member copies on nodes that are not targets
  * @param replicasToMove members still to move: those on leaving nodes plus the surplus of target
  *     nodes above their balanced share (a lower bound of the moves left)
  * @param groupsInFlight groups whose member count differs from the replication factor (mid-move)
@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  *     nodes, balanced, no leftover copies, every shard observed
  */
 public record RebalanceProgress(int shards, int unobservedShards, Map<String, Integer> replicasPerNode,
-    int replicasOnLeavingNodes, int straysOnLeavingNodes, int replicasToMove, int groupsInFlight,
+    int replicasOnLeavingNodes, int leftoverCopiesOnLeavingNodes, int replicasToMove, int groupsInFlight,
     List<String> blocked, boolean balanced, boolean done) {
   public RebalanceProgress {
     replicasPerNode = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(replicasPerNode));
@@ -36,7 +36,7 @@ public record RebalanceProgress(int shards, int unobservedShards, Map<String, In
    * observed: only then may the nodes be removed (the StatefulSet shrink).
    */
   public boolean leavingNodesEmpty() {
-    return unobservedShards == 0 && replicasOnLeavingNodes == 0 && straysOnLeavingNodes == 0;
+    return unobservedShards == 0 && replicasOnLeavingNodes == 0 && leftoverCopiesOnLeavingNodes == 0;
   }
 
   /** One line, e.g. {@code 3 replicas to move, 1 group moving; s1=6 s2=6 s3=6 s4=6}. */

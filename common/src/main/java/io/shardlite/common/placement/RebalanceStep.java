@@ -45,7 +45,7 @@ public sealed interface RebalanceStep {
   }
 
   /** Delete the leftover copy of the group on {@code node}, which is not a member. */
-  record DropStray(int shard, String node) implements RebalanceStep {
+  record DropLeftoverCopy(int shard, String node) implements RebalanceStep {
     @Override
     public String describe() {
       return "shard " + shard + ": drop the leftover copy on " + node + " (not a member)";

@@ -156,8 +156,8 @@ class RebalancePlannerTest {
         0, new GroupObservation(0, List.of("s1", "s2", "s3"), "s1", Set.of(), Set.of(), Set.of("s4")),
         1, GroupObservation.healthy(1, List.of("s1", "s2", "s3"), "s1")), S4, 2);
     RebalancePlan plan = new RebalancePlanner().plan(observed, PlacementTarget.ofOrdinals(S4, 3, 3));
-    assertThat(plan.steps()).containsExactly(new RebalanceStep.DropStray(0, "s4"));
-    assertThat(plan.progress().straysOnLeavingNodes()).isEqualTo(1);
+    assertThat(plan.steps()).containsExactly(new RebalanceStep.DropLeftoverCopy(0, "s4"));
+    assertThat(plan.progress().leftoverCopiesOnLeavingNodes()).isEqualTo(1);
     assertThat(plan.progress().leavingNodesEmpty()).isFalse();
 
     // a leftover copy on a node that should receive a replica is where the add goes (it resumes)

@@ -74,7 +74,7 @@ final class SimulatedLayout {
     } else if (step instanceof RebalanceStep.RemoveReplica r) {
       assertThat(members.get(shard).size()).as("members before %s", step).isGreaterThan(rf);
       remove(shard, r.node(), r.handOffTo());
-    } else if (step instanceof RebalanceStep.DropStray d) {
+    } else if (step instanceof RebalanceStep.DropLeftoverCopy d) {
       assertThat(strays.get(shard)).contains(d.node());
       strays.get(shard).remove(d.node());
     }
