@@ -89,6 +89,11 @@ final class ShardGroups implements AutoCloseable {
   /** A client for the shard's group as this server currently sees its membership. */
   RaftClient client(int shard) {
     RaftServer.Division d = division(shard);
+    if (d.getGroup().getPeers().isEmpty()) {
+      // A replica being added starts with an empty configuration until the leader reaches it.
+      throw new ShardliteException(ErrorCode.UNAVAILABLE,
+          "shard " + shard + " is still joining its group on this server; ask another replica");
+    }
     // Hot path: the configuration object only changes when the membership (or priorities) change.
     Object conf = d.getRaftConf();
     MemberClient cached = clients.get(groupId(shard));
