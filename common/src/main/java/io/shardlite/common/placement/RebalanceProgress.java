@@ -50,6 +50,9 @@ public record RebalanceProgress(int shards, int unobservedShards, Map<String, In
       if (replicasOnLeavingNodes > 0) {
         b.append(", ").append(replicasOnLeavingNodes).append(" still on leaving nodes");
       }
+      if (leftoverCopiesOnLeavingNodes > 0) {
+        b.append(", ").append(leftoverCopiesOnLeavingNodes).append(" leftover copies on leaving nodes");
+      }
       if (unobservedShards > 0) {
         b.append(", ").append(unobservedShards).append(" shards unobserved");
       }

@@ -111,7 +111,7 @@ public final class Rebalancer {
       try {
         listings.put(node, membership.listGroups(node));
       } catch (ShardliteException e) {
-        unreachable.put(node, e.getMessage());
+        unreachable.put(node, firstLine(e.getMessage()));
       }
     }
     return new Observation(ClusterObservation.fromListings(shards, listings, settings.maxLagEntries()), unreachable);
@@ -205,7 +205,7 @@ public final class Rebalancer {
       return outcome;
     } catch (ShardliteException e) {
       LOG.warn("{}: failed: {}", step.describe(), e.getMessage());
-      return new StepOutcome(step, StepOutcome.Result.FAILED, e.getMessage());
+      return new StepOutcome(step, StepOutcome.Result.FAILED, firstLine(e.getMessage()));
     }
   }
 
@@ -324,6 +324,13 @@ public final class Rebalancer {
 
   private Optional<HostedGroup> find(String node, int shard) {
     return membership.listGroups(node).stream().filter(h -> h.shard() == shard).findFirst();
+  }
+
+  /** Transport errors carry a whole stack trace in their status text: the first line says what happened. */
+  private static String firstLine(String message) {
+    String line = message == null ? "" : message.lines().findFirst().orElse("");
+    int cause = line.indexOf(", cause=");
+    return cause > 0 ? line.substring(0, cause) + "}" : line;
   }
 
   private static void pause(Duration d) {
