@@ -42,6 +42,8 @@ import org.junit.jupiter.api.Test;
  * stopped, and the cluster keeps serving. A watcher checks all along that no group's configuration
  * ever has fewer than three members; at each end every replica's dump is identical and every
  * acknowledged write is there. Snapshots are frequent, so new members catch up from a snapshot copy.
+ * Second case: a leaving server killed with SIGKILL is drained while down; when it comes back, the
+ * copies it still holds (removed from their groups meanwhile) are dropped.
  */
 class RebalanceIT {
   private static final int SHARDS = 8;
@@ -107,6 +109,52 @@ class RebalanceIT {
       writers.stop();
       assertEveryReplicaHoldsEveryAcknowledgedWrite(cluster, writers);
       System.out.printf("rebalance: %d writes acknowledged, all on every replica%n", writers.acknowledged());
+    }
+  }
+
+  @Test
+  void aLeavingServerThatCrashedIsDrainedAndItsLeftoverCopiesAreDroppedWhenItReturns() throws Exception {
+    try (LocalShardCluster cluster = new LocalShardCluster(ClusterProbe.clusterDir("rebalance-crashed"), 4, SHARDS, RF,
+        List.of(), LocalShardCluster.defaultJvmOptions()).start()) {
+      Writers writers = new Writers(cluster);
+      for (int s = 0; s < SHARDS; s++) {
+        writers.writeOrFail(s, batch("schema-" + s, sql("CREATE TABLE kv(k INTEGER PRIMARY KEY, shard INTEGER NOT NULL)")));
+      }
+      writers.start();
+      writers.awaitMore(100);
+      assertThat(replicasPerServer(cluster)).containsExactly(Map.entry("s1", 6), Map.entry("s2", 6),
+          Map.entry("s3", 6), Map.entry("s4", 6));
+      cluster.kill9("s4");
+
+      List<String> ordinals = List.of("s1", "s2", "s3", "s4");
+      PlacementTarget withoutS4 = PlacementTarget.ofOrdinals(ordinals, 3, RF);
+      try (GrpcShardMembership membership = new GrpcShardMembership(addresses(cluster, ordinals), Duration.ofSeconds(10),
+          Duration.ofSeconds(60))) {
+        Rebalancer rebalancer = new Rebalancer(membership, new Rebalancer.Settings(2, 1000, Duration.ofSeconds(30),
+            Duration.ofMillis(200)));
+        Rebalancer.Round drained = rebalancer.runUntilDone(SHARDS, withoutS4, Duration.ofSeconds(90), RebalanceIT::log);
+        assertThat(drained.done()).as("drained: %s", drained.plan().progress().summary()).isTrue();
+        assertThat(drained.unreachable()).containsKey("s4");
+        assertThat(replicasPerServer(cluster)).containsExactly(Map.entry("s1", 8), Map.entry("s2", 8),
+            Map.entry("s3", 8), Map.entry("s4", 0));
+        writers.awaitMore(writers.acknowledged() + 50);
+
+        // back, it still holds its copies (removed from the groups while it was down); they are dropped
+        cluster.restart("s4");
+        await().atMost(BUDGET).ignoreExceptions().untilAsserted(() ->
+            assertThat(cluster.node("s4").client().listGroups().getGroupsCount()).isEqualTo(6));
+        Rebalancer.Round tidy = rebalancer.reconcile(SHARDS, withoutS4);
+        log(tidy);
+        assertThat(tidy.plan().progress().leavingNodesEmpty()).isFalse();
+        assertThat(tidy.plan().progress().leftoverCopiesOnLeavingNodes()).isEqualTo(6);
+        Rebalancer.Round last = rebalancer.runUntilDone(SHARDS, withoutS4, Duration.ofSeconds(60), RebalanceIT::log);
+        assertThat(last.done()).as("tidied: %s", last.plan().progress().summary()).isTrue();
+        assertThat(last.plan().progress().leavingNodesEmpty()).isTrue();
+        assertThat(cluster.node("s4").client().listGroups().getGroupsCount()).isZero();
+      }
+      writers.awaitMore(writers.acknowledged() + 50);
+      writers.stop();
+      assertEveryReplicaHoldsEveryAcknowledgedWrite(cluster, writers);
     }
   }
 

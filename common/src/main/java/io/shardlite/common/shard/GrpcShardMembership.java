@@ -47,7 +47,7 @@ public final class GrpcShardMembership implements ShardMembership {
   @Override
   public List<HostedGroup> listGroups(String node) {
     List<HostedGroup> out = new ArrayList<>();
-    for (GroupStatus g : client(node).listGroups().getGroupsList()) {
+    for (GroupStatus g : on(node, ShardNodeClient::listGroups).getGroupsList()) {
       out.add(new HostedGroup(g.getShardId(), g.getRole(), g.getLeaderId(), g.getTerm(), g.getAppliedIndex(),
           g.getCommitIndex(), g.getPeersList().stream().map(Peer::getId).toList()));
     }
@@ -57,7 +57,7 @@ public final class GrpcShardMembership implements ShardMembership {
   @Override
   public List<String> addReplica(String via, int shard, String newMember) {
     String raftAddress = address(newMember).raftAddress();
-    return members(client(via).addReplica(shard, newMember, raftAddress, membershipTimeout));
+    return members(on(via, c -> c.addReplica(shard, newMember, raftAddress, membershipTimeout)));
   }
 
   @Override
@@ -66,18 +66,18 @@ public final class GrpcShardMembership implements ShardMembership {
       throw new ShardliteException(ErrorCode.MALFORMED_REQUEST,
           "remove " + member + " from shard " + shard + " through another member, not itself");
     }
-    return members(client(via).removeReplica(shard, member, membershipTimeout));
+    return members(on(via, c -> c.removeReplica(shard, member, membershipTimeout)));
   }
 
   @Override
   public void transferLeadership(String via, int shard, String newLeader) {
-    members(client(via).transferLeadership(shard, newLeader, callTimeout));
+    members(on(via, c -> c.transferLeadership(shard, newLeader, callTimeout)));
   }
 
   @Override
   public void dropLeftoverCopy(String node, int shard) {
     // RemoveReplica asked of the server itself, naming itself: it drops a copy the leader does not count
-    members(client(node).removeReplica(shard, node, callTimeout));
+    members(on(node, c -> c.removeReplica(shard, node, callTimeout)));
   }
 
   private static List<String> members(MembershipResponse r) {
@@ -99,6 +99,22 @@ public final class GrpcShardMembership implements ShardMembership {
   private ShardNodeClient client(String node) {
     ShardServerAddress a = address(node);
     return clients.computeIfAbsent(node, n -> new ShardNodeClient(a.grpcHost(), a.grpcPort(), callTimeout));
+  }
+
+  /**
+   * Runs a call on a server's client. A server that did not answer gets a fresh channel next time:
+   * gRPC backs off reconnecting for up to two minutes, longer than a pod takes to restart.
+   */
+  private <T> T on(String node, java.util.function.Function<ShardNodeClient, T> call) {
+    ShardNodeClient c = client(node);
+    try {
+      return call.apply(c);
+    } catch (ShardliteException e) {
+      if (e.code() == ErrorCode.UNAVAILABLE && clients.remove(node, c)) {
+        c.close();
+      }
+      throw e;
+    }
   }
 
   @Override
