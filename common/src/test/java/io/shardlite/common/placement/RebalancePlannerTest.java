@@ -66,6 +66,23 @@ class RebalancePlannerTest {
   }
 
   @Test
+  void raisingTheTargetAgainMidDrainEndsCleanlyOnTheLargerTarget() {
+    SimulatedLayout layout = new SimulatedLayout(ReplicaPlacement.initial(8, S4, 3), 3, S4);
+    RebalancePlanner planner = new RebalancePlanner(2);
+    // scale-in to 3 starts: the first moves stop after their adds (as if the operator was interrupted)
+    RebalancePlan drain = planner.plan(layout.observe(), PlacementTarget.ofOrdinals(S4, 3, 3));
+    drain.steps().forEach(s -> layout.addOnly((RebalanceStep.MoveReplica) s));
+    assertThat(layout.members.values()).filteredOn(m -> m.size() == 4).hasSize(2);
+
+    // the user goes back to 4 servers: the half-done moves are finished and the layout rebalanced over 4
+    PlacementTarget four = PlacementTarget.ofOrdinals(S4, 4, 3);
+    runToEnd(layout, planner, four);
+    assertThat(layout.members.values()).allSatisfy(m -> assertThat(m).hasSize(3));
+    assertThat(layout.counts()).containsExactly(Map.entry("s1", 6), Map.entry("s2", 6), Map.entry("s3", 6),
+        Map.entry("s4", 6));
+  }
+
+  @Test
   void aMoveFoundMidWayAfterACrashIsFinishedByRemovingTheLeavingMember() {
     // s4 is leaving; the add on s3 happened, the remove of s4 did not
     ClusterObservation observed = observe(Map.of(

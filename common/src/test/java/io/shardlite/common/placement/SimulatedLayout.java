@@ -80,6 +80,11 @@ final class SimulatedLayout {
     }
   }
 
+  /** The first half of a move, as left by an executor that stopped after the add. */
+  void addOnly(RebalanceStep.MoveReplica move) {
+    add(move.shard(), move.to(), null);
+  }
+
   private void add(int shard, String node, Random random) {
     TreeSet<String> m = members.get(shard);
     assertThat(m).as("add on %s to shard %d", node, shard).doesNotContain(node);
