@@ -100,8 +100,8 @@ final class LocalCommand implements Callable<Integer> {
           r.endpoint(), r.metricsPort());
     }
     for (LocalShardCluster.Node n : cluster.nodes()) {
-      System.out.printf("  shard server %s: pid %d, gRPC %s, metrics http://127.0.0.1:%d/metrics%n", n.id(), n.pid(),
-          n.endpoint(), n.metricsPort());
+      System.out.printf("  shard server %s: pid %d, gRPC %s, Raft %s, metrics http://127.0.0.1:%d/metrics%n", n.id(),
+          n.pid(), n.endpoint(), n.raftAddress(), n.metricsPort());
     }
     for (LocalVmCluster.Vm vm : vmCluster.vms()) {
       System.out.printf("  virtual master %s: pid %d, client API %s, metrics http://127.0.0.1:%d/metrics%n", vm.id(),
@@ -112,6 +112,9 @@ final class LocalCommand implements Callable<Integer> {
         String.join(",", vmCluster.endpoints()));
     System.out.printf("status:  shardlite status -s %s%n",
         String.join(",", cluster.endpoints()) + "," + String.join(",", vmCluster.endpoints()));
+    System.out.printf("placement: shardlite rebalance --shards %d --replication-factor %d -s %s%n", shards,
+        replicationFactor, String.join(",", cluster.nodes().stream()
+            .map(n -> n.id() + "=" + n.endpoint() + "/" + n.raftAddress()).toList()));
     if (demo) {
       boolean ok;
       try (ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code shardlite}: the command-line entry point. */
 @Command(name = "shardlite", mixinStandardHelpOptions = true, version = "shardlite 0.1.0",
     description = "shardlite: a distributed, strongly consistent SQL database of replicated SQLite shards.",
-    subcommands = {LocalCommand.class, SqlCommand.class, StatusCommand.class, BenchCommand.class, ServeCommand.class})
+    subcommands = {LocalCommand.class, SqlCommand.class, StatusCommand.class, RebalanceCommand.class, BenchCommand.class,
+        ServeCommand.class})
 public final class ShardliteCli {
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new ShardliteCli());

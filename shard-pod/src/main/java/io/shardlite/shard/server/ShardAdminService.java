@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -126,6 +128,9 @@ final class ShardAdminService extends ShardAdminGrpc.ShardAdminImplBase {
     membership(out, () -> {
       RaftGroup group = groups.division(request.getShardId()).getGroup();
       RaftPeerId goneId = RaftPeerId.valueOf(request.getPeerId());
+      if (goneId.toString().equals(nodeId)) {
+        return dropLeftoverCopy(request.getShardId(), group);
+      }
       RaftPeer gone = group.getPeer(goneId);
       if (gone == null) {
         return group;
@@ -148,6 +153,49 @@ final class ShardAdminService extends ShardAdminGrpc.ShardAdminImplBase {
       LOG.info("shard {}: removed replica {}", request.getShardId(), goneId);
       return RaftGroup.valueOf(group.getGroupId(), next);
     });
+  }
+
+  /**
+   * RemoveReplica asked of the replica itself: deletes a leftover copy, one that is not a member of
+   * the group by its leader's configuration (left by an add that was interrupted, or by a remove
+   * while this server was down). A member is never dropped this way: the group's leader is asked
+   * first, and without an answer nothing changes.
+   */
+  private RaftGroup dropLeftoverCopy(int shard, RaftGroup local) throws IOException {
+    RaftServer.Division d = groups.division(shard);
+    RaftPeerId self = RaftPeerId.valueOf(nodeId);
+    if (d.getInfo().isLeader()) {
+      throw new ShardliteException(ErrorCode.MEMBERSHIP_REFUSED, "shard " + shard + ": " + nodeId
+          + " leads the group; remove it through another member after moving leadership");
+    }
+    List<RaftPeer> others = local.getPeers().stream().filter(p -> !p.getId().equals(self)).toList();
+    if (!others.isEmpty()) {
+      RaftGroup leaderView = null;
+      try (RaftClient client = groups.adminClient(local.getGroupId(), new ArrayList<>(others))) {
+        for (RaftPeer p : others) {
+          try {
+            GroupInfoReply info = client.getGroupManagementApi(p.getId()).info(local.getGroupId());
+            if (info.isSuccess() && info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+              leaderView = info.getGroup();
+              break;
+            }
+          } catch (IOException unreachable) {
+            // ask the next one
+          }
+        }
+      }
+      if (leaderView == null) {
+        throw new ShardliteException(ErrorCode.UNAVAILABLE, "shard " + shard + ": no leader among " + others
+            + " confirms that " + nodeId + " is not a member; its copy is kept");
+      }
+      if (leaderView.getPeer(self) != null) {
+        throw new ShardliteException(ErrorCode.MEMBERSHIP_REFUSED, "shard " + shard + ": " + nodeId
+            + " is a member by the leader's configuration; remove it through the leader");
+      }
+    }
+    groups.removeLocal(shard);
+    LOG.info("shard {}: dropped the leftover copy on {} (not a member)", shard, nodeId);
+    return RaftGroup.valueOf(local.getGroupId(), others);
   }
 
   @Override

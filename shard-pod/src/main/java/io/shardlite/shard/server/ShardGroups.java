@@ -89,6 +89,11 @@ final class ShardGroups implements AutoCloseable {
   /** A client for the shard's group as this server currently sees its membership. */
   RaftClient client(int shard) {
     RaftServer.Division d = division(shard);
+    if (d.getGroup().getPeers().isEmpty()) {
+      // A replica being added starts with an empty configuration until the leader reaches it.
+      throw new ShardliteException(ErrorCode.UNAVAILABLE,
+          "shard " + shard + " is still joining its group on this server; ask another replica");
+    }
     // Hot path: the configuration object only changes when the membership (or priorities) change.
     Object conf = d.getRaftConf();
     MemberClient cached = clients.get(groupId(shard));
@@ -135,6 +140,20 @@ final class ShardGroups implements AutoCloseable {
     }
     if (broken && clients.values().removeIf(c -> c.client() == client)) {
       closeQuietly(client);
+    }
+  }
+
+  /**
+   * Deletes this server's copy of the shard's group (its Raft storage and SQLite file). Only for a
+   * copy that is not a member of the group any more; the caller checks that.
+   */
+  void removeLocal(int shard) throws IOException {
+    RaftGroupId gid = groupId(shard);
+    org.apache.ratis.protocol.RaftClientReply reply = server.groupManagement(
+        org.apache.ratis.protocol.GroupManagementRequest.newRemove(org.apache.ratis.protocol.ClientId.randomId(),
+            server.getId(), 0, gid, true, false));
+    if (!reply.isSuccess()) {
+      throw reply.getException() != null ? reply.getException() : new IOException("removing group " + gid + " failed");
     }
   }
 
