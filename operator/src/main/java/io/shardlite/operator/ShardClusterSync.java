@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -19,9 +20,15 @@ import io.shardlite.operator.children.SequencerStatefulSet;
 import io.shardlite.operator.children.ShardStatefulSet;
 import io.shardlite.operator.children.VirtualMasterDeployment;
 import io.shardlite.operator.crd.ShardCluster;
+import io.shardlite.operator.crd.RebalanceStatus;
 import io.shardlite.operator.crd.ShardClusterStatus;
+import io.shardlite.operator.rebalance.RebalanceProgress;
+import io.shardlite.operator.rebalance.RebalanceRequest;
+import io.shardlite.operator.rebalance.ShardPodRef;
+import io.shardlite.operator.rebalance.ShardRebalancer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,12 +45,12 @@ public final class ShardClusterSync {
   private static final Logger LOG = LoggerFactory.getLogger(ShardClusterSync.class);
 
   private final KubernetesClient client;
-  private final ClusterProbe probe;
+  private final ShardRebalancer rebalancer;
   private final Clock clock;
 
-  public ShardClusterSync(KubernetesClient client, ClusterProbe probe, Clock clock) {
+  public ShardClusterSync(KubernetesClient client, ShardRebalancer rebalancer, Clock clock) {
     this.client = client;
-    this.probe = probe;
+    this.rebalancer = rebalancer;
     this.clock = clock;
   }
 
@@ -59,10 +66,20 @@ public final class ShardClusterSync {
     status.setEffective(spec.describe());
 
     ConfigMap config = client.configMaps().inNamespace(ns).withName(Names.config(name)).get();
+    StatefulSet shardSts = client.apps().statefulSets().inNamespace(ns).withName(Names.shards(name)).get();
+    Integer current = shardSts == null || shardSts.getSpec() == null ? null : shardSts.getSpec().getReplicas();
+    ShardScaling.Decision refused = ShardScaling.refusal(spec.shardPods(), current, spec.replicationFactor());
+    if (refused != null) {
+      // Checked first, so the condition names the refused scale-in rather than a generic rule.
+      event(cr, "Warning", refused.reason(), refused.message());
+      return finish(cr, previous, status, "Degraded", List.of(
+          new Conditions.Wanted(Conditions.READY, false, refused.reason(), refused.message()),
+          new Conditions.Wanted(Conditions.PROGRESSING, false, refused.reason(), "waiting for a valid spec"),
+          new Conditions.Wanted(Conditions.DEGRADED, true, refused.reason(), refused.message())));
+    }
     List<String> problems = ShardClusterValidation.problems(cr.getSpec(), new ShardClusterValidation.Recorded(
         ClusterConfigMap.recorded(config, ClusterConfigMap.SHARDS),
         ClusterConfigMap.recorded(config, ClusterConfigMap.SEQUENCERS)));
-    StatefulSet shardSts = client.apps().statefulSets().inNamespace(ns).withName(Names.shards(name)).get();
     if (!problems.isEmpty()) {
       // Nothing changes while the spec is invalid: the children keep the last valid state.
       String message = String.join("; ", problems);
@@ -74,17 +91,22 @@ public final class ShardClusterSync {
     }
 
     Integer bootstrap = ClusterConfigMap.recorded(config, ClusterConfigMap.BOOTSTRAP_SHARD_PODS);
-    Integer current = shardSts == null || shardSts.getSpec() == null ? null : shardSts.getSpec().getReplicas();
     int bootstrapPods = bootstrap != null ? bootstrap : current != null ? current : spec.shardPods();
-    ClusterView probeView = new ClusterView(cr, spec, current == null ? spec.shardPods() : current, bootstrapPods);
-    Map<String, Integer> placement = current == null ? null
-        : probe.replicasPerShardPod(probeView, current).orElse(null);
     String sts = Names.shards(name);
-    ShardScaling.Decision scaling = ShardScaling.decide(spec.shardPods(), current, placement, i -> sts + "-" + i);
-    ClusterView view = new ClusterView(cr, spec, scaling.statefulSetReplicas(), bootstrapPods);
-    if (placement != null) {
-      status.setReplicasPerShardPod(placement);
+    RebalanceProgress progress = null;
+    if (current != null) {
+      // Every pod the StatefulSet has or is about to get; the spec's count is the target.
+      List<ShardPodRef> pods = shardPods(ns, name, Math.max(current, spec.shardPods()));
+      progress = rebalancer.step(new RebalanceRequest(ns, name, spec.shards(), spec.replicationFactor(),
+          spec.shardPods(), pods));
+      status.setRebalance(rebalanceStatus(progress, spec.shardPods()));
+      if (progress.state() != RebalanceProgress.State.UNKNOWN) {
+        status.setReplicasPerShardPod(progress.replicasPerPod());
+      }
     }
+    ShardScaling.Decision scaling = ShardScaling.decide(spec.shardPods(), current, spec.replicationFactor(), progress,
+        i -> sts + "-" + i);
+    ClusterView view = new ClusterView(cr, spec, scaling.statefulSetReplicas(), bootstrapPods);
 
     apply(cr, ClusterConfigMap.desired(view));
     apply(cr, ClusterServices.shardsHeadless(view));
@@ -116,9 +138,6 @@ public final class ShardClusterSync {
         ? 0 : vms.getStatus().getReplicas());
     status.setVirtualMasterSelector(Names.selector(name, Names.VMASTER).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
-    if (scaling.holding()) {
-      status.setRebalance(scaling.message());
-    }
 
     boolean allReady = readyShards >= scaling.statefulSetReplicas() && readySeq >= spec.sequencers()
         && readyVms >= spec.virtualMasters();
@@ -138,7 +157,7 @@ public final class ShardClusterSync {
     if (allReady && !scaling.holding()) {
       phase = "Ready";
       wanted.add(new Conditions.Wanted(Conditions.READY, true, "AllReplicasReady", "every pod is ready"));
-      wanted.add(new Conditions.Wanted(Conditions.PROGRESSING, false, "Stable", "nothing to do"));
+      wanted.add(rebalancing(progress));
       wanted.add(new Conditions.Wanted(Conditions.DEGRADED, false, "AllReplicasReady", "every pod is ready"));
     } else {
       String why = scaling.holding() ? scaling.message() : String.join(", ", waiting);
@@ -152,6 +171,54 @@ public final class ShardClusterSync {
           "Degraded".equals(phase) ? "a component has no ready majority: " + why : "no component lost its majority"));
     }
     return finish(cr, previous, status, phase, wanted);
+  }
+
+  /** Progressing while replicas move (or must move) between ready pods; otherwise stable. */
+  private static Conditions.Wanted rebalancing(RebalanceProgress progress) {
+    if (progress != null && progress.state() == RebalanceProgress.State.MOVING) {
+      return new Conditions.Wanted(Conditions.PROGRESSING, true, "Rebalancing", progress.message());
+    }
+    if (progress != null && progress.state() == RebalanceProgress.State.BLOCKED) {
+      return new Conditions.Wanted(Conditions.PROGRESSING, true, "RebalanceBlocked", progress.message());
+    }
+    return new Conditions.Wanted(Conditions.PROGRESSING, false, "Stable", "nothing to do");
+  }
+
+  private static RebalanceStatus rebalanceStatus(RebalanceProgress progress, int target) {
+    RebalanceStatus r = new RebalanceStatus();
+    r.setState(switch (progress.state()) {
+      case UNKNOWN -> "Unknown";
+      case MOVING -> "Moving";
+      case BLOCKED -> "Blocked";
+      case BALANCED -> "Balanced";
+    });
+    r.setTargetShardPods(target);
+    r.setMovesDone(progress.movesDone());
+    r.setMovesRemaining(progress.movesRemaining());
+    r.setMessage(progress.message());
+    return r;
+  }
+
+  /** The shard pods of ordinals 0..count-1 with their addresses and readiness (absent pods: not ready). */
+  private List<ShardPodRef> shardPods(String ns, String cluster, int count) {
+    String sts = Names.shards(cluster);
+    Map<String, Pod> existing = new HashMap<>();
+    for (Pod p : client.pods().inNamespace(ns).withLabels(Names.selector(cluster, Names.SHARD)).list().getItems()) {
+      existing.put(p.getMetadata().getName(), p);
+    }
+    List<ShardPodRef> pods = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String pod = sts + "-" + i;
+      pods.add(new ShardPodRef(pod, i, pod + "." + sts + "." + ns + ".svc", Names.SHARD_GRPC_PORT,
+          Names.SHARD_RATIS_PORT, ready(existing.get(pod))));
+    }
+    return pods;
+  }
+
+  private static boolean ready(Pod pod) {
+    return pod != null && pod.getMetadata().getDeletionTimestamp() == null && pod.getStatus() != null
+        && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private ShardClusterStatus finish(ShardCluster cr, ShardClusterStatus previous, ShardClusterStatus status, String phase,

@@ -12,7 +12,10 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.shardlite.operator.children.ClusterView;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.shardlite.operator.rebalance.RebalanceProgress;
+import io.shardlite.operator.rebalance.RebalanceRequest;
+import io.shardlite.operator.rebalance.ShardPodRef;
 import io.shardlite.operator.crd.ShardCluster;
 import io.shardlite.operator.crd.ShardClusterStatus;
 import java.time.Clock;
@@ -21,7 +24,6 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,9 +33,7 @@ import org.junit.jupiter.api.Test;
 class ShardClusterSyncTest {
   static KubernetesClient client;
 
-  /** Stands in for the shard pods' admin API: replicas hosted per pod. */
-  private final Map<String, Integer> placement = new HashMap<>();
-  private boolean placementVisible = true;
+  private FakeRebalancer rebalancer;
   private ShardClusterSync sync;
 
   @BeforeEach
@@ -44,9 +44,9 @@ class ShardClusterSyncTest {
     client.configMaps().inNamespace("db").delete();
     client.resources(PodDisruptionBudget.class).inNamespace("db").delete();
     client.resources(ShardCluster.class).inNamespace("db").delete();
-    ClusterProbe probe = (ClusterView c, int pods) -> placementVisible ? Optional.of(Map.copyOf(placement))
-        : Optional.empty();
-    sync = new ShardClusterSync(client, probe, Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
+    client.pods().inNamespace("db").delete();
+    rebalancer = new FakeRebalancer();
+    sync = new ShardClusterSync(client, rebalancer, Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
   }
 
   private ShardCluster create(ShardCluster c) {
@@ -231,40 +231,146 @@ class ShardClusterSyncTest {
     }
   }
 
+  private void setShardPods(String name, int n) {
+    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName(name).get();
+    cr.getSpec().getShardPods().setReplicas(n);
+    client.resource(cr).update();
+  }
+
   @Test
-  void shardPodsScaleOutKeepingTheBootstrapPeersAndScaleInOnlyOnceTheLeavingPodsAreEmpty() {
+  void shardPodsScaleOutGrowsTheStatefulSetFirstKeepingTheBootstrapPeersThenRebalances() {
     create(ShardClusters.of("eps", 8, 3, 2));
     reconcile("eps");
-    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName("eps").get();
-    cr.getSpec().getShardPods().setReplicas(5);
-    client.resource(cr).update();
-    reconcile("eps");
+    assertThat(rebalancer.requests).as("no pods yet: nothing to rebalance").isEmpty();
+    markReady("eps", 3, 3, 2);
+    rebalancer.balanced(3, 8);
+    assertThat(reconcile("eps").getRebalance().getState()).isEqualTo("Balanced");
+
+    setShardPods("eps", 5);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("eps-shard-0", 8, "eps-shard-1", 8, "eps-shard-2", 8, "eps-shard-3", 0, "eps-shard-4", 0), 0, 9,
+        "adding replicas to eps-shard-3");
+    ShardClusterStatus moving = reconcile("eps");
     StatefulSet grown = sts("eps-shard");
-    assertThat(grown.getSpec().getReplicas()).isEqualTo(5);
+    assertThat(grown.getSpec().getReplicas()).as("grown before any move").isEqualTo(5);
     assertThat(env(grown.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()).get("SHARDLITE_PEERS"))
-        .as("pods added later start empty: the bootstrap peers never change").doesNotContain("eps-shard-3");
+        .as("pods added later start empty: the bootstrap peers never change")
+        .isEqualTo("eps-shard-0=eps-shard-0.eps-shard.db.svc:7000,eps-shard-1=eps-shard-1.eps-shard.db.svc:7000,"
+            + "eps-shard-2=eps-shard-2.eps-shard.db.svc:7000");
     assertThat(env(deployment("eps-vmaster").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .get("SHARDLITE_SHARD_SERVERS")).contains("eps-shard-4.eps-shard.db.svc:7001");
+    RebalanceRequest asked = rebalancer.last();
+    assertThat(asked.targetPods()).isEqualTo(5);
+    assertThat(asked.replicationFactor()).isEqualTo(3);
+    assertThat(asked.shards()).isEqualTo(8);
+    assertThat(asked.pods()).extracting(ShardPodRef::name).containsExactly("eps-shard-0", "eps-shard-1",
+        "eps-shard-2", "eps-shard-3", "eps-shard-4");
+    assertThat(asked.pods().get(3).host()).isEqualTo("eps-shard-3.eps-shard.db.svc");
+    assertThat(asked.pods().get(3).raftAddress()).isEqualTo("eps-shard-3.eps-shard.db.svc:7000");
+    assertThat(asked.leaving()).isEmpty();
+    assertThat(moving.getRebalance().getState()).isEqualTo("Moving");
+    assertThat(moving.getRebalance().getTargetShardPods()).isEqualTo(5);
+    assertThat(moving.getRebalance().getMovesRemaining()).isEqualTo(9);
+    assertThat(moving.getReplicasPerShardPod()).containsEntry("eps-shard-3", 0);
 
-    cr = client.resources(ShardCluster.class).inNamespace("db").withName("eps").get();
-    cr.getSpec().getShardPods().setReplicas(3);
-    client.resource(cr).update();
-    placement.putAll(Map.of("eps-shard-0", 5, "eps-shard-1", 5, "eps-shard-2", 5, "eps-shard-3", 5, "eps-shard-4", 4));
-    ShardClusterStatus draining = reconcile("eps");
-    assertThat(sts("eps-shard").getSpec().getReplicas()).as("holds while replicas remain").isEqualTo(5);
+    markReady("eps", 5, 3, 2);
+    ShardClusterStatus rebalancing = reconcile("eps");
+    assertThat(condition(rebalancing, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(rebalancing, "Progressing").getStatus()).isEqualTo("True");
+    assertThat(condition(rebalancing, "Progressing").getReason()).isEqualTo("Rebalancing");
+
+    rebalancer.balanced(5, 5);
+    ShardClusterStatus balanced = reconcile("eps");
+    assertThat(condition(balanced, "Progressing").getStatus()).isEqualTo("False");
+    assertThat(balanced.getRebalance().getState()).isEqualTo("Balanced");
+  }
+
+  @Test
+  void shardPodsScaleInOnlyOnceTheRebalancerObservedTheLeavingPodsEmpty() {
+    ShardCluster c = ShardClusters.of("iota", 8, 5, 2);
+    create(c);
+    reconcile("iota");
+    setShardPods("iota", 3);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("iota-shard-0", 6, "iota-shard-1", 6, "iota-shard-2", 6, "iota-shard-3", 4, "iota-shard-4", 2), 3, 6,
+        "moving replicas off iota-shard-4");
+    ShardClusterStatus draining = reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).as("holds while replicas remain").isEqualTo(5);
+    assertThat(rebalancer.last().targetPods()).isEqualTo(3);
+    assertThat(rebalancer.last().leaving()).extracting(ShardPodRef::name).containsExactly("iota-shard-4",
+        "iota-shard-3");
     assertThat(condition(draining, "Progressing").getReason()).isEqualTo(ShardScaling.DRAINING);
-    assertThat(draining.getRebalance()).contains("eps-shard-4 (4), eps-shard-3 (5)");
-    assertThat(draining.getReplicasPerShardPod()).containsEntry("eps-shard-4", 4);
+    assertThat(condition(draining, "Progressing").getMessage()).contains("iota-shard-4 (2), iota-shard-3 (4)");
+    assertThat(draining.getRebalance().getMovesDone()).isEqualTo(3);
+    assertThat(client.resources(PodDisruptionBudget.class).inNamespace("db").withName("iota-shard").get())
+        .isNotNull();
 
-    placementVisible = false;
-    reconcile("eps");
-    assertThat(sts("eps-shard").getSpec().getReplicas()).as("no observation: no shrink").isEqualTo(5);
+    rebalancer.script = r -> RebalanceProgress.unknown("iota-shard-4 did not answer");
+    ShardClusterStatus unknown = reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).as("no observation: no shrink").isEqualTo(5);
+    assertThat(condition(unknown, "Progressing").getReason()).isEqualTo(ShardScaling.PLACEMENT_UNKNOWN);
 
-    placementVisible = true;
-    placement.put("eps-shard-3", 0);
-    placement.put("eps-shard-4", 0);
-    reconcile("eps");
-    assertThat(sts("eps-shard").getSpec().getReplicas()).isEqualTo(3);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("iota-shard-0", 8, "iota-shard-1", 8, "iota-shard-2", 7, "iota-shard-3", 0, "iota-shard-4", 1), 8, 1,
+        "one more");
+    reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).as("one leaving pod still hosts one").isEqualTo(5);
+
+    rebalancer.balanced(3, 8);
+    reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(env(sts("iota-shard").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .get("SHARDLITE_PEERS")).as("the bootstrap peers stay those of creation").contains("iota-shard-4=");
+  }
+
+  @Test
+  void raisingTheCountAgainMidDrainCancelsTheScaleIn() {
+    create(ShardClusters.of("kappa", 8, 5, 2));
+    reconcile("kappa");
+    setShardPods("kappa", 3);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("kappa-shard-0", 6, "kappa-shard-1", 6, "kappa-shard-2", 6, "kappa-shard-3", 3, "kappa-shard-4", 3),
+        2, 6, "draining");
+    reconcile("kappa");
+    assertThat(sts("kappa-shard").getSpec().getReplicas()).isEqualTo(5);
+
+    setShardPods("kappa", 5);
+    ShardClusterStatus back = reconcile("kappa");
+    assertThat(sts("kappa-shard").getSpec().getReplicas()).isEqualTo(5);
+    assertThat(rebalancer.last().targetPods()).as("the rebalancer now works toward 5 pods").isEqualTo(5);
+    assertThat(rebalancer.last().leaving()).isEmpty();
+    assertThat(condition(back, "Progressing").getReason()).isNotEqualTo(ShardScaling.DRAINING);
+  }
+
+  @Test
+  void aScaleInBelowTheReplicationFactorIsRefusedAndChangesNothing() {
+    create(ShardClusters.of("lambda", 8, 3, 2));
+    reconcile("lambda");
+    Map<String, String> before = versions();
+    int asked = rebalancer.requests.size();
+    setShardPods("lambda", 2);
+    ShardClusterStatus refused = reconcile("lambda");
+    assertThat(sts("lambda-shard").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(versions()).isEqualTo(before);
+    assertThat(rebalancer.requests).as("nothing moves toward a refused target").hasSize(asked);
+    assertThat(refused.getPhase()).isEqualTo("Degraded");
+    assertThat(condition(refused, "Degraded").getReason()).isEqualTo(ShardScaling.BELOW_REPLICATION_FACTOR);
+    assertThat(condition(refused, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(refused, "Degraded").getMessage()).contains("below the replication factor 3");
+  }
+
+  @Test
+  void theRebalancerSeesWhichShardPodsAreReady() {
+    create(ShardClusters.of("mu", 8, 3, 2));
+    reconcile("mu");
+    for (int i = 0; i < 2; i++) {
+      client.resource(new PodBuilder().withNewMetadata().withName("mu-shard-" + i).withNamespace("db")
+          .withLabels(Names.labels("mu", Names.SHARD)).endMetadata()
+          .withNewStatus().addNewCondition().withType("Ready").withStatus(i == 0 ? "True" : "False").endCondition()
+          .endStatus().build()).create();
+    }
+    reconcile("mu");
+    assertThat(rebalancer.last().pods()).extracting(ShardPodRef::ready).containsExactly(true, false, false);
   }
 
   @Test
