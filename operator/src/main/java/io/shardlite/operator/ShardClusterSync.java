@@ -62,11 +62,10 @@ public final class ShardClusterSync {
     ShardClusterStatus previous = cr.getStatus();
     ShardClusterStatus status = new ShardClusterStatus();
     status.setObservedGeneration(generation);
-    EffectiveSpec spec = EffectiveSpec.of(cr.getSpec());
-    status.setEffective(spec.describe());
-
     ConfigMap config = client.configMaps().inNamespace(ns).withName(Names.config(name)).get();
     StatefulSet shardSts = client.apps().statefulSets().inNamespace(ns).withName(Names.shards(name)).get();
+    EffectiveSpec spec = EffectiveSpec.of(cr.getSpec(), ClusterConfigMap.pinned(config, shardSts));
+    status.setEffective(spec.describe());
     Integer current = shardSts == null || shardSts.getSpec() == null ? null : shardSts.getSpec().getReplicas();
     ShardScaling.Decision refused = ShardScaling.refusal(spec.shardPods(), current, spec.replicationFactor());
     if (refused != null) {

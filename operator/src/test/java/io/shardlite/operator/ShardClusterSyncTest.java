@@ -395,6 +395,53 @@ class ShardClusterSyncTest {
     assertThat(deployment("zeta-vmaster").getSpec().getReplicas()).isEqualTo(2);
   }
 
+  /** What an operator whose default version was {@code version} would have created. */
+  private void runAsIfCreatedWith(String name, String version) {
+    for (String sts : List.of(name + "-shard", name + "-sequencer")) {
+      StatefulSet s = sts(sts);
+      s.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("ghcr.io/shardlite/shardlite:" + version);
+      client.resource(s).update();
+    }
+    Deployment d = deployment(name + "-vmaster");
+    d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("ghcr.io/shardlite/shardlite:" + version);
+    client.resource(d).update();
+    ConfigMap c = client.configMaps().inNamespace("db").withName(name + "-config").get();
+    c.getData().put("version", version);
+    client.resource(c).update();
+  }
+
+  @Test
+  void anOperatorWithAnotherDefaultVersionChangesNoPodTemplate() {
+    create(ShardClusters.of("nu", 8, 3, 2));
+    reconcile("nu");
+    runAsIfCreatedWith("nu", "0.0.9");
+    Map<String, String> before = versions();
+    ShardClusterStatus status = reconcile("nu");
+    assertThat(versions()).as("this operator's default (%s) is not applied", EffectiveSpec.DEFAULT_VERSION)
+        .isEqualTo(before);
+    assertThat(status.getEffective()).containsEntry("image", "ghcr.io/shardlite/shardlite:0.0.9");
+
+    // Without the ConfigMap the running StatefulSet still tells the version.
+    client.configMaps().inNamespace("db").withName("nu-config").delete();
+    reconcile("nu");
+    assertThat(client.configMaps().inNamespace("db").withName("nu-config").get().getData())
+        .containsEntry("version", "0.0.9");
+    assertThat(sts("nu-shard").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .endsWith(":0.0.9");
+
+    // The user upgrades by setting the version.
+    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName("nu").get();
+    cr.getSpec().setVersion("0.2.0");
+    client.resource(cr).update();
+    reconcile("nu");
+    for (String s : List.of("nu-shard", "nu-sequencer")) {
+      assertThat(sts(s).getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+          .isEqualTo("ghcr.io/shardlite/shardlite:0.2.0");
+    }
+    assertThat(deployment("nu-vmaster").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo("ghcr.io/shardlite/shardlite:0.2.0");
+  }
+
   @Test
   void anInvalidSpecChangesNothingAndSaysWhy() {
     create(ShardClusters.of("eta", 8, 3, 2));
