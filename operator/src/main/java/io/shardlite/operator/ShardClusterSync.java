@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardClusterSync {
   private static final Logger LOG = LoggerFactory.getLogger(ShardClusterSync.class);
+  /** The label the StatefulSet controller puts on each pod: the revision it was created from. */
+  static final String REVISION_LABEL = "controller-revision-hash";
+  static final String ROLLING_UPDATE = "RollingUpdate";
 
   private final KubernetesClient client;
   private final ShardRebalancer rebalancer;
@@ -111,7 +114,7 @@ public final class ShardClusterSync {
     apply(cr, ClusterServices.shardsHeadless(view));
     apply(cr, ClusterServices.sequencerHeadless(view));
     apply(cr, ClusterServices.client(view));
-    apply(cr, SequencerStatefulSet.desired(view));
+    StatefulSet seq = apply(cr, SequencerStatefulSet.desired(view));
     StatefulSet shards = apply(cr, ShardStatefulSet.desired(view));
     Deployment vms = apply(cr, VirtualMasterDeployment.desired(view));
     applyOrDelete(cr, DisruptionBudgets.shards(view), PodDisruptionBudget.class, Names.shards(name));
@@ -122,8 +125,14 @@ public final class ShardClusterSync {
     if (scaling.holding()) {
       event(cr, "Normal", scaling.reason(), scaling.message());
     }
+    // OnDelete StatefulSets: the operator restarts outdated pods itself, one at a time per set.
+    List<String> rolling = new ArrayList<>();
+    for (PodRestarts.Step step : List.of(roll(cr, seq, Names.SEQUENCER), roll(cr, shards, Names.SHARD))) {
+      if (!step.done()) {
+        rolling.add(step.message());
+      }
+    }
 
-    StatefulSet seq = client.apps().statefulSets().inNamespace(ns).withName(Names.sequencer(name)).get();
     int readyShards = ready(shards == null ? null : shards.getStatus() == null ? null : shards.getStatus().getReadyReplicas());
     int readySeq = ready(seq == null || seq.getStatus() == null ? null : seq.getStatus().getReadyReplicas());
     int readyVms = ready(vms == null || vms.getStatus() == null ? null : vms.getStatus().getReadyReplicas());
@@ -156,11 +165,13 @@ public final class ShardClusterSync {
     if (allReady && !scaling.holding()) {
       phase = "Ready";
       wanted.add(new Conditions.Wanted(Conditions.READY, true, "AllReplicasReady", "every pod is ready"));
-      wanted.add(rebalancing(progress));
+      wanted.add(rolling.isEmpty() ? rebalancing(progress)
+          : new Conditions.Wanted(Conditions.PROGRESSING, true, ROLLING_UPDATE, String.join("; ", rolling)));
       wanted.add(new Conditions.Wanted(Conditions.DEGRADED, false, "AllReplicasReady", "every pod is ready"));
     } else {
-      String why = scaling.holding() ? scaling.message() : String.join(", ", waiting);
-      String reason = scaling.holding() ? scaling.reason() : "WaitingForPods";
+      String why = scaling.holding() ? scaling.message() : rolling.isEmpty() ? String.join(", ", waiting)
+          : String.join(", ", waiting) + "; " + String.join("; ", rolling);
+      String reason = scaling.holding() ? scaling.reason() : rolling.isEmpty() ? "WaitingForPods" : ROLLING_UPDATE;
       boolean everCreated = previous != null && previous.getPhase() != null && !"Pending".equals(previous.getPhase());
       phase = everCreated && !quorum ? "Degraded" : "Progressing";
       wanted.add(new Conditions.Wanted(Conditions.READY, false, reason, why));
@@ -170,6 +181,39 @@ public final class ShardClusterSync {
           "Degraded".equals(phase) ? "a component has no ready majority: " + why : "no component lost its majority"));
     }
     return finish(cr, previous, status, phase, wanted);
+  }
+
+  /**
+   * One step of rolling an OnDelete StatefulSet's pods to its current template: at most one pod
+   * deleted, and only while all of the set's pods are ready (see {@link PodRestarts}).
+   */
+  private PodRestarts.Step roll(ShardCluster cr, StatefulSet sts, String component) {
+    if (sts == null || sts.getStatus() == null || sts.getSpec() == null) {
+      return new PodRestarts.Step(Optional.empty(), 0, "no status yet");
+    }
+    String prefix = sts.getMetadata().getName() + "-";
+    List<PodRestarts.PodState> pods = new ArrayList<>();
+    for (Pod p : client.pods().inNamespace(cr.getMetadata().getNamespace())
+        .withLabels(Names.selector(cr.getMetadata().getName(), component)).list().getItems()) {
+      String podName = p.getMetadata().getName();
+      if (!podName.startsWith(prefix) || !podName.substring(prefix.length()).matches("[0-9]+")) {
+        continue;
+      }
+      pods.add(new PodRestarts.PodState(podName, Integer.parseInt(podName.substring(prefix.length())),
+          p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(REVISION_LABEL), ready(p),
+          p.getMetadata().getDeletionTimestamp() != null));
+    }
+    Long generation = sts.getMetadata().getGeneration();
+    Long observed = sts.getStatus().getObservedGeneration();
+    boolean templateObserved = generation == null || observed != null && observed >= generation;
+    PodRestarts.Step step = PodRestarts.next(sts.getSpec().getReplicas(), sts.getStatus().getUpdateRevision(),
+        templateObserved, pods);
+    if (step.pod().isPresent()) {
+      LOG.info("{}/{}: {}", cr.getMetadata().getNamespace(), cr.getMetadata().getName(), step.message());
+      client.pods().inNamespace(cr.getMetadata().getNamespace()).withName(step.pod().get()).delete();
+      event(cr, "Normal", "RestartingPod", step.message());
+    }
+    return step;
   }
 
   /** Progressing while replicas move (or must move) between ready pods; otherwise stable. */

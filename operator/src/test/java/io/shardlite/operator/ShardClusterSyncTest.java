@@ -442,6 +442,74 @@ class ShardClusterSyncTest {
         .isEqualTo("ghcr.io/shardlite/shardlite:0.2.0");
   }
 
+  /** Stands in for the StatefulSet controller: a new revision computed, every pod ready on its revision. */
+  private void statefulSetController(String sts, int replicas, String updateRevision) {
+    StatefulSet s = sts(sts);
+    s.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(replicas)
+        .withReadyReplicas(replicas).withUpdateRevision(updateRevision)
+        .withObservedGeneration(s.getMetadata().getGeneration()).build());
+    client.resource(s).updateStatus();
+  }
+
+  private void pod(String cluster, String component, String name, String revision, boolean ready) {
+    Map<String, String> labels = new HashMap<>(Names.labels(cluster, component));
+    labels.put("controller-revision-hash", revision);
+    client.resource(new PodBuilder().withNewMetadata().withName(name).withNamespace("db").withLabels(labels)
+        .endMetadata().withNewStatus().addNewCondition().withType("Ready").withStatus(ready ? "True" : "False")
+        .endCondition().endStatus().build()).create();
+  }
+
+  private boolean podExists(String name) {
+    return client.pods().inNamespace("db").withName(name).get() != null;
+  }
+
+  @Test
+  void outdatedDataPodsRestartOneAtATimeOnlyWhileAllAreReady() {
+    create(ShardClusters.of("xi", 8, 3, 2));
+    reconcile("xi");
+    for (int i = 0; i < 3; i++) {
+      pod("xi", Names.SHARD, "xi-shard-" + i, "rev-a", true);
+    }
+    markReady("xi", 3, 3, 2);
+    statefulSetController("xi-shard", 3, "rev-a");
+    reconcile("xi");
+    assertThat(List.of("xi-shard-0", "xi-shard-1", "xi-shard-2")).allMatch(this::podExists);
+
+    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName("xi").get();
+    cr.getSpec().setVersion("0.2.0");
+    client.resource(cr).update();
+    reconcile("xi");
+    statefulSetController("xi-shard", 3, "rev-b");
+    ShardClusterStatus rolling = reconcile("xi");
+    assertThat(podExists("xi-shard-2")).as("highest ordinal first").isFalse();
+    assertThat(podExists("xi-shard-1")).isTrue();
+    assertThat(condition(rolling, "Progressing").getReason()).isEqualTo("RollingUpdate");
+    assertThat(client.v1().events().inNamespace("db").list().getItems())
+        .anyMatch(e -> "RestartingPod".equals(e.getReason()) && e.getMessage().contains("xi-shard-2"));
+
+    reconcile("xi");
+    assertThat(podExists("xi-shard-1")).as("not while xi-shard-2 is being recreated").isTrue();
+    pod("xi", Names.SHARD, "xi-shard-2", "rev-b", false);
+    reconcile("xi");
+    assertThat(podExists("xi-shard-1")).as("not while xi-shard-2 is not ready").isTrue();
+
+    client.pods().inNamespace("db").withName("xi-shard-2").delete();
+    pod("xi", Names.SHARD, "xi-shard-2", "rev-b", true);
+    reconcile("xi");
+    assertThat(podExists("xi-shard-1")).isFalse();
+    assertThat(podExists("xi-shard-0")).isTrue();
+
+    pod("xi", Names.SHARD, "xi-shard-1", "rev-b", true);
+    reconcile("xi");
+    assertThat(podExists("xi-shard-0")).isFalse();
+    pod("xi", Names.SHARD, "xi-shard-0", "rev-b", true);
+    markReady("xi", 3, 3, 2); // the mock API server dropped the other sets' status on their template update
+    statefulSetController("xi-shard", 3, "rev-b");
+    ShardClusterStatus done = reconcile("xi");
+    assertThat(List.of("xi-shard-0", "xi-shard-1", "xi-shard-2")).allMatch(this::podExists);
+    assertThat(condition(done, "Progressing").getStatus()).as(condition(done, "Progressing").getMessage()).isEqualTo("False");
+  }
+
   @Test
   void anInvalidSpecChangesNothingAndSaysWhy() {
     create(ShardClusters.of("eta", 8, 3, 2));
