@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.shardlite.operator.crd.ShardCluster;
+import io.shardlite.operator.ownership.OwnershipObserver;
 import io.shardlite.operator.rebalance.ShardRebalancer;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -53,9 +54,12 @@ public class ShardClusterReconciler implements Reconciler<ShardCluster> {
   @Inject
   ShardRebalancer rebalancer;
 
+  @Inject
+  OwnershipObserver ownership;
+
   @Override
   public UpdateControl<ShardCluster> reconcile(ShardCluster cluster, Context<ShardCluster> context) {
-    ShardClusterSync sync = new ShardClusterSync(client, rebalancer, Clock.systemUTC());
+    ShardClusterSync sync = new ShardClusterSync(client, rebalancer, ownership, Clock.systemUTC());
     cluster.setStatus(sync.reconcile(cluster));
     return UpdateControl.patchStatus(cluster).rescheduleAfter(RESYNC);
   }

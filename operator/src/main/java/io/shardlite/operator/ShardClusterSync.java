@@ -22,6 +22,7 @@ import io.shardlite.operator.children.VirtualMasterDeployment;
 import io.shardlite.operator.crd.ShardCluster;
 import io.shardlite.operator.crd.RebalanceStatus;
 import io.shardlite.operator.crd.ShardClusterStatus;
+import io.shardlite.operator.ownership.OwnershipObserver;
 import io.shardlite.operator.rebalance.RebalanceProgress;
 import io.shardlite.operator.rebalance.RebalanceRequest;
 import io.shardlite.operator.rebalance.ShardPodRef;
@@ -49,11 +50,14 @@ public final class ShardClusterSync {
 
   private final KubernetesClient client;
   private final ShardRebalancer rebalancer;
+  private final OwnershipObserver ownership;
   private final Clock clock;
 
-  public ShardClusterSync(KubernetesClient client, ShardRebalancer rebalancer, Clock clock) {
+  public ShardClusterSync(KubernetesClient client, ShardRebalancer rebalancer, OwnershipObserver ownership,
+      Clock clock) {
     this.client = client;
     this.rebalancer = rebalancer;
+    this.ownership = ownership;
     this.clock = clock;
   }
 
@@ -146,6 +150,12 @@ public final class ShardClusterSync {
         ? 0 : vms.getStatus().getReplicas());
     status.setVirtualMasterSelector(Names.selector(name, Names.VMASTER).entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+
+    if (readySeq > spec.sequencers() / 2) {
+      // Only with a sequencer majority up: otherwise the watch could only time out.
+      ownership.shardsPerVirtualMaster(List.of(Names.endpoints(Names.sequencer(name), ns, spec.sequencers(),
+          Names.SEQUENCER_GRPC_PORT).split(","))).ifPresent(status::setShardsPerVirtualMaster);
+    }
 
     boolean allReady = readyShards >= scaling.statefulSetReplicas() && readySeq >= spec.sequencers()
         && readyVms >= spec.virtualMasters();

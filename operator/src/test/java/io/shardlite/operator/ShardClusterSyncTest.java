@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.shardlite.operator.ownership.OwnershipObserver;
 import io.shardlite.operator.rebalance.RebalanceProgress;
 import io.shardlite.operator.rebalance.RebalanceRequest;
 import io.shardlite.operator.rebalance.ShardPodRef;
@@ -34,6 +35,9 @@ class ShardClusterSyncTest {
   static KubernetesClient client;
 
   private FakeRebalancer rebalancer;
+  /** Stands in for the sequencer's ownership table; records the endpoints it was asked. */
+  private final List<List<String>> ownershipAsked = new java.util.ArrayList<>();
+  private Map<String, Integer> ownershipTable;
   private ShardClusterSync sync;
 
   @BeforeEach
@@ -46,7 +50,13 @@ class ShardClusterSyncTest {
     client.resources(ShardCluster.class).inNamespace("db").delete();
     client.pods().inNamespace("db").delete();
     rebalancer = new FakeRebalancer();
-    sync = new ShardClusterSync(client, rebalancer, Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
+    ownershipAsked.clear();
+    ownershipTable = null;
+    OwnershipObserver ownership = endpoints -> {
+      ownershipAsked.add(endpoints);
+      return java.util.Optional.ofNullable(ownershipTable);
+    };
+    sync = new ShardClusterSync(client, rebalancer, ownership, Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
   }
 
   private ShardCluster create(ShardCluster c) {
@@ -200,8 +210,13 @@ class ShardClusterSyncTest {
   void statusFollowsTheComponentsReadiness() {
     create(ShardClusters.of("gamma", 8, 3, 2));
     reconcile("gamma");
+    assertThat(ownershipAsked).as("no sequencer majority yet: not asked").isEmpty();
     markReady("gamma", 3, 3, 2);
+    ownershipTable = Map.of("gamma-vmaster-abc", 4, "gamma-vmaster-def", 4);
     ShardClusterStatus ready = reconcile("gamma");
+    assertThat(ready.getShardsPerVirtualMaster()).isEqualTo(ownershipTable);
+    assertThat(ownershipAsked.get(0)).containsExactly("gamma-sequencer-0.gamma-sequencer.db.svc:7101",
+        "gamma-sequencer-1.gamma-sequencer.db.svc:7101", "gamma-sequencer-2.gamma-sequencer.db.svc:7101");
     assertThat(ready.getPhase()).isEqualTo("Ready");
     assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(ready, "Progressing").getStatus()).isEqualTo("False");
