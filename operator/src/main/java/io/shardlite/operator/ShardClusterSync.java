@@ -332,21 +332,45 @@ public final class ShardClusterSync {
     }
   }
 
-  /** A Kubernetes event on the ShardCluster; never fails the reconciliation. */
+  /**
+   * A Kubernetes event on the ShardCluster; never fails the reconciliation. The same event again
+   * (same object, type, reason and message: e.g. a hold seen on every resync) raises the count of
+   * the existing one instead of adding another, as kubelet's recorder does.
+   */
   void event(ShardCluster cr, String type, String reason, String message) {
+    String ns = cr.getMetadata().getNamespace();
+    String name = eventName(cr.getMetadata().getName(), cr.getMetadata().getUid(), type, reason, message);
     try {
       String now = clock.instant().toString();
-      client.v1().events().inNamespace(cr.getMetadata().getNamespace()).resource(new EventBuilder()
-          .withNewMetadata().withGenerateName(cr.getMetadata().getName() + "-")
-            .withNamespace(cr.getMetadata().getNamespace()).endMetadata()
+      if (client.v1().events().inNamespace(ns).withName(name).get() != null) {
+        client.v1().events().inNamespace(ns).withName(name).edit(e -> {
+          e.setCount(e.getCount() == null ? 2 : e.getCount() + 1);
+          e.setLastTimestamp(now);
+          return e;
+        });
+        return;
+      }
+      client.v1().events().inNamespace(ns).resource(new EventBuilder()
+          .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
           .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(cr.getApiVersion()).withKind(cr.getKind())
-              .withName(cr.getMetadata().getName()).withNamespace(cr.getMetadata().getNamespace())
+              .withName(cr.getMetadata().getName()).withNamespace(ns)
               .withUid(cr.getMetadata().getUid()).build())
           .withType(type).withReason(reason).withMessage(message).withFirstTimestamp(now).withLastTimestamp(now)
-          .withNewSource().withComponent("shardlite-operator").endSource()
+          .withCount(1).withNewSource().withComponent("shardlite-operator").endSource()
           .build()).create();
     } catch (KubernetesClientException e) {
       LOG.debug("event {} not recorded: {}", reason, e.getMessage());
+    }
+  }
+
+  /** {@code <cluster>.<hash>}: one name per distinct event of one cluster object. */
+  static String eventName(String cluster, String uid, String type, String reason, String message) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+          (uid + "\n" + type + "\n" + reason + "\n" + message).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return cluster + "." + java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
 }

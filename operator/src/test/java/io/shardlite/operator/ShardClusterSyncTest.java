@@ -542,6 +542,11 @@ class ShardClusterSyncTest {
     assertThat(versions()).isEqualTo(before);
     assertThat(client.v1().events().inNamespace("db").list().getItems())
         .anyMatch(e -> "InvalidSpec".equals(e.getReason()) && "eta".equals(e.getInvolvedObject().getName()));
+    reconcile("eta");
+    assertThat(client.v1().events().inNamespace("db").list().getItems())
+        .as("the same event again raises the count of the first")
+        .filteredOn(e -> "InvalidSpec".equals(e.getReason()) && "eta".equals(e.getInvolvedObject().getName()))
+        .singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
   }
 
   @Test
