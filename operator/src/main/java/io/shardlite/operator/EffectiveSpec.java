@@ -38,7 +38,21 @@ public record EffectiveSpec(
   /** The pods' default version; a pod template never depends on the operator's own version otherwise. */
   public static final String DEFAULT_VERSION = "0.1.0";
 
+  /**
+   * The image repository and version a running cluster was given (read back from its children),
+   * used when the spec leaves them out: a cluster created with the operator's default keeps it when
+   * a newer operator with another default takes over, so an operator upgrade changes no pod.
+   */
+  public record Pinned(String image, String version) {
+    public static final Pinned NONE = new Pinned(null, null);
+  }
+
+  /** Defaults only (for a cluster that does not exist yet, and for validation). */
   public static EffectiveSpec of(ShardClusterSpec spec) {
+    return of(spec, Pinned.NONE);
+  }
+
+  public static EffectiveSpec of(ShardClusterSpec spec, Pinned pinned) {
     ShardClusterSpec s = spec == null ? new ShardClusterSpec() : spec;
     ShardPodsSpec pods = Optional.ofNullable(s.getShardPods()).orElseGet(ShardPodsSpec::new);
     SequencerSpec seq = Optional.ofNullable(s.getSequencer()).orElseGet(SequencerSpec::new);
@@ -52,8 +66,8 @@ public record EffectiveSpec(
         or(pods.getReplicas(), DEFAULT_SHARD_PODS),
         or(seq.getReplicas(), DEFAULT_SEQUENCERS),
         or(vms.getReplicas(), DEFAULT_VIRTUAL_MASTERS),
-        or(s.getImage(), DEFAULT_IMAGE),
-        or(s.getVersion(), DEFAULT_VERSION),
+        or(s.getImage(), or(pinned.image(), DEFAULT_IMAGE)),
+        or(s.getVersion(), or(pinned.version(), DEFAULT_VERSION)),
         or(podStorage.getSize(), "10Gi"),
         podStorage.getStorageClassName(),
         or(seqStorage.getSize(), "1Gi"),

@@ -14,7 +14,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.shardlite.operator.crd.ShardCluster;
+import io.shardlite.operator.ownership.OwnershipObserver;
+import io.shardlite.operator.rebalance.ShardRebalancer;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +29,21 @@ import java.util.List;
  * placement) that Kubernetes does not signal.
  */
 @ControllerConfiguration(name = "shardcluster")
+// Every permission the reconciliation uses, and no more (the generated role in
+// target/kubernetes/kubernetes.yml; the Helm chart grants the same list).
+@RBACRule(apiGroups = "apps", resources = {"statefulsets", "deployments"}, verbs = {"get", "list", "watch", "create",
+    "update", "patch", "delete"})
+@RBACRule(apiGroups = "", resources = {"services", "configmaps"}, verbs = {"get", "list", "watch", "create", "update",
+    "patch", "delete"})
+@RBACRule(apiGroups = "policy", resources = "poddisruptionbudgets", verbs = {"get", "list", "watch", "create",
+    "update", "patch", "delete"})
+// Pods: read, and delete one at a time to roll an OnDelete StatefulSet.
+@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch", "delete"})
+@RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
+@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update"})
+// Only used with spec.metrics.serviceMonitor; the chart grants it only when that option is on.
+@RBACRule(apiGroups = "monitoring.coreos.com", resources = "servicemonitors", verbs = {"get", "create", "update",
+    "patch", "delete"})
 public class ShardClusterReconciler implements Reconciler<ShardCluster> {
   static final Duration RESYNC = Duration.ofSeconds(30);
   private static final String SELECTOR = "app.kubernetes.io/managed-by=shardlite-operator";
@@ -33,9 +51,15 @@ public class ShardClusterReconciler implements Reconciler<ShardCluster> {
   @Inject
   KubernetesClient client;
 
+  @Inject
+  ShardRebalancer rebalancer;
+
+  @Inject
+  OwnershipObserver ownership;
+
   @Override
   public UpdateControl<ShardCluster> reconcile(ShardCluster cluster, Context<ShardCluster> context) {
-    ShardClusterSync sync = new ShardClusterSync(client, new GrpcClusterProbe(), Clock.systemUTC());
+    ShardClusterSync sync = new ShardClusterSync(client, rebalancer, ownership, Clock.systemUTC());
     cluster.setStatus(sync.reconcile(cluster));
     return UpdateControl.patchStatus(cluster).rescheduleAfter(RESYNC);
   }

@@ -12,7 +12,11 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.shardlite.operator.children.ClusterView;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.shardlite.operator.ownership.OwnershipObserver;
+import io.shardlite.operator.rebalance.RebalanceProgress;
+import io.shardlite.operator.rebalance.RebalanceRequest;
+import io.shardlite.operator.rebalance.ShardPodRef;
 import io.shardlite.operator.crd.ShardCluster;
 import io.shardlite.operator.crd.ShardClusterStatus;
 import java.time.Clock;
@@ -21,7 +25,6 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,9 +34,10 @@ import org.junit.jupiter.api.Test;
 class ShardClusterSyncTest {
   static KubernetesClient client;
 
-  /** Stands in for the shard pods' admin API: replicas hosted per pod. */
-  private final Map<String, Integer> placement = new HashMap<>();
-  private boolean placementVisible = true;
+  private FakeRebalancer rebalancer;
+  /** Stands in for the sequencer's ownership table; records the endpoints it was asked. */
+  private final List<List<String>> ownershipAsked = new java.util.ArrayList<>();
+  private Map<String, Integer> ownershipTable;
   private ShardClusterSync sync;
 
   @BeforeEach
@@ -44,9 +48,15 @@ class ShardClusterSyncTest {
     client.configMaps().inNamespace("db").delete();
     client.resources(PodDisruptionBudget.class).inNamespace("db").delete();
     client.resources(ShardCluster.class).inNamespace("db").delete();
-    ClusterProbe probe = (ClusterView c, int pods) -> placementVisible ? Optional.of(Map.copyOf(placement))
-        : Optional.empty();
-    sync = new ShardClusterSync(client, probe, Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
+    client.pods().inNamespace("db").delete();
+    rebalancer = new FakeRebalancer();
+    ownershipAsked.clear();
+    ownershipTable = null;
+    OwnershipObserver ownership = endpoints -> {
+      ownershipAsked.add(endpoints);
+      return java.util.Optional.ofNullable(ownershipTable);
+    };
+    sync = new ShardClusterSync(client, rebalancer, ownership, Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
   }
 
   private ShardCluster create(ShardCluster c) {
@@ -200,8 +210,13 @@ class ShardClusterSyncTest {
   void statusFollowsTheComponentsReadiness() {
     create(ShardClusters.of("gamma", 8, 3, 2));
     reconcile("gamma");
+    assertThat(ownershipAsked).as("no sequencer majority yet: not asked").isEmpty();
     markReady("gamma", 3, 3, 2);
+    ownershipTable = Map.of("gamma-vmaster-abc", 4, "gamma-vmaster-def", 4);
     ShardClusterStatus ready = reconcile("gamma");
+    assertThat(ready.getShardsPerVirtualMaster()).isEqualTo(ownershipTable);
+    assertThat(ownershipAsked.get(0)).containsExactly("gamma-sequencer-0.gamma-sequencer.db.svc:7101",
+        "gamma-sequencer-1.gamma-sequencer.db.svc:7101", "gamma-sequencer-2.gamma-sequencer.db.svc:7101");
     assertThat(ready.getPhase()).isEqualTo("Ready");
     assertThat(condition(ready, "Ready").getStatus()).isEqualTo("True");
     assertThat(condition(ready, "Progressing").getStatus()).isEqualTo("False");
@@ -231,40 +246,146 @@ class ShardClusterSyncTest {
     }
   }
 
+  private void setShardPods(String name, int n) {
+    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName(name).get();
+    cr.getSpec().getShardPods().setReplicas(n);
+    client.resource(cr).update();
+  }
+
   @Test
-  void shardPodsScaleOutKeepingTheBootstrapPeersAndScaleInOnlyOnceTheLeavingPodsAreEmpty() {
+  void shardPodsScaleOutGrowsTheStatefulSetFirstKeepingTheBootstrapPeersThenRebalances() {
     create(ShardClusters.of("eps", 8, 3, 2));
     reconcile("eps");
-    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName("eps").get();
-    cr.getSpec().getShardPods().setReplicas(5);
-    client.resource(cr).update();
-    reconcile("eps");
+    assertThat(rebalancer.requests).as("no pods yet: nothing to rebalance").isEmpty();
+    markReady("eps", 3, 3, 2);
+    rebalancer.balanced(3, 8);
+    assertThat(reconcile("eps").getRebalance().getState()).isEqualTo("Balanced");
+
+    setShardPods("eps", 5);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("eps-shard-0", 8, "eps-shard-1", 8, "eps-shard-2", 8, "eps-shard-3", 0, "eps-shard-4", 0), 0, 9,
+        "adding replicas to eps-shard-3");
+    ShardClusterStatus moving = reconcile("eps");
     StatefulSet grown = sts("eps-shard");
-    assertThat(grown.getSpec().getReplicas()).isEqualTo(5);
+    assertThat(grown.getSpec().getReplicas()).as("grown before any move").isEqualTo(5);
     assertThat(env(grown.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()).get("SHARDLITE_PEERS"))
-        .as("pods added later start empty: the bootstrap peers never change").doesNotContain("eps-shard-3");
+        .as("pods added later start empty: the bootstrap peers never change")
+        .isEqualTo("eps-shard-0=eps-shard-0.eps-shard.db.svc:7000,eps-shard-1=eps-shard-1.eps-shard.db.svc:7000,"
+            + "eps-shard-2=eps-shard-2.eps-shard.db.svc:7000");
     assertThat(env(deployment("eps-vmaster").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .get("SHARDLITE_SHARD_SERVERS")).contains("eps-shard-4.eps-shard.db.svc:7001");
+    RebalanceRequest asked = rebalancer.last();
+    assertThat(asked.targetPods()).isEqualTo(5);
+    assertThat(asked.replicationFactor()).isEqualTo(3);
+    assertThat(asked.shards()).isEqualTo(8);
+    assertThat(asked.pods()).extracting(ShardPodRef::name).containsExactly("eps-shard-0", "eps-shard-1",
+        "eps-shard-2", "eps-shard-3", "eps-shard-4");
+    assertThat(asked.pods().get(3).host()).isEqualTo("eps-shard-3.eps-shard.db.svc");
+    assertThat(asked.pods().get(3).raftAddress()).isEqualTo("eps-shard-3.eps-shard.db.svc:7000");
+    assertThat(asked.leaving()).isEmpty();
+    assertThat(moving.getRebalance().getState()).isEqualTo("Moving");
+    assertThat(moving.getRebalance().getTargetShardPods()).isEqualTo(5);
+    assertThat(moving.getRebalance().getMovesRemaining()).isEqualTo(9);
+    assertThat(moving.getReplicasPerShardPod()).containsEntry("eps-shard-3", 0);
 
-    cr = client.resources(ShardCluster.class).inNamespace("db").withName("eps").get();
-    cr.getSpec().getShardPods().setReplicas(3);
-    client.resource(cr).update();
-    placement.putAll(Map.of("eps-shard-0", 5, "eps-shard-1", 5, "eps-shard-2", 5, "eps-shard-3", 5, "eps-shard-4", 4));
-    ShardClusterStatus draining = reconcile("eps");
-    assertThat(sts("eps-shard").getSpec().getReplicas()).as("holds while replicas remain").isEqualTo(5);
+    markReady("eps", 5, 3, 2);
+    ShardClusterStatus rebalancing = reconcile("eps");
+    assertThat(condition(rebalancing, "Ready").getStatus()).isEqualTo("True");
+    assertThat(condition(rebalancing, "Progressing").getStatus()).isEqualTo("True");
+    assertThat(condition(rebalancing, "Progressing").getReason()).isEqualTo("Rebalancing");
+
+    rebalancer.balanced(5, 5);
+    ShardClusterStatus balanced = reconcile("eps");
+    assertThat(condition(balanced, "Progressing").getStatus()).isEqualTo("False");
+    assertThat(balanced.getRebalance().getState()).isEqualTo("Balanced");
+  }
+
+  @Test
+  void shardPodsScaleInOnlyOnceTheRebalancerObservedTheLeavingPodsEmpty() {
+    ShardCluster c = ShardClusters.of("iota", 8, 5, 2);
+    create(c);
+    reconcile("iota");
+    setShardPods("iota", 3);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("iota-shard-0", 6, "iota-shard-1", 6, "iota-shard-2", 6, "iota-shard-3", 4, "iota-shard-4", 2), 3, 6,
+        "moving replicas off iota-shard-4");
+    ShardClusterStatus draining = reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).as("holds while replicas remain").isEqualTo(5);
+    assertThat(rebalancer.last().targetPods()).isEqualTo(3);
+    assertThat(rebalancer.last().leaving()).extracting(ShardPodRef::name).containsExactly("iota-shard-4",
+        "iota-shard-3");
     assertThat(condition(draining, "Progressing").getReason()).isEqualTo(ShardScaling.DRAINING);
-    assertThat(draining.getRebalance()).contains("eps-shard-4 (4), eps-shard-3 (5)");
-    assertThat(draining.getReplicasPerShardPod()).containsEntry("eps-shard-4", 4);
+    assertThat(condition(draining, "Progressing").getMessage()).contains("iota-shard-4 (2), iota-shard-3 (4)");
+    assertThat(draining.getRebalance().getMovesDone()).isEqualTo(3);
+    assertThat(client.resources(PodDisruptionBudget.class).inNamespace("db").withName("iota-shard").get())
+        .isNotNull();
 
-    placementVisible = false;
-    reconcile("eps");
-    assertThat(sts("eps-shard").getSpec().getReplicas()).as("no observation: no shrink").isEqualTo(5);
+    rebalancer.script = r -> RebalanceProgress.unknown("iota-shard-4 did not answer");
+    ShardClusterStatus unknown = reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).as("no observation: no shrink").isEqualTo(5);
+    assertThat(condition(unknown, "Progressing").getReason()).isEqualTo(ShardScaling.PLACEMENT_UNKNOWN);
 
-    placementVisible = true;
-    placement.put("eps-shard-3", 0);
-    placement.put("eps-shard-4", 0);
-    reconcile("eps");
-    assertThat(sts("eps-shard").getSpec().getReplicas()).isEqualTo(3);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("iota-shard-0", 8, "iota-shard-1", 8, "iota-shard-2", 7, "iota-shard-3", 0, "iota-shard-4", 1), 8, 1,
+        "one more");
+    reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).as("one leaving pod still hosts one").isEqualTo(5);
+
+    rebalancer.balanced(3, 8);
+    reconcile("iota");
+    assertThat(sts("iota-shard").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(env(sts("iota-shard").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .get("SHARDLITE_PEERS")).as("the bootstrap peers stay those of creation").contains("iota-shard-4=");
+  }
+
+  @Test
+  void raisingTheCountAgainMidDrainCancelsTheScaleIn() {
+    create(ShardClusters.of("kappa", 8, 5, 2));
+    reconcile("kappa");
+    setShardPods("kappa", 3);
+    rebalancer.script = r -> new RebalanceProgress(RebalanceProgress.State.MOVING,
+        Map.of("kappa-shard-0", 6, "kappa-shard-1", 6, "kappa-shard-2", 6, "kappa-shard-3", 3, "kappa-shard-4", 3),
+        2, 6, "draining");
+    reconcile("kappa");
+    assertThat(sts("kappa-shard").getSpec().getReplicas()).isEqualTo(5);
+
+    setShardPods("kappa", 5);
+    ShardClusterStatus back = reconcile("kappa");
+    assertThat(sts("kappa-shard").getSpec().getReplicas()).isEqualTo(5);
+    assertThat(rebalancer.last().targetPods()).as("the rebalancer now works toward 5 pods").isEqualTo(5);
+    assertThat(rebalancer.last().leaving()).isEmpty();
+    assertThat(condition(back, "Progressing").getReason()).isNotEqualTo(ShardScaling.DRAINING);
+  }
+
+  @Test
+  void aScaleInBelowTheReplicationFactorIsRefusedAndChangesNothing() {
+    create(ShardClusters.of("lambda", 8, 3, 2));
+    reconcile("lambda");
+    Map<String, String> before = versions();
+    int asked = rebalancer.requests.size();
+    setShardPods("lambda", 2);
+    ShardClusterStatus refused = reconcile("lambda");
+    assertThat(sts("lambda-shard").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(versions()).isEqualTo(before);
+    assertThat(rebalancer.requests).as("nothing moves toward a refused target").hasSize(asked);
+    assertThat(refused.getPhase()).isEqualTo("Degraded");
+    assertThat(condition(refused, "Degraded").getReason()).isEqualTo(ShardScaling.BELOW_REPLICATION_FACTOR);
+    assertThat(condition(refused, "Ready").getStatus()).isEqualTo("False");
+    assertThat(condition(refused, "Degraded").getMessage()).contains("below the replication factor 3");
+  }
+
+  @Test
+  void theRebalancerSeesWhichShardPodsAreReady() {
+    create(ShardClusters.of("mu", 8, 3, 2));
+    reconcile("mu");
+    for (int i = 0; i < 2; i++) {
+      client.resource(new PodBuilder().withNewMetadata().withName("mu-shard-" + i).withNamespace("db")
+          .withLabels(Names.labels("mu", Names.SHARD)).endMetadata()
+          .withNewStatus().addNewCondition().withType("Ready").withStatus(i == 0 ? "True" : "False").endCondition()
+          .endStatus().build()).create();
+    }
+    reconcile("mu");
+    assertThat(rebalancer.last().pods()).extracting(ShardPodRef::ready).containsExactly(true, false, false);
   }
 
   @Test
@@ -289,6 +410,121 @@ class ShardClusterSyncTest {
     assertThat(deployment("zeta-vmaster").getSpec().getReplicas()).isEqualTo(2);
   }
 
+  /** What an operator whose default version was {@code version} would have created. */
+  private void runAsIfCreatedWith(String name, String version) {
+    for (String sts : List.of(name + "-shard", name + "-sequencer")) {
+      StatefulSet s = sts(sts);
+      s.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("ghcr.io/shardlite/shardlite:" + version);
+      client.resource(s).update();
+    }
+    Deployment d = deployment(name + "-vmaster");
+    d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("ghcr.io/shardlite/shardlite:" + version);
+    client.resource(d).update();
+    ConfigMap c = client.configMaps().inNamespace("db").withName(name + "-config").get();
+    c.getData().put("version", version);
+    client.resource(c).update();
+  }
+
+  @Test
+  void anOperatorWithAnotherDefaultVersionChangesNoPodTemplate() {
+    create(ShardClusters.of("nu", 8, 3, 2));
+    reconcile("nu");
+    runAsIfCreatedWith("nu", "0.0.9");
+    Map<String, String> before = versions();
+    ShardClusterStatus status = reconcile("nu");
+    assertThat(versions()).as("this operator's default (%s) is not applied", EffectiveSpec.DEFAULT_VERSION)
+        .isEqualTo(before);
+    assertThat(status.getEffective()).containsEntry("image", "ghcr.io/shardlite/shardlite:0.0.9");
+
+    // Without the ConfigMap the running StatefulSet still tells the version.
+    client.configMaps().inNamespace("db").withName("nu-config").delete();
+    reconcile("nu");
+    assertThat(client.configMaps().inNamespace("db").withName("nu-config").get().getData())
+        .containsEntry("version", "0.0.9");
+    assertThat(sts("nu-shard").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .endsWith(":0.0.9");
+
+    // The user upgrades by setting the version.
+    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName("nu").get();
+    cr.getSpec().setVersion("0.2.0");
+    client.resource(cr).update();
+    reconcile("nu");
+    for (String s : List.of("nu-shard", "nu-sequencer")) {
+      assertThat(sts(s).getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+          .isEqualTo("ghcr.io/shardlite/shardlite:0.2.0");
+    }
+    assertThat(deployment("nu-vmaster").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .isEqualTo("ghcr.io/shardlite/shardlite:0.2.0");
+  }
+
+  /** Stands in for the StatefulSet controller: a new revision computed, every pod ready on its revision. */
+  private void statefulSetController(String sts, int replicas, String updateRevision) {
+    StatefulSet s = sts(sts);
+    s.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder().withReplicas(replicas)
+        .withReadyReplicas(replicas).withUpdateRevision(updateRevision)
+        .withObservedGeneration(s.getMetadata().getGeneration()).build());
+    client.resource(s).updateStatus();
+  }
+
+  private void pod(String cluster, String component, String name, String revision, boolean ready) {
+    Map<String, String> labels = new HashMap<>(Names.labels(cluster, component));
+    labels.put("controller-revision-hash", revision);
+    client.resource(new PodBuilder().withNewMetadata().withName(name).withNamespace("db").withLabels(labels)
+        .endMetadata().withNewStatus().addNewCondition().withType("Ready").withStatus(ready ? "True" : "False")
+        .endCondition().endStatus().build()).create();
+  }
+
+  private boolean podExists(String name) {
+    return client.pods().inNamespace("db").withName(name).get() != null;
+  }
+
+  @Test
+  void outdatedDataPodsRestartOneAtATimeOnlyWhileAllAreReady() {
+    create(ShardClusters.of("xi", 8, 3, 2));
+    reconcile("xi");
+    for (int i = 0; i < 3; i++) {
+      pod("xi", Names.SHARD, "xi-shard-" + i, "rev-a", true);
+    }
+    markReady("xi", 3, 3, 2);
+    statefulSetController("xi-shard", 3, "rev-a");
+    reconcile("xi");
+    assertThat(List.of("xi-shard-0", "xi-shard-1", "xi-shard-2")).allMatch(this::podExists);
+
+    ShardCluster cr = client.resources(ShardCluster.class).inNamespace("db").withName("xi").get();
+    cr.getSpec().setVersion("0.2.0");
+    client.resource(cr).update();
+    reconcile("xi");
+    statefulSetController("xi-shard", 3, "rev-b");
+    ShardClusterStatus rolling = reconcile("xi");
+    assertThat(podExists("xi-shard-2")).as("highest ordinal first").isFalse();
+    assertThat(podExists("xi-shard-1")).isTrue();
+    assertThat(condition(rolling, "Progressing").getReason()).isEqualTo("RollingUpdate");
+    assertThat(client.v1().events().inNamespace("db").list().getItems())
+        .anyMatch(e -> "RestartingPod".equals(e.getReason()) && e.getMessage().contains("xi-shard-2"));
+
+    reconcile("xi");
+    assertThat(podExists("xi-shard-1")).as("not while xi-shard-2 is being recreated").isTrue();
+    pod("xi", Names.SHARD, "xi-shard-2", "rev-b", false);
+    reconcile("xi");
+    assertThat(podExists("xi-shard-1")).as("not while xi-shard-2 is not ready").isTrue();
+
+    client.pods().inNamespace("db").withName("xi-shard-2").delete();
+    pod("xi", Names.SHARD, "xi-shard-2", "rev-b", true);
+    reconcile("xi");
+    assertThat(podExists("xi-shard-1")).isFalse();
+    assertThat(podExists("xi-shard-0")).isTrue();
+
+    pod("xi", Names.SHARD, "xi-shard-1", "rev-b", true);
+    reconcile("xi");
+    assertThat(podExists("xi-shard-0")).isFalse();
+    pod("xi", Names.SHARD, "xi-shard-0", "rev-b", true);
+    markReady("xi", 3, 3, 2); // the mock API server dropped the other sets' status on their template update
+    statefulSetController("xi-shard", 3, "rev-b");
+    ShardClusterStatus done = reconcile("xi");
+    assertThat(List.of("xi-shard-0", "xi-shard-1", "xi-shard-2")).allMatch(this::podExists);
+    assertThat(condition(done, "Progressing").getStatus()).as(condition(done, "Progressing").getMessage()).isEqualTo("False");
+  }
+
   @Test
   void anInvalidSpecChangesNothingAndSaysWhy() {
     create(ShardClusters.of("eta", 8, 3, 2));
@@ -306,6 +542,11 @@ class ShardClusterSyncTest {
     assertThat(versions()).isEqualTo(before);
     assertThat(client.v1().events().inNamespace("db").list().getItems())
         .anyMatch(e -> "InvalidSpec".equals(e.getReason()) && "eta".equals(e.getInvolvedObject().getName()));
+    reconcile("eta");
+    assertThat(client.v1().events().inNamespace("db").list().getItems())
+        .as("the same event again raises the count of the first")
+        .filteredOn(e -> "InvalidSpec".equals(e.getReason()) && "eta".equals(e.getInvolvedObject().getName()))
+        .singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
   }
 
   @Test

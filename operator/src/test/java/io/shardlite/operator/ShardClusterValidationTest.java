@@ -95,10 +95,14 @@ class ShardClusterValidationTest {
     }
     var version = crd.getSpec().getVersions().get(0);
     List<String> rules = new ArrayList<>();
-    collect(version.getSchema().getOpenAPIV3Schema(), rules);
-    assertThat(rules).contains("self == oldSelf", "self == 3 || self == 5",
-        "(has(self.replicationFactor) ? self.replicationFactor : 3) % 2 == 1",
-        "(has(self.replicationFactor) ? self.replicationFactor : 3) <= "
+    collect("", version.getSchema().getOpenAPIV3Schema(), rules);
+    // Each rule at the field it guards (a transition rule on the wrong field would check nothing).
+    assertThat(rules).containsExactlyInAnyOrder(
+        ".spec.shards: self == oldSelf",
+        ".spec.sequencer.replicas: self == 3 || self == 5",
+        ".spec.sequencer.replicas: self == oldSelf",
+        ".spec: (has(self.replicationFactor) ? self.replicationFactor : 3) % 2 == 1",
+        ".spec: (has(self.replicationFactor) ? self.replicationFactor : 3) <= "
             + "(has(self.shardPods) && has(self.shardPods.replicas) ? self.shardPods.replicas : 3)");
     JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
     assertThat(spec.getRequired()).contains("shards");
@@ -110,15 +114,18 @@ class ShardClusterValidationTest {
         .contains("Phase", "Shard pods", "Sequencer", "Virtual masters", "Age");
   }
 
-  private static void collect(JSONSchemaProps schema, List<String> rules) {
+  private static void collect(String path, JSONSchemaProps schema, List<String> rules) {
     if (schema == null) {
       return;
     }
     if (schema.getXKubernetesValidations() != null) {
-      schema.getXKubernetesValidations().forEach(v -> rules.add(v.getRule()));
+      schema.getXKubernetesValidations().forEach(v -> rules.add(path + ": " + v.getRule()));
     }
     if (schema.getProperties() != null) {
-      schema.getProperties().values().forEach(p -> collect(p, rules));
+      schema.getProperties().forEach((name, p) -> collect(path + "." + name, p, rules));
+    }
+    if (schema.getItems() != null) {
+      collect(path + "[]", schema.getItems().getSchema(), rules);
     }
   }
 }

@@ -54,8 +54,8 @@ public class ShardClusterStatus {
   @JsonPropertyDescription("Shard replicas hosted by each shard pod, when observed.")
   private Map<String, Integer> replicasPerShardPod = new LinkedHashMap<>();
 
-  @JsonPropertyDescription("Progress of moving shard replicas between shard pods, when some must move.")
-  private String rebalance;
+  @JsonPropertyDescription("Progress of moving shard replicas between shard pods (scale-out, scale-in).")
+  private RebalanceStatus rebalance;
 
   @JsonPropertyDescription("The settings in effect after defaults (the operator never writes spec).")
   private Map<String, String> effective = new LinkedHashMap<>();
@@ -164,11 +164,11 @@ public class ShardClusterStatus {
     this.replicasPerShardPod = replicasPerShardPod;
   }
 
-  public String getRebalance() {
+  public RebalanceStatus getRebalance() {
     return rebalance;
   }
 
-  public void setRebalance(String rebalance) {
+  public void setRebalance(RebalanceStatus rebalance) {
     this.rebalance = rebalance;
   }
 
