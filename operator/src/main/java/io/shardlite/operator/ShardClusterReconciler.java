@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.shardlite.operator.crd.ShardCluster;
+import io.shardlite.operator.crd.ShardClusterStatus;
 import io.shardlite.operator.ownership.OwnershipObserver;
 import io.shardlite.operator.rebalance.ShardRebalancer;
 import jakarta.inject.Inject;
@@ -46,6 +47,7 @@ import java.util.List;
     "patch", "delete"})
 public class ShardClusterReconciler implements Reconciler<ShardCluster> {
   static final Duration RESYNC = Duration.ofSeconds(30);
+  static final Duration MOVING_RESYNC = Duration.ofSeconds(5);
   private static final String SELECTOR = "app.kubernetes.io/managed-by=shardlite-operator";
 
   @Inject
@@ -60,8 +62,11 @@ public class ShardClusterReconciler implements Reconciler<ShardCluster> {
   @Override
   public UpdateControl<ShardCluster> reconcile(ShardCluster cluster, Context<ShardCluster> context) {
     ShardClusterSync sync = new ShardClusterSync(client, rebalancer, ownership, Clock.systemUTC());
-    cluster.setStatus(sync.reconcile(cluster));
-    return UpdateControl.patchStatus(cluster).rescheduleAfter(RESYNC);
+    ShardClusterStatus status = sync.reconcile(cluster);
+    cluster.setStatus(status);
+    // While replicas move, look again soon: each look starts the next round of moves.
+    boolean moving = status.getRebalance() != null && "Moving".equals(status.getRebalance().getState());
+    return UpdateControl.patchStatus(cluster).rescheduleAfter(moving ? MOVING_RESYNC : RESYNC);
   }
 
   @Override

@@ -6,19 +6,21 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.shardlite.common.client.ShardliteClient;
 import io.shardlite.operator.crd.ShardCluster;
 import io.shardlite.operator.crd.ShardClusterStatus;
 import io.shardlite.operator.ownership.OwnershipObserver;
 import io.shardlite.operator.ownership.SequencerOwnershipObserver;
-import io.shardlite.operator.rebalance.ObservingRebalancer;
+import io.shardlite.operator.rebalance.MovingRebalancer;
 import io.shardlite.operator.rebalance.RebalanceRequest;
 import io.shardlite.operator.rebalance.ShardPodRef;
 import io.shardlite.operator.rebalance.ShardRebalancer;
@@ -43,8 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link LocalKubelet}: own loopback address, pod DNS names through a hosts file, downward-API
  * fields, volumes as directories), and SQL runs through a virtual master. Then the replica counts
  * change, the operator reconciles, the new and changed pods are started the same way, and the
- * cluster keeps serving. The operator's own observers (shard placement through the pods' admin
- * API, ownership from the sequencer) run for real against these processes.
+ * cluster keeps serving. The operator's own rebalancer (moving shard replicas through the pods'
+ * admin API: onto a new pod, then off it again before the StatefulSet shrinks) and its ownership
+ * observer (the sequencer) run for real against these processes.
  */
 @EnableKubernetesMockClient(crud = true)
 class OperatorWiringIT {
@@ -57,6 +60,7 @@ class OperatorWiringIT {
   Path dir;
   private LocalKubelet kubelet;
   private ShardClusterSync sync;
+  private MovingRebalancer moving;
   private final List<ShardliteClient> clients = new ArrayList<>();
 
   @BeforeEach
@@ -71,8 +75,8 @@ class OperatorWiringIT {
     IntStream.range(0, 5).forEach(i -> kubelet.admit(NAME + "-vmaster-" + i, null));
 
     // The real observers; only name resolution is done here by the kubelet's table instead of DNS.
-    ObservingRebalancer observing = new ObservingRebalancer(Duration.ofSeconds(2));
-    ShardRebalancer rebalancer = r -> observing.step(new RebalanceRequest(r.namespace(), r.cluster(), r.shards(),
+    moving = MovingRebalancer.overGrpc(Duration.ofSeconds(2), Duration.ofSeconds(60));
+    ShardRebalancer rebalancer = r -> moving.step(new RebalanceRequest(r.namespace(), r.cluster(), r.shards(),
         r.replicationFactor(), r.targetPods(), r.pods().stream().map(p -> new ShardPodRef(p.name(), p.ordinal(),
             kubelet.resolve(p.host()), p.grpcPort(), p.ratisPort(), p.ready())).toList()));
     SequencerOwnershipObserver sequencer = new SequencerOwnershipObserver(Duration.ofSeconds(3));
@@ -86,6 +90,9 @@ class OperatorWiringIT {
   @AfterEach
   void tearDown() {
     clients.forEach(ShardliteClient::close);
+    if (moving != null) {
+      moving.close();
+    }
     if (kubelet != null) {
       kubelet.close();
     }
@@ -119,7 +126,17 @@ class OperatorWiringIT {
     for (String pod : pods) {
       await(pod + " ready").atMost(READY).pollInterval(Duration.ofMillis(500))
           .until(() -> kubelet.ready(pod, template));
+      client.resource(new PodBuilder().withNewMetadata().withName(pod).withNamespace(NS)
+          .withLabels(template.getMetadata().getLabels()).endMetadata()
+          .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+          .build()).createOr(NonDeletingOperation::update);
     }
+  }
+
+  /** Stops a pod as the kubelet would on deletion (SIGTERM, then SIGKILL after the grace period). */
+  private void stop(String pod, Duration grace) {
+    kubelet.delete(pod, grace);
+    client.pods().inNamespace(NS).withName(pod).delete();
   }
 
   /** What the StatefulSet and Deployment controllers would report once the pods are ready. */
@@ -163,6 +180,17 @@ class OperatorWiringIT {
 
   private static List<String> pods(String prefix, int from, int to) {
     return IntStream.range(from, to).mapToObj(i -> prefix + i).toList();
+  }
+
+  /** Reconciles (as the 5 s resync while moving would) until the rebalance reaches {@code state}. */
+  private ShardClusterStatus reconcileUntilRebalance(String state) {
+    ShardClusterStatus[] last = new ShardClusterStatus[1];
+    await("rebalance " + state).atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> {
+          last[0] = reconcile();
+          return state.equals(last[0].getRebalance().getState());
+        });
+    return last[0];
   }
 
   @Test
@@ -218,7 +246,7 @@ class OperatorWiringIT {
     reconcile();
     assertThat(vmDeployment().getSpec().getReplicas()).isEqualTo(2);
     long grace = vmDeployment().getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
-    kubelet.delete(NAME + "-vmaster-2", Duration.ofSeconds(grace));
+    stop(NAME + "-vmaster-2", Duration.ofSeconds(grace));
     controllersReport(3, 3, 2);
     await("the removed virtual master's shards moved").atMost(READY).pollInterval(Duration.ofSeconds(1))
         .until(() -> {
@@ -241,8 +269,8 @@ class OperatorWiringIT {
     PodTemplateSpec rolled = vmDeployment().getSpec().getTemplate();
     assertThat(env(rolled, "SHARDLITE_SHARD_SERVERS")).contains(NAME + "-shard-3." + NAME + "-shard." + NS + ".svc:7001");
     run(rolled, List.of(NAME + "-vmaster-3", NAME + "-vmaster-4"));
-    kubelet.delete(NAME + "-vmaster-0", Duration.ofSeconds(grace));
-    kubelet.delete(NAME + "-vmaster-1", Duration.ofSeconds(grace));
+    stop(NAME + "-vmaster-0", Duration.ofSeconds(grace));
+    stop(NAME + "-vmaster-1", Duration.ofSeconds(grace));
     controllersReport(4, 3, 2);
 
     ShardliteClient rolledSql = sqlThrough(NAME + "-vmaster-3");
@@ -254,8 +282,34 @@ class OperatorWiringIT {
     ShardClusterStatus grown = reconcile();
     assertThat(grown.getReplicasPerShardPod()).as("observed for real: the new pod holds nothing yet")
         .containsEntry(NAME + "-shard-3", 0).containsEntry(NAME + "-shard-0", 4);
-    assertThat(grown.getRebalance().getState()).as(grown.getRebalance().getMessage()).isEqualTo("Blocked");
-    assertThat(grown.getRebalance().getMessage()).contains(NAME + "-shard-3 (0)");
+    assertThat(grown.getRebalance().getState()).as(grown.getRebalance().getMessage()).isEqualTo("Moving");
+
+    // The operator moves replicas onto the new pod, one background round per reconciliation.
+    ShardClusterStatus balanced = reconcileUntilRebalance("Balanced");
+    assertThat(balanced.getReplicasPerShardPod()).as("12 replicas over 4 pods")
+        .isEqualTo(Map.of(NAME + "-shard-0", 3, NAME + "-shard-1", 3, NAME + "-shard-2", 3, NAME + "-shard-3", 3));
+    assertThat(balanced.getRebalance().getMovesDone()).isGreaterThanOrEqualTo(3);
+    for (int i = 0; i < 23; i++) {
+      assertThat(value(rolledSql, "k" + i)).as("k%d after the moves", i).isEqualTo(i < 3 ? 100 + i : i);
+    }
+    ok(rolledSql.execute(List.of(statement("k23", "INSERT INTO kv VALUES ('k23', 23)"))));
+
+    // Shard pods down: the StatefulSet keeps 4 pods until the leaving pod is empty, then shrinks.
+    edit(cr -> cr.getSpec().getShardPods().setReplicas(3));
+    ShardClusterStatus held = reconcile();
+    assertThat(sts(NAME + "-shard").getSpec().getReplicas()).as("held while shard-3 hosts replicas").isEqualTo(4);
+    assertThat(held.getRebalance().getState()).isEqualTo("Moving");
+    ShardClusterStatus drained = reconcileUntilRebalance("Balanced");
+    assertThat(drained.getReplicasPerShardPod()).containsEntry(NAME + "-shard-3", 0)
+        .containsEntry(NAME + "-shard-0", 4).containsEntry(NAME + "-shard-1", 4).containsEntry(NAME + "-shard-2", 4);
+    reconcile();
+    assertThat(sts(NAME + "-shard").getSpec().getReplicas()).as("shrinks once shard-3 is empty").isEqualTo(3);
+    stop(NAME + "-shard-3", Duration.ofSeconds(30));
+    controllersReport(3, 3, 2);
+    for (int i = 0; i < 24; i++) {
+      assertThat(value(rolledSql, "k" + i)).as("k%d after the drain", i).isEqualTo(i < 3 ? 100 + i : i);
+    }
+    ok(rolledSql.execute(List.of(statement("k24", "INSERT INTO kv VALUES ('k24', 24)"))));
     assertThat(Files.exists(dir.resolve("pods").resolve(NAME + "-shard-0").resolve("data"))).isTrue();
   }
 }

@@ -12,14 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rebalancer in use until the move planner is wired in: it asks every shard pod's admin API
- * which groups it hosts (a short deadline per pod) and judges the placement, but moves nothing.
+ * The rebalancer used with {@code shardlite.operator.move-replicas=false}: it asks every shard pod's
+ * admin API which groups it hosts (a short deadline per pod) and judges the placement, but moves
+ * nothing.
  * Scale-in therefore holds until the leaving pods were emptied by hand (AddReplica on a remaining
  * pod, then RemoveReplica), and the status says so.
  */
 public final class ObservingRebalancer implements ShardRebalancer {
   private static final Logger LOG = LoggerFactory.getLogger(ObservingRebalancer.class);
-  static final String CANNOT_MOVE = "the operator does not move replicas yet: use the shard admin API"
+  static final String CANNOT_MOVE = "moving replicas is turned off (shardlite.operator.move-replicas=false):"
+      + " use shardlite rebalance or the shard admin API"
       + " (AddReplica on a target pod, then RemoveReplica)";
   private final Duration deadline;
 
