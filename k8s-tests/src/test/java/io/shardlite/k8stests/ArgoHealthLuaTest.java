@@ -14,12 +14,13 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.lib.jse.JsePlatform;
 
 /**
- * The Argo CD health check shipped in docs/argocd, run by a Lua interpreter on ShardCluster
- * objects the way Argo CD runs it (the object as the global `obj`, a table {status, message} back).
+ * The Argo CD health check shipped in docs/shardcluster-health.lua, run by a Lua interpreter on
+ * ShardCluster objects the way Argo CD runs it (the object as the global `obj`, a table
+ * {status, message} back).
  */
 class ArgoHealthLuaTest {
   private static final Path SCRIPT = Path.of(System.getProperty("shardlite.docs.dir", "../docs"))
-      .resolve("argocd/shardcluster-health.lua");
+      .resolve("shardcluster-health.lua");
 
   record Health(String status, String message) {}
 
@@ -61,7 +62,10 @@ class ArgoHealthLuaTest {
 
   @Test
   void noStatusYetIsProgressing() throws IOException {
-    assertThat(health(cluster(1, null))).isEqualTo(new Health("Progressing", "Waiting for the operator to report status"));
+    assertThat(health(cluster(1, null)))
+        .isEqualTo(new Health("Progressing", "waiting for the operator's first reconciliation"));
+    assertThat(health(cluster(1, Map.of("observedGeneration", 1)))).as("status without conditions")
+        .isEqualTo(new Health("Progressing", "waiting for the operator's first reconciliation"));
   }
 
   @Test
@@ -71,14 +75,14 @@ class ArgoHealthLuaTest {
         condition("Progressing", "False", "Stable", ""),
         condition("Degraded", "False", "Healthy", "")))));
     assertThat(h.status()).isEqualTo("Healthy");
-    assertThat(h.message()).isEqualTo("AllReady: 3/3 shard pods, 3/3 sequencer, 2/2 virtual masters");
+    assertThat(h.message()).isEqualTo("3/3 shard pods, 3/3 sequencer, 2/2 virtual masters");
   }
 
   @Test
   void readyButForAnOlderGenerationIsProgressing() throws IOException {
     Health h = health(cluster(4, Map.of("observedGeneration", 3, "conditions", List.of(
         condition("Ready", "True", "AllReady", "")))));
-    assertThat(h).isEqualTo(new Health("Progressing", "Waiting for the operator to observe generation 4"));
+    assertThat(h).isEqualTo(new Health("Progressing", "waiting for the operator to observe generation 4"));
     assertThat(health(cluster(4, Map.of("conditions", List.of(condition("Ready", "True", "AllReady", ""))))).status())
         .as("no observedGeneration at all").isEqualTo("Progressing");
   }
@@ -97,7 +101,8 @@ class ArgoHealthLuaTest {
     Health h = health(cluster(1, Map.of("observedGeneration", 1, "conditions", List.of(
         condition("Ready", "False", "PodsStarting", "1/3 shard pods ready")))));
     assertThat(h).isEqualTo(new Health("Progressing", "PodsStarting: 1/3 shard pods ready"));
-    assertThat(health(cluster(1, Map.of("observedGeneration", 1))))
-        .isEqualTo(new Health("Progressing", "Waiting for the Ready condition"));
+    assertThat(health(cluster(1, Map.of("observedGeneration", 1, "conditions", List.of(
+        condition("Progressing", "True", "Creating", ""))))))
+        .isEqualTo(new Health("Progressing", "no Ready condition yet"));
   }
 }
