@@ -76,6 +76,9 @@ class ChartManifestsTest {
     assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
     assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(operator.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    assertThat(operator.getStartupProbe().getHttpGet().getPath()).isEqualTo("/q/health/started");
+    assertThat(operator.getStartupProbe().getFailureThreshold() * operator.getStartupProbe().getPeriodSeconds())
+        .as("seconds a slow JVM start gets before liveness applies").isGreaterThanOrEqualTo(60);
   }
 
   @Test
