@@ -15,6 +15,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -68,7 +71,7 @@ final class BankLedger {
     for (String branch : branches) {
       List<TxStatement> open = new ArrayList<>();
       for (int id = 0; id < accountsPerBranch; id++) {
-        open.add(statement(branch, "INSERT INTO " + ACCOUNTS + " VALUES (?, ?, ?)", branch, id, opening));
+        open.add(statement(branch, "INSERT OR IGNORE INTO " + ACCOUNTS + " VALUES (?, ?, ?)", branch, id, opening));
       }
       expectOk(client.execute(ExecuteRequest.newBuilder().addAllStatements(open).setIdempotencyKey("open-" + branch)
           .setTimeoutMillis(60_000).build()), "open " + branch);
@@ -99,9 +102,14 @@ final class BankLedger {
         .build();
     ExecuteReply reply;
     try {
-      reply = client.get().execute(tx);
-    } catch (RuntimeException e) {
-      // A closed client (port-forwards refreshed) or a broken connection: outcome unknown.
+      // Bounded: a client closed while a retry waits (port-forwards refreshed) may never answer.
+      reply = client.get().executeAsync(tx).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      // A closed client or a broken connection: the outcome is unknown.
+      failures.incrementAndGet();
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       failures.incrementAndGet();
       return false;
     }

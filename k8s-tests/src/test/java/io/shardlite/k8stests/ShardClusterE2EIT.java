@@ -104,8 +104,13 @@ class ShardClusterE2EIT {
         .getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
     assertThat(k8s.services().inNamespace(NAMESPACE).withName(CLUSTER + "-client").get().getSpec().getPorts())
         .anyMatch(p -> p.getPort() == VirtualMasterForwards.CLIENT_PORT);
-    ShardliteClient client = forwards.refresh();
-    bank.create(client);
+    // Right after Ready, shard ownership may still be settling: retry (DDL is IF NOT EXISTS, the
+    // account openings carry idempotency keys, so a retry applies nothing twice).
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3)).ignoreExceptions().until(() -> {
+      bank.create(forwards.refresh());
+      return true;
+    });
+    ShardliteClient client = forwards.client();
     assertThat(bank.check(client).problems()).isEmpty();
     workload = new BankWorkload(bank, forwards, 4, 0.2, 42);
     awaitProgress();
