@@ -57,6 +57,11 @@ final class BankLedger {
     return acknowledged.size();
   }
 
+  /** One acknowledged transfer's id (for tests that tamper with the ledger). */
+  String anyAcknowledged() {
+    return acknowledged.iterator().next();
+  }
+
   long failureCount() {
     return failures.get();
   }

@@ -1,5 +1,6 @@
 package io.shardlite.k8stests;
 
+import io.shardlite.common.client.ShardliteClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -8,14 +9,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
-/** Transfers from a few threads until stopped, through whatever client the forwards hold now. */
+/** Transfers from a few threads until stopped, each through whatever client the supplier gives now. */
 final class BankWorkload implements AutoCloseable {
   private final ExecutorService threads;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<Future<?>> workers = new ArrayList<>();
 
-  BankWorkload(BankLedger bank, VirtualMasterForwards forwards, int clients, double crossBranch, long seed) {
+  BankWorkload(BankLedger bank, Supplier<ShardliteClient> client, int clients, double crossBranch, long seed) {
     threads = Executors.newFixedThreadPool(clients, r -> {
       Thread t = new Thread(r, "bank-workload");
       t.setDaemon(true);
@@ -25,7 +27,7 @@ final class BankWorkload implements AutoCloseable {
       Random random = new Random(seed + i);
       workers.add(threads.submit(() -> {
         while (running.get()) {
-          bank.transfer(forwards::client, random, crossBranch);
+          bank.transfer(client, random, crossBranch);
         }
         return null;
       }));

@@ -112,7 +112,7 @@ class ShardClusterE2EIT {
     });
     ShardliteClient client = forwards.client();
     assertThat(bank.check(client).problems()).isEmpty();
-    workload = new BankWorkload(bank, forwards, 4, 0.2, 42);
+    workload = new BankWorkload(bank, forwards::client, 4, 0.2, 42);
     awaitProgress();
   }
 
