@@ -32,6 +32,12 @@ class ChartCrdTest {
   }
 
   @Test
+  void theCrdStaysWellBelowTheAnnotationLimitOfClientSideApply() throws IOException {
+    // kubectl apply without --server-side stores the whole object in an annotation of at most 256 KiB.
+    assertThat(Files.size(ChartUnderTest.crdsDir().resolve("shardclusters.shardlite.io-v1.yml"))).isLessThan(128 * 1024);
+  }
+
+  @Test
   void theChartHasNoCrdsFolderThatHelmWouldInstallOnceAndNeverUpgrade() {
     assertThat(ChartUnderTest.chartDir().resolve("crds")).doesNotExist();
   }

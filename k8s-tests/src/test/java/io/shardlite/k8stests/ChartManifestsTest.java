@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -27,6 +28,30 @@ class ChartManifestsTest {
   void everyObjectIsValidForTheKindItNames() {
     assertThat(manifests.items()).isNotEmpty();
     ModelChecks.assertValid(manifests);
+  }
+
+  @Test
+  void everyObjectIsValidWithEveryOptionOn() {
+    Manifests all = ChartUnderTest.render("""
+        replicaCount: 2
+        clusterWide: true
+        serviceMonitor: {enabled: true}
+        shardCluster: {create: true}
+        imagePullSecrets: [{name: regcred}]
+        """, Map.of());
+    ModelChecks.assertValid(all);
+    assertThat(all.items().stream().map(HasMetadata::getKind).distinct()).contains("ClusterRole", "ClusterRoleBinding",
+        "ServiceMonitor", "ShardCluster", "PodDisruptionBudget");
+  }
+
+  @Test
+  void severalOperatorReplicasGetADisruptionBudgetAndOneGetsNone() {
+    assertThat(manifests.all(PodDisruptionBudget.class)).as("a single replica's budget would block drains").isEmpty();
+    Manifests two = ChartUnderTest.render(Map.of("replicaCount", 2));
+    PodDisruptionBudget pdb = two.one(PodDisruptionBudget.class, FULLNAME);
+    assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(two.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -80,6 +81,10 @@ final class ModelChecks {
       binding(b.getRoleRef(), b.getSubjects(), what, all, null);
     } else if (item instanceof CustomResourceDefinition crd) {
       crd(crd, what);
+    } else if (item instanceof PodDisruptionBudget pdb) {
+      assertThat(pdb.getSpec().getSelector().getMatchLabels()).as(what + " selector").isNotEmpty();
+      assertThat(pdb.getSpec().getMinAvailable() == null ^ pdb.getSpec().getMaxUnavailable() == null)
+          .as(what + " has exactly one of minAvailable and maxUnavailable").isTrue();
     } else if (!(item instanceof ServiceAccount)) {
       throw new AssertionError("no validity check for " + item.getClass().getName() + " (" + what + ")");
     }
