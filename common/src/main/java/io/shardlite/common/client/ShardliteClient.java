@@ -34,6 +34,11 @@ public final class ShardliteClient implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final Duration timeout;
   private final AtomicInteger next = new AtomicInteger();
+  /** Transactions without an outcome yet: close() answers them (a retry waiting on the timer would never run). */
+  private final java.util.Set<CompletableFuture<ExecuteReply>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+  private final AtomicInteger retriesWaiting = new AtomicInteger();
+  private final AtomicInteger attemptsSent = new AtomicInteger();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "shardlite-client");
     t.setDaemon(true);
@@ -99,6 +104,12 @@ public final class ShardliteClient implements AutoCloseable {
         .setIdempotencyKey(request.getIdempotencyKey().isEmpty() ? UUID.randomUUID().toString() : request.getIdempotencyKey())
         .setTimeoutMillis(budget).build();
     CompletableFuture<ExecuteReply> result = new CompletableFuture<>();
+    pending.add(result);
+    result.whenComplete((r, e) -> pending.remove(result));
+    if (closed) {
+      result.complete(closedReply(tx));
+      return result;
+    }
     attempt(tx, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget), Math.floorMod(next.getAndIncrement(), channels.size()),
         10, result);
     return result;
@@ -114,6 +125,7 @@ public final class ShardliteClient implements AutoCloseable {
     }
     ExecuteRequest attempt = tx.toBuilder().setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)))
         .setAttempt(tx.getAttempt() + 1).build();
+    attemptsSent.incrementAndGet();
     var call = VirtualMasterGrpc.newFutureStub(channels.get(endpoint))
         .withDeadlineAfter(left + TimeUnit.SECONDS.toNanos(2), TimeUnit.NANOSECONDS)
         .execute(attempt);
@@ -139,8 +151,11 @@ public final class ShardliteClient implements AutoCloseable {
       }
       int nextEndpoint = (endpoint + 1) % channels.size();
       try {
-        timer.schedule(() -> attempt(attempt, deadline, nextEndpoint, Math.min(backoffMillis * 2, 500), result),
-            backoffMillis, TimeUnit.MILLISECONDS);
+        retriesWaiting.incrementAndGet();
+        timer.schedule(() -> {
+          retriesWaiting.decrementAndGet();
+          attempt(attempt, deadline, nextEndpoint, Math.min(backoffMillis * 2, 500), result);
+        }, backoffMillis, TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         result.complete(reply);
       }
@@ -152,13 +167,37 @@ public final class ShardliteClient implements AutoCloseable {
         .setRetryable(retryable).setStatementIndex(-1)).build();
   }
 
+  /** Retries waiting out their back-off now (each will run unless the client is closed first). */
+  int retriesWaiting() {
+    return retriesWaiting.get();
+  }
+
+  /** Attempts sent so far, over all transactions. */
+  int attemptsSent() {
+    return attemptsSent.get();
+  }
+
   public List<String> endpoints() {
     return endpoints;
   }
 
+  /**
+   * Closes the channels. A transaction still without an outcome (in flight or waiting to retry)
+   * completes with a retryable UNAVAILABLE: its outcome is unknown, and retrying it with the same
+   * idempotency key on another client is safe.
+   */
   @Override
   public void close() {
+    closed = true;
     timer.shutdownNow();
     channels.forEach(ManagedChannel::shutdownNow);
+    for (CompletableFuture<ExecuteReply> result : List.copyOf(pending)) {
+      result.complete(error(ErrorCode.UNAVAILABLE, "the client was closed before the outcome was known", true));
+    }
+  }
+
+  private static ExecuteReply closedReply(ExecuteRequest tx) {
+    return error(ErrorCode.UNAVAILABLE, "the client is closed; nothing was sent (idempotency key "
+        + tx.getIdempotencyKey() + ")", true);
   }
 }
