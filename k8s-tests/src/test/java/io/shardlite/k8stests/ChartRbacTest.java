@@ -17,15 +17,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chart grants the operator exactly the permissions it needs, read from one YAML file
- * (shardlite.rbac.required: the contract's list in src/test/resources, or the operator's
- * generated manifest), in every RBAC mode.
+ * (shardlite.rbac.required: the operator's contract operator/rbac/required-rbac.yml, which the
+ * operator's generated role is checked against too, or the generated manifest itself), in every
+ * RBAC mode.
  */
 class ChartRbacTest {
   private static final String SERVICE_MONITORS = "monitoring.coreos.com/servicemonitors";
 
   /** The required grants; the one place that says where they come from. */
   static Set<String> required() throws IOException {
-    Path file = Path.of(System.getProperty("shardlite.rbac.required", "src/test/resources/required-rbac.yml"));
+    Path file = Path.of(System.getProperty("shardlite.rbac.required", "../operator/rbac/required-rbac.yml"));
     return RbacRules.requiredFrom(file);
   }
 

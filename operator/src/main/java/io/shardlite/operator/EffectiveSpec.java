@@ -35,8 +35,29 @@ public record EffectiveSpec(
   public static final int DEFAULT_SEQUENCERS = 3;
   public static final int DEFAULT_VIRTUAL_MASTERS = 2;
   public static final String DEFAULT_IMAGE = "ghcr.io/shardlite/shardlite";
-  /** The pods' default version; a pod template never depends on the operator's own version otherwise. */
-  public static final String DEFAULT_VERSION = "0.1.0";
+  /**
+   * The pods' default version: the version of the pod image built with this operator (the same
+   * Maven version tags both images). A running cluster keeps its version across operator upgrades
+   * ({@link Pinned}); a pod template depends on the operator's version nowhere else.
+   */
+  public static final String DEFAULT_VERSION = buildVersion();
+
+  private static String buildVersion() {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.InputStream in = EffectiveSpec.class.getResourceAsStream("/shardlite-operator.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("shardlite-operator.properties is missing from the operator's class path");
+      }
+      p.load(in);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    String v = p.getProperty("pod.version", "");
+    if (v.isBlank() || v.contains("${")) {
+      throw new IllegalStateException("the operator was built without its version (pod.version=" + v + ")");
+    }
+    return v;
+  }
 
   /**
    * The image repository and version a running cluster was given (read back from its children),

@@ -51,4 +51,9 @@ class EffectiveSpecTest {
         .as("no tag: nothing to pin").isEqualTo(EffectiveSpec.Pinned.NONE);
     assertThat(ClusterConfigMap.pinned(null, null)).isEqualTo(EffectiveSpec.Pinned.NONE);
   }
+
+  @Test
+  void thePodsDefaultVersionIsTheBuildsVersionTheTagOfThePodImageBuiltWithIt() {
+    assertThat(EffectiveSpec.DEFAULT_VERSION).isEqualTo(System.getProperty("shardlite.build.version"));
+  }
 }

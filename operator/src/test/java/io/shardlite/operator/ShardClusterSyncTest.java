@@ -114,7 +114,7 @@ class ShardClusterSyncTest {
     assertThat(shards.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
     var container = shards.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getArgs()).containsExactly("serve", "shard-server");
-    assertThat(container.getImage()).isEqualTo("ghcr.io/shardlite/shardlite:0.1.0");
+    assertThat(container.getImage()).isEqualTo("ghcr.io/shardlite/shardlite:" + EffectiveSpec.DEFAULT_VERSION);
     assertThat(env(container.getEnv())).containsEntry("SHARDLITE_SHARDS", "16")
         .containsEntry("SHARDLITE_REPLICATION_FACTOR", "3").containsEntry("SHARDLITE_CLUSTER", "alpha")
         .containsEntry("SHARDLITE_PEERS", "alpha-shard-0=alpha-shard-0.alpha-shard.db.svc:7000,"
@@ -405,7 +405,7 @@ class ShardClusterSyncTest {
     StatefulSet back = sts("zeta-shard");
     assertThat(back.getSpec().getReplicas()).isEqualTo(3);
     assertThat(back.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-        .isEqualTo("ghcr.io/shardlite/shardlite:0.1.0");
+        .isEqualTo("ghcr.io/shardlite/shardlite:" + EffectiveSpec.DEFAULT_VERSION);
     assertThat(client.services().inNamespace("db").withName("zeta-client").get()).isNotNull();
     assertThat(deployment("zeta-vmaster").getSpec().getReplicas()).isEqualTo(2);
   }
@@ -558,5 +558,55 @@ class ShardClusterSyncTest {
     assertThat(client.resources(PodDisruptionBudget.class).inNamespace("db").withName("theta-shard").get()).isNull();
     assertThat(client.resources(PodDisruptionBudget.class).inNamespace("db").withName("theta-sequencer").get())
         .isNotNull();
+  }
+
+  /**
+   * Deletion as documented: every child names the ShardCluster as its controlling owner, so the
+   * garbage collector (played here: the mock server has none) removes all of them, while the data
+   * volumes are retained (the StatefulSets' PVC retention policy, no owner on the claim templates).
+   */
+  @Test
+  void deletingTheClusterRemovesEveryChildThroughOwnerReferencesAndKeepsTheVolumes() {
+    ShardCluster cr = create(ShardClusters.of("omega", 4, 3, 2));
+    reconcile("omega");
+    String uid = client.resources(ShardCluster.class).inNamespace("db").withName("omega").get().getMetadata().getUid();
+    List<io.fabric8.kubernetes.api.model.HasMetadata> children = new java.util.ArrayList<>();
+    children.addAll(client.apps().statefulSets().inNamespace("db").list().getItems());
+    children.addAll(client.apps().deployments().inNamespace("db").list().getItems());
+    children.addAll(client.services().inNamespace("db").list().getItems());
+    children.addAll(client.configMaps().inNamespace("db").list().getItems());
+    children.addAll(client.policy().v1().podDisruptionBudget().inNamespace("db").list().getItems());
+    children.removeIf(c -> !c.getMetadata().getName().startsWith("omega-")); // other tests' clusters
+    assertThat(children).extracting(c -> c.getKind() + "/" + c.getMetadata().getName()).containsExactlyInAnyOrder(
+        "StatefulSet/omega-shard", "StatefulSet/omega-sequencer", "Deployment/omega-vmaster",
+        "Service/omega-shard", "Service/omega-sequencer", "Service/omega-client", "ConfigMap/omega-config",
+        "PodDisruptionBudget/omega-shard", "PodDisruptionBudget/omega-sequencer");
+    for (var child : children) {
+      assertThat(child.getMetadata().getOwnerReferences()).as(child.getMetadata().getName()).singleElement()
+          .satisfies(o -> {
+            assertThat(o.getUid()).isEqualTo(uid);
+            assertThat(o.getKind()).isEqualTo("ShardCluster");
+            assertThat(o.getController()).isTrue();
+          });
+    }
+    for (String name : List.of("omega-shard", "omega-sequencer")) {
+      StatefulSet set = sts(name);
+      assertThat(set.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted()).isEqualTo("Retain");
+      assertThat(set.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled()).isEqualTo("Retain");
+      assertThat(set.getSpec().getVolumeClaimTemplates()).allSatisfy(
+          pvc -> assertThat(pvc.getMetadata().getOwnerReferences()).isNullOrEmpty());
+    }
+
+    client.resource(cr).delete();
+    // The garbage collector: whatever names the deleted owner goes.
+    children.stream().filter(c -> c.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid())))
+        .forEach(c -> client.resource(c).delete());
+    List<io.fabric8.kubernetes.api.model.HasMetadata> left = new java.util.ArrayList<>();
+    left.addAll(client.apps().statefulSets().inNamespace("db").list().getItems());
+    left.addAll(client.apps().deployments().inNamespace("db").list().getItems());
+    left.addAll(client.services().inNamespace("db").list().getItems());
+    left.addAll(client.configMaps().inNamespace("db").list().getItems());
+    left.addAll(client.policy().v1().podDisruptionBudget().inNamespace("db").list().getItems());
+    assertThat(left).noneMatch(c -> c.getMetadata().getName().startsWith("omega-"));
   }
 }
