@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code shardlite serve <kind> [flags]}: runs one server in the foreground. This is what the
@@ -45,8 +47,16 @@ final class ServeCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "FLAG", description = "flags of that server")
   List<String> flags = new ArrayList<>();
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
+    if ("--help".equals(kind) || "-h".equals(kind)) {
+      // Unknown options are parameters here, so help is recognised by hand.
+      spec.commandLine().usage(spec.commandLine().getOut());
+      return 0;
+    }
     Kind k;
     try {
       k = Kind.parse(kind);

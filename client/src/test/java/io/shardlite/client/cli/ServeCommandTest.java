@@ -30,4 +30,13 @@ class ServeCommandTest {
   void anUnknownKindIsAUsageError() {
     assertThat(new CommandLine(new ServeCommand()).execute("bogus")).isEqualTo(2);
   }
+
+  @Test
+  void helpPrintsTheUsageAndExitsZero() {
+    java.io.StringWriter out = new java.io.StringWriter();
+    CommandLine cli = new CommandLine(new ServeCommand()).setUnmatchedOptionsArePositionalParams(true)
+        .setOut(new java.io.PrintWriter(out));
+    assertThat(cli.execute("--help")).isZero();
+    assertThat(out.toString()).contains("KIND", "shard-server, sequencer or vmaster");
+  }
 }
