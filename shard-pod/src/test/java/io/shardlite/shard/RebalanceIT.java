@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.placement.PlacementTarget;
+import io.shardlite.common.placement.RebalanceStep;
 import io.shardlite.common.shard.GrpcShardMembership;
 import io.shardlite.common.shard.Rebalancer;
 import io.shardlite.common.shard.ShardServerAddress;
@@ -19,8 +20,11 @@ import io.shardlite.proto.Row;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.WriteBatch;
 import io.shardlite.shard.launch.LocalShardCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +37,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -151,6 +156,29 @@ class RebalanceIT {
         assertThat(last.done()).as("tidied: %s", last.plan().progress().summary()).isTrue();
         assertThat(last.plan().progress().leavingNodesEmpty()).isTrue();
         assertThat(cluster.node("s4").client().listGroups().getGroupsCount()).isZero();
+
+        // A replaced volume: s3 comes back without one group's copy (still a member by the group's
+        // configuration). It must not vote with an empty log: removed, then added back empty.
+        cluster.kill9("s3");
+        Path lostGroup;
+        try (Stream<Path> groups = Files.list(cluster.node("s3").dataDir().resolve("ratis"))) {
+          lostGroup = groups.filter(Files::isDirectory).sorted().findFirst().orElseThrow();
+        }
+        try (Stream<Path> files = Files.walk(lostGroup)) {
+          files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        cluster.restart("s3");
+        await().atMost(BUDGET).ignoreExceptions().untilAsserted(() ->
+            assertThat(cluster.node("s3").client().listGroups().getGroupsCount()).isEqualTo(SHARDS - 1));
+        List<Rebalancer.Round> rounds = new ArrayList<>();
+        Rebalancer.Round replaced = rebalancer.runUntilDone(SHARDS, withoutS4, Duration.ofSeconds(90), r -> {
+          log(r);
+          rounds.add(r);
+        });
+        assertThat(replaced.done()).as("replaced: %s", replaced.plan().progress().summary()).isTrue();
+        assertThat(rounds).flatExtracting(r -> r.plan().steps())
+            .anyMatch(st -> st instanceof RebalanceStep.ReplaceLostReplica l && l.node().equals("s3"));
+        assertThat(cluster.node("s3").client().listGroups().getGroupsCount()).isEqualTo(SHARDS);
       }
       writers.awaitMore(writers.acknowledged() + 50);
       writers.stop();

@@ -27,7 +27,9 @@ import java.util.TreeSet;
  *       non-leader, the highest ordinal. Only when every remaining member is caught up, so RF
  *       caught-up replicas remain.
  *   <li><b>Repair.</b> A group with fewer than RF members gets a member on the least loaded
- *       reachable target node.
+ *       reachable target node. A member on a target node that answers but no longer hosts the group
+ *       (its copy is gone, e.g. a replaced volume) is removed and added back empty (a member that
+ *       lost its log must not vote), once every other member is caught up.
  *   <li><b>Drain.</b> Members on nodes outside the target move to target nodes, unknown nodes
  *       first, then leaving nodes highest ordinal first. Destinations come from a maximum flow that
  *       fills every target node up to its balanced share and no further, so draining creates no
@@ -126,6 +128,7 @@ public final class RebalancePlanner {
       }
       finishMovesInFlight();
       repairUnderReplicated();
+      replaceLostCopies();
       drain();
       if (nothingOutsideTarget()) {
         balance();
@@ -208,6 +211,35 @@ public final class RebalancePlanner {
           continue;
         }
         addOnBestNode(g, "below replication factor: " + g.members().size() + " of " + rf);
+      }
+    }
+
+    /**
+     * A member whose server answers but does not host the group lost its copy (its volume was
+     * replaced): it counts toward RF but holds nothing, and must not vote again before it holds the
+     * log, so it is replaced (removed, then added back empty) once every other member is caught up.
+     * A server that does not answer may just be restarting: left alone. Leaving servers are drained
+     * instead.
+     */
+    private void replaceLostCopies() {
+      for (GroupObservation g : observed.groups().values()) {
+        if (steps.containsKey(g.shard()) || !g.hasLeader() || g.members().size() != rf) {
+          continue;
+        }
+        g.members().stream()
+            .filter(m -> target.isTarget(m) && g.unreported().contains(m) && observed.reachableNodes().contains(m))
+            .findFirst()
+            .ifPresent(gone -> {
+              if (inFlight >= maxMovesInFlight) {
+                blocked.put(g.shard(), "shard " + g.shard() + ": its copy on " + gone
+                    + " is gone; waiting for moves in flight");
+              } else if (!Set.of(gone).containsAll(g.lagging())) {
+                blocked.put(g.shard(), "shard " + g.shard() + ": its copy on " + gone + " is gone and " + unhealthy(g));
+              } else {
+                steps.put(g.shard(), new RebalanceStep.ReplaceLostReplica(g.shard(), gone));
+                inFlight++;
+              }
+            });
       }
     }
 

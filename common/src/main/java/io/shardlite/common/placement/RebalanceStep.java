@@ -44,6 +44,20 @@ public sealed interface RebalanceStep {
     }
   }
 
+  /**
+   * Replace the member on {@code node} whose copy is gone (its server answers without hosting the
+   * group: its volume was replaced). Raft forbids a member that lost its log from voting, so it is
+   * removed from the group first and then added back empty, as a new member that votes only once
+   * caught up. The group is one configured member short in between, but that member held nothing:
+   * the live members needed for a majority are the same before and after.
+   */
+  record ReplaceLostReplica(int shard, String node) implements RebalanceStep {
+    @Override
+    public String describe() {
+      return "shard " + shard + ": replace the lost copy on " + node + " (remove it, then add it back empty)";
+    }
+  }
+
   /** Delete the leftover copy of the group on {@code node}, which is not a member. */
   record DropLeftoverCopy(int shard, String node) implements RebalanceStep {
     @Override

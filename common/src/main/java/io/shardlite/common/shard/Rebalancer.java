@@ -195,6 +195,8 @@ public final class Rebalancer {
         outcome = add(step, group, a.node());
       } else if (step instanceof RebalanceStep.RemoveReplica r) {
         outcome = remove(step, r.node(), r.handOffTo(), target);
+      } else if (step instanceof RebalanceStep.ReplaceLostReplica r) {
+        outcome = replaceLost(r, target);
       } else if (step instanceof RebalanceStep.DropLeftoverCopy d) {
         membership.dropLeftoverCopy(d.node(), d.shard());
         outcome = new StepOutcome(step, StepOutcome.Result.DONE, "dropped");
@@ -217,6 +219,45 @@ public final class Rebalancer {
     StepOutcome removed = remove(m, m.from(), m.handOffTo(), target);
     return removed.result() == StepOutcome.Result.DONE ? removed
         : new StepOutcome(m, StepOutcome.Result.PARTIAL, "added on " + m.to() + "; " + removed.detail());
+  }
+
+  /**
+   * Removes a member whose copy is gone, then adds it back empty. Checked again first: the member
+   * is still configured, its server answers without the group, the leader is another member and
+   * every other member is caught up. Interrupted after the remove, the group is below RF and the
+   * next round's repair adds a member.
+   */
+  private StepOutcome replaceLost(RebalanceStep.ReplaceLostReplica step, PlacementTarget target) {
+    int shard = step.shard();
+    String node = step.node();
+    List<String> candidates = new ArrayList<>(target.targetNodes());
+    candidates.addAll(target.leavingNodes());
+    GroupObservation g = observeGroup(shard, candidates, null).orElse(null);
+    if (g == null || !g.hasLeader()) {
+      return new StepOutcome(step, StepOutcome.Result.PARTIAL, "no leader now; the lost copy on " + node + " waits");
+    }
+    if (!g.members().contains(node)) {
+      return new StepOutcome(step, StepOutcome.Result.DONE, node + " is not a member any more");
+    }
+    boolean answers;
+    try {
+      answers = membership.listGroups(node).stream().noneMatch(h -> h.shard() == shard);
+    } catch (ShardliteException unreachable) {
+      answers = false;
+    }
+    if (!answers || !g.unreported().contains(node)) {
+      return new StepOutcome(step, StepOutcome.Result.PARTIAL, node + " does not answer or hosts the group again;"
+          + " nothing replaced");
+    }
+    List<String> behind = g.lagging().stream().filter(m -> !m.equals(node)).toList();
+    if (!behind.isEmpty()) {
+      return new StepOutcome(step, StepOutcome.Result.PARTIAL, "waiting for " + behind + " to catch up before replacing "
+          + node);
+    }
+    membership.removeReplica(g.leader(), shard, node);
+    StepOutcome added = add(step, g, node);
+    return added.result() == StepOutcome.Result.DONE ? new StepOutcome(step, StepOutcome.Result.DONE,
+        "replaced the lost copy on " + node + "; " + added.detail()) : added;
   }
 
   /** Adds through the leader, then waits until the new member applied what was committed by then. */

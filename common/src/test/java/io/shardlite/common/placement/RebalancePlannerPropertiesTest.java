@@ -86,6 +86,41 @@ class RebalancePlannerPropertiesTest {
     assertThat(plan.progress().replicasToMove()).isZero();
   }
 
+  /** Members whose copy is gone (a replaced volume) are replaced; no step ever trusts them. */
+  @Property(tries = 200)
+  void lostCopiesOnTargetServersAreReplacedWithoutEverTrustingThem(
+      @ForAll @IntRange(min = 3, max = 6) int nodes,
+      @ForAll @IntRange(min = 1, max = 20) int shards,
+      @ForAll @IntRange(min = 1, max = 3) int maxInFlight,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    int rf = 3;
+    List<String> all = nodes(nodes);
+    PlacementTarget target = PlacementTarget.ofOrdinals(all, nodes, rf);
+    SimulatedLayout layout = new SimulatedLayout(ReplicaPlacement.initial(shards, all, rf), rf, all);
+    for (int shard = 0; shard < shards; shard++) {
+      if (random.nextInt(3) == 0) {
+        final int s = shard;
+        List<String> followers = layout.members.get(s).stream().filter(n -> !n.equals(layout.leaders.get(s))).toList();
+        layout.lost.add(shard + "/" + followers.get(random.nextInt(followers.size())));
+      }
+    }
+    RebalancePlanner planner = new RebalancePlanner(maxInFlight);
+    int rounds = 0;
+    for (RebalancePlan plan = planner.plan(layout.observe(), target); !plan.done();
+        plan = planner.plan(layout.observe(), target)) {
+      assertThat(rounds++).as("rounds (no livelock)").isLessThan(40 * shards * rf + 100);
+      assertThat(!plan.steps().isEmpty() || layout.anyCatchingUp())
+          .as("a round with work left plans a step or waits for a catch-up: %s", plan.progress().blocked()).isTrue();
+      for (RebalanceStep step : plan.steps()) {
+        layout.apply(step, random);
+      }
+      layout.tick();
+    }
+    assertThat(layout.lost).as("members without a copy").isEmpty();
+    assertThat(layout.members.values()).allSatisfy(m -> assertThat(m).hasSize(rf));
+  }
+
   @Property(tries = 300)
   void fromTheInitialPlacementEveryAddIsANecessaryMove(
       @ForAll @IntRange(min = 1, max = 6) int initialNodes,

@@ -119,6 +119,27 @@ class RebalancePlannerTest {
   }
 
   @Test
+  void aMemberWhoseCopyIsGoneFromAServerThatAnswersIsReplaced() {
+    // s3 answers but no longer hosts shard 0 (its volume was lost): 2 of 3 copies are left.
+    GroupObservation lost = new GroupObservation(0, List.of("s1", "s2", "s3"), "s1", Set.of("s3"), Set.of("s3"),
+        Set.of());
+    RebalancePlan plan = new RebalancePlanner().plan(observe(Map.of(0, lost), S4, 1),
+        PlacementTarget.ofOrdinals(S4, 4, 3));
+    assertThat(plan.steps()).containsExactly(new RebalanceStep.ReplaceLostReplica(0, "s3"));
+    assertThat(plan.done()).isFalse();
+  }
+
+  @Test
+  void aMemberOnAServerThatDoesNotAnswerIsNotReplaced() {
+    // s3 may just be restarting: without an answer from it nothing is moved.
+    GroupObservation down = new GroupObservation(0, List.of("s1", "s2", "s3"), "s1", Set.of("s3"), Set.of("s3"),
+        Set.of());
+    RebalancePlan plan = new RebalancePlanner().plan(observe(Map.of(0, down), List.of("s1", "s2", "s4"), 1),
+        PlacementTarget.ofOrdinals(S4, 4, 3));
+    assertThat(plan.steps()).noneMatch(st -> st instanceof RebalanceStep.ReplaceLostReplica);
+  }
+
+  @Test
   void aGroupBelowTheReplicationFactorGetsAMemberOnTheLeastLoadedServer() {
     ClusterObservation observed = observe(Map.of(
         0, GroupObservation.healthy(0, List.of("s1", "s2"), "s1"),

@@ -25,6 +25,8 @@ final class SimulatedLayout {
   final Map<String, Integer> catchingUp = new HashMap<>();
   final Map<Integer, Set<String>> strays = new TreeMap<>();
   final Set<String> reachable = new HashSet<>();
+  /** (shard, node) members whose copy is gone: listed in the configuration, hosting nothing. */
+  final Set<String> lost = new HashSet<>();
   int adds;
   int removes;
 
@@ -42,12 +44,17 @@ final class SimulatedLayout {
     Map<Integer, GroupObservation> groups = new TreeMap<>();
     members.forEach((shard, m) -> {
       Set<String> lagging = new HashSet<>();
+      Set<String> unreported = new HashSet<>();
       for (String n : m) {
         if (catchingUp.getOrDefault(key(shard, n), 0) > 0) {
           lagging.add(n);
         }
+        if (lost.contains(key(shard, n))) {
+          lagging.add(n);
+          unreported.add(n);
+        }
       }
-      groups.put(shard, new GroupObservation(shard, List.copyOf(m), leaders.get(shard), lagging, Set.of(),
+      groups.put(shard, new GroupObservation(shard, List.copyOf(m), leaders.get(shard), lagging, unreported,
           strays.get(shard)));
     });
     return new ClusterObservation(members.size(), groups, reachable);
@@ -74,6 +81,20 @@ final class SimulatedLayout {
     } else if (step instanceof RebalanceStep.RemoveReplica r) {
       assertThat(members.get(shard).size()).as("members before %s", step).isGreaterThan(rf);
       remove(shard, r.node(), r.handOffTo());
+    } else if (step instanceof RebalanceStep.ReplaceLostReplica r) {
+      TreeSet<String> m = members.get(shard);
+      assertThat(lost).as("%s", step).contains(key(shard, r.node()));
+      assertThat(leaders.get(shard)).as("%s", step).isNotEqualTo(r.node());
+      for (String other : m) {
+        if (!other.equals(r.node())) {
+          assertThat(catchingUp.getOrDefault(key(shard, other), 0)).as("%s caught up before %s", other, step).isZero();
+          assertThat(lost).as("%s has its copy before %s", other, step).doesNotContain(key(shard, other));
+        }
+      }
+      m.remove(r.node());
+      lost.remove(key(shard, r.node()));
+      removes++;
+      add(shard, r.node(), random);
     } else if (step instanceof RebalanceStep.DropLeftoverCopy d) {
       assertThat(strays.get(shard)).contains(d.node());
       strays.get(shard).remove(d.node());
@@ -100,6 +121,7 @@ final class SimulatedLayout {
     if (leaders.get(shard).equals(node)) {
       assertThat(handOffTo).as("hand-off target of shard %d", shard).isNotEqualTo(node).isIn(m);
       assertThat(catchingUp.getOrDefault(key(shard, handOffTo), 0)).as("new leader caught up").isZero();
+      assertThat(lost).as("new leader of shard %d has its copy", shard).doesNotContain(key(shard, handOffTo));
       leaders.put(shard, handOffTo);
     }
     assertThat(m.size() - 1).as("members of shard %d after removing %s", shard, node).isGreaterThanOrEqualTo(rf);
@@ -107,10 +129,12 @@ final class SimulatedLayout {
       if (!other.equals(node)) {
         assertThat(catchingUp.getOrDefault(key(shard, other), 0)).as("%s caught up before removing %s", other, node)
             .isZero();
+        assertThat(lost).as("%s has its copy before removing %s", other, node).doesNotContain(key(shard, other));
       }
     }
     m.remove(node);
     catchingUp.remove(key(shard, node));
+    lost.remove(key(shard, node));
     removes++;
   }
 
@@ -128,7 +152,7 @@ final class SimulatedLayout {
     List<Integer> shards = new ArrayList<>(members.keySet());
     int shard = shards.get(random.nextInt(shards.size()));
     List<String> candidates = members.get(shard).stream()
-        .filter(n -> catchingUp.getOrDefault(key(shard, n), 0) == 0).toList();
+        .filter(n -> catchingUp.getOrDefault(key(shard, n), 0) == 0 && !lost.contains(key(shard, n))).toList();
     leaders.put(shard, candidates.get(random.nextInt(candidates.size())));
   }
 

@@ -135,6 +135,33 @@ class RebalancerTest {
   }
 
   @Test
+  void aMemberWhoseCopyIsGoneIsRemovedThenAddedBackEmptyAndCaughtUp() {
+    SimulatedShardMembership servers = new SimulatedShardMembership(ReplicaPlacement.initial(4, S3, 3), 3, S3);
+    servers.copies.get("s3").remove(1); // s3's volume was replaced: it answers without shard 1
+    servers.leaders.put(1, "s1");
+    servers.slowCatchUpPolls = 2;
+    Rebalancer rebalancer = new Rebalancer(servers, FAST);
+    List<Rebalancer.Round> rounds = new ArrayList<>();
+
+    Rebalancer.Round last = rebalancer.runUntilDone(4, PlacementTarget.ofOrdinals(S3, 3, 3), Duration.ofSeconds(30),
+        rounds::add);
+    assertThat(last.done()).isTrue();
+    assertThat(rounds.get(0).plan().steps()).containsExactly(new RebalanceStep.ReplaceLostReplica(1, "s3"));
+    assertThat(servers.members.get(1)).containsExactly("s1", "s2", "s3");
+    assertThat(servers.copies.get("s3")).contains(1);
+    assertThat(servers.changes).as("one remove, one add").isEqualTo(2);
+  }
+
+  @Test
+  void aMemberOnAServerThatIsDownIsNotReplaced() {
+    SimulatedShardMembership servers = new SimulatedShardMembership(ReplicaPlacement.initial(4, S3, 3), 3, S3);
+    servers.down.add("s3");
+    Rebalancer.Round round = new Rebalancer(servers, FAST).reconcile(4, PlacementTarget.ofOrdinals(S3, 3, 3));
+    assertThat(round.plan().steps()).isEmpty();
+    assertThat(servers.changes).isZero();
+  }
+
+  @Test
   void aTargetBelowTheReplicationFactorIsRefusedAndNothingChanges() {
     SimulatedShardMembership servers = new SimulatedShardMembership(ReplicaPlacement.initial(4, S3, 3), 3, S3);
     Rebalancer.Round round = new Rebalancer(servers, FAST).runUntilDone(4, PlacementTarget.ofOrdinals(S3, 2, 3),
