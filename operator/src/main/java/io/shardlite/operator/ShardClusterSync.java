@@ -112,7 +112,8 @@ public final class ShardClusterSync {
     }
     ShardScaling.Decision scaling = ShardScaling.decide(spec.shardPods(), current, spec.replicationFactor(), progress,
         i -> sts + "-" + i);
-    ClusterView view = new ClusterView(cr, spec, scaling.statefulSetReplicas(), bootstrapPods);
+    ClusterView view = new ClusterView(cr, spec, scaling.statefulSetReplicas(), bootstrapPods,
+        ClusterConfigMap.established(config, shardSts, bootstrapPods));
 
     apply(cr, ClusterConfigMap.desired(view));
     apply(cr, ClusterServices.shardsHeadless(view));

@@ -38,12 +38,18 @@ final class LocalKubelet implements AutoCloseable {
   private final String clientJar;
   private final String namespace;
   private final String subnet;
+  private final java.util.function.Function<String, Map<String, String>> configMaps;
   private final Map<String, String> ipOfPod = new LinkedHashMap<>();
   private final Map<String, String> dns = new LinkedHashMap<>();
   private final Map<String, ManagedProcess> running = new LinkedHashMap<>();
 
-  /** @param subnet the first three octets of the loopback addresses to hand out, e.g. {@code 127.0.77} */
-  LocalKubelet(Path root, String clientJar, String namespace, String subnet) {
+  /**
+   * @param subnet the first three octets of the loopback addresses to hand out, e.g. {@code 127.0.77}
+   * @param configMaps a ConfigMap's data by name, as the API server has it when a pod starts
+   */
+  LocalKubelet(Path root, String clientJar, String namespace, String subnet,
+      java.util.function.Function<String, Map<String, String>> configMaps) {
+    this.configMaps = configMaps;
     this.root = root;
     this.hostsFile = root.resolve("hosts");
     this.clientJar = clientJar;
@@ -104,7 +110,16 @@ final class LocalKubelet implements AutoCloseable {
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvVar var : container.getEnv()) {
       String value;
-      if (var.getValueFrom() != null) {
+      if (var.getValueFrom() != null && var.getValueFrom().getConfigMapKeyRef() != null) {
+        var ref = var.getValueFrom().getConfigMapKeyRef();
+        value = configMaps.apply(ref.getName()).get(ref.getKey());
+        if (value == null) {
+          if (!Boolean.TRUE.equals(ref.getOptional())) {
+            throw new IllegalStateException("ConfigMap " + ref.getName() + " has no key " + ref.getKey());
+          }
+          continue;
+        }
+      } else if (var.getValueFrom() != null) {
         String field = var.getValueFrom().getFieldRef().getFieldPath();
         value = switch (field) {
           case "metadata.name" -> pod;
@@ -116,9 +131,11 @@ final class LocalKubelet implements AutoCloseable {
         value = expand(var.getValue(), env);
       }
       // A path under a volume mount lives in that volume's directory.
+      // Once: a mapped path (under this test's temp dir) must not be mapped again by a /tmp mount.
       for (Map.Entry<String, String> m : mounts.entrySet()) {
         if (value.equals(m.getKey()) || value.startsWith(m.getKey() + "/")) {
           value = m.getValue() + value.substring(m.getKey().length());
+          break;
         }
       }
       env.put(var.getName(), value);

@@ -68,7 +68,10 @@ class OperatorWiringIT {
     String jar = System.getProperty("shardlite.client.jar", "../client/target/shardlite.jar");
     assertThat(Path.of(jar)).as("the pod image's class path: build the client module first"
         + " (./mvnw -pl operator -am verify does)").exists();
-    kubelet = new LocalKubelet(dir, Path.of(jar).toAbsolutePath().toString(), NS, "127.0.77");
+    kubelet = new LocalKubelet(dir, Path.of(jar).toAbsolutePath().toString(), NS, "127.0.77", name -> {
+      var cm = client.configMaps().inNamespace(NS).withName(name).get();
+      return cm == null || cm.getData() == null ? Map.of() : cm.getData();
+    });
     // Every pod this test may run, before any starts (a JVM may cache a failed lookup).
     IntStream.range(0, 4).forEach(i -> kubelet.admit(NAME + "-shard-" + i, NAME + "-shard"));
     IntStream.range(0, 3).forEach(i -> kubelet.admit(NAME + "-sequencer-" + i, NAME + "-sequencer"));
@@ -182,6 +185,13 @@ class OperatorWiringIT {
     return IntStream.range(from, to).mapToObj(i -> prefix + i).toList();
   }
 
+  private static void deleteTree(Path root) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+    assertThat(root).doesNotExist();
+  }
+
   /** Reconciles (as the 5 s resync while moving would) until the rebalance reaches {@code state}. */
   private ShardClusterStatus reconcileUntilRebalance(String state) {
     ShardClusterStatus[] last = new ShardClusterStatus[1];
@@ -194,7 +204,7 @@ class OperatorWiringIT {
   }
 
   @Test
-  void theGeneratedChildrenFormAWorkingClusterThatKeepsServingWhileScaled() {
+  void theGeneratedChildrenFormAWorkingClusterThatKeepsServingWhileScaled() throws Exception {
     client.resource(ShardClusters.of(NAME, 4, 3, 2)).create();
     reconcile();
 
@@ -228,6 +238,22 @@ class OperatorWiringIT {
       Map<String, Integer> owned = reconcile().getShardsPerVirtualMaster();
       return owned.getOrDefault(NAME + "-vmaster-0", 0) > 0 && owned.getOrDefault(NAME + "-vmaster-1", 0) > 0;
     });
+
+    // A replaced volume: once the cluster exists no shard pod bootstraps again (the ConfigMap says so,
+    // read at pod start), so shard-1 comes back empty instead of voting with empty logs, and the
+    // operator replaces its lost copies (remove, then add back empty and catch up).
+    assertThat(client.configMaps().inNamespace(NS).withName(NAME + "-config").get().getData())
+        .containsEntry("shardBootstrap", "never");
+    stop(NAME + "-shard-1", Duration.ofSeconds(30));
+    deleteTree(dir.resolve("pods").resolve(NAME + "-shard-1").resolve("data"));
+    run(sts(NAME + "-shard").getSpec().getTemplate(), List.of(NAME + "-shard-1"));
+    ShardClusterStatus replaced = reconcileUntilRebalance("Balanced");
+    assertThat(replaced.getReplicasPerShardPod()).as("shard-1 holds its 4 replicas again")
+        .isEqualTo(Map.of(NAME + "-shard-0", 4, NAME + "-shard-1", 4, NAME + "-shard-2", 4));
+    assertThat(replaced.getRebalance().getMovesDone()).isEqualTo(4);
+    for (int i = 0; i < 20; i++) {
+      assertThat(value(sql, "k" + i)).as("k%d after the replaced volume", i).isEqualTo(i < 3 ? 100 + i : i);
+    }
 
     // Virtual masters up: the Deployment grows; the new pod takes shards and serves.
     edit(cr -> cr.getSpec().getVirtualMasters().setReplicas(3));
@@ -310,6 +336,7 @@ class OperatorWiringIT {
       assertThat(value(rolledSql, "k" + i)).as("k%d after the drain", i).isEqualTo(i < 3 ? 100 + i : i);
     }
     ok(rolledSql.execute(List.of(statement("k24", "INSERT INTO kv VALUES ('k24', 24)"))));
-    assertThat(Files.exists(dir.resolve("pods").resolve(NAME + "-shard-0").resolve("data"))).isTrue();
+    assertThat(dir.resolve("pods").resolve(NAME + "-shard-0").resolve("data").resolve("ratis")).as("the data volume")
+        .isDirectory();
   }
 }

@@ -609,4 +609,36 @@ class ShardClusterSyncTest {
     left.addAll(client.policy().v1().podDisruptionBudget().inNamespace("db").list().getItems());
     assertThat(left).noneMatch(c -> c.getMetadata().getName().startsWith("omega-"));
   }
+
+  /**
+   * Shard pods bootstrap only while the cluster is new: once every bootstrap pod was ready the
+   * ConfigMap says "never" for good (a pod reads it at start through a ConfigMap reference, so
+   * recording it restarts nothing), and a pod whose volume is replaced later starts empty.
+   */
+  @Test
+  void shardPodsStopBootstrappingOnceTheClusterExistedAndThatIsKept() {
+    create(ShardClusters.of("kappa", 4, 3, 2));
+    reconcile("kappa");
+    var container = sts("kappa-shard").getSpec().getTemplate().getSpec().getContainers().get(0);
+    EnvVar bootstrap = container.getEnv().stream().filter(e -> e.getName().equals("SHARDLITE_BOOTSTRAP")).findFirst()
+        .orElseThrow();
+    assertThat(bootstrap.getValueFrom().getConfigMapKeyRef().getName()).isEqualTo("kappa-config");
+    assertThat(bootstrap.getValueFrom().getConfigMapKeyRef().getKey()).isEqualTo("shardBootstrap");
+    assertThat(bootstrap.getValueFrom().getConfigMapKeyRef().getOptional()).isTrue();
+    assertThat(config("kappa")).containsEntry("shardBootstrap", "auto");
+    String template = sts("kappa-shard").getSpec().getTemplate().toString();
+
+    markReady("kappa", 3, 3, 2);
+    reconcile("kappa");
+    assertThat(config("kappa")).containsEntry("shardBootstrap", "never");
+    assertThat(sts("kappa-shard").getSpec().getTemplate().toString()).as("no pod restarts for it").isEqualTo(template);
+
+    markReady("kappa", 1, 3, 2); // pods lost later: the cluster still exists
+    reconcile("kappa");
+    assertThat(config("kappa")).containsEntry("shardBootstrap", "never");
+  }
+
+  private Map<String, String> config(String name) {
+    return client.configMaps().inNamespace("db").withName(name + "-config").get().getData();
+  }
 }

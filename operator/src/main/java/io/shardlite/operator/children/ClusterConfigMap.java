@@ -19,6 +19,8 @@ public final class ClusterConfigMap {
   public static final String BOOTSTRAP_SHARD_PODS = "bootstrapShardPods";
   public static final String IMAGE = "image";
   public static final String VERSION = "version";
+  /** SHARDLITE_BOOTSTRAP of the shard pods: "auto" until the cluster exists, then "never", for good. */
+  public static final String SHARD_BOOTSTRAP = "shardBootstrap";
 
   private ClusterConfigMap() {}
 
@@ -29,6 +31,7 @@ public final class ClusterConfigMap {
     data.put("replicationFactor", Integer.toString(c.spec().replicationFactor()));
     data.put(SEQUENCERS, Integer.toString(c.spec().sequencers()));
     data.put(BOOTSTRAP_SHARD_PODS, Integer.toString(c.bootstrapShardPods()));
+    data.put(SHARD_BOOTSTRAP, c.established() ? "never" : "auto");
     data.put(IMAGE, c.spec().image());
     data.put(VERSION, c.spec().version());
     data.put("sequencerEndpoints", Names.endpoints(Names.sequencer(c.name()), c.namespace(), c.spec().sequencers(),
@@ -59,6 +62,18 @@ public final class ClusterConfigMap {
       }
     }
     return new EffectiveSpec.Pinned(image, version);
+  }
+
+  /**
+   * Whether the cluster exists: recorded before, or every bootstrap shard pod is ready now (each
+   * wrote its bootstrap marker before it became ready).
+   */
+  public static boolean established(ConfigMap existing, StatefulSet shards, int bootstrapShardPods) {
+    if (existing != null && existing.getData() != null && "never".equals(existing.getData().get(SHARD_BOOTSTRAP))) {
+      return true;
+    }
+    Integer ready = shards == null || shards.getStatus() == null ? null : shards.getStatus().getReadyReplicas();
+    return ready != null && ready >= bootstrapShardPods;
   }
 
   /** An integer recorded in an existing ConfigMap, or null. */

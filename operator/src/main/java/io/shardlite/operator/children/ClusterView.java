@@ -14,9 +14,11 @@ import java.util.Optional;
 /**
  * Everything a child's desired state depends on: the resource, its effective spec, how many shard
  * pods the StatefulSet should have now (the scaling rules may hold it above the spec while
- * replicas move) and the bootstrap shard pods fixed at creation.
+ * replicas move), the bootstrap shard pods fixed at creation, and whether the cluster exists (every
+ * bootstrap pod was ready once: from then on no shard pod may bootstrap again).
  */
-public record ClusterView(ShardCluster resource, EffectiveSpec spec, int shardPodsNow, int bootstrapShardPods) {
+public record ClusterView(ShardCluster resource, EffectiveSpec spec, int shardPodsNow, int bootstrapShardPods,
+    boolean established) {
 
   public String name() {
     return resource.getMetadata().getName();

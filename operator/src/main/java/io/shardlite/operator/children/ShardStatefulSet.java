@@ -1,6 +1,7 @@
 package io.shardlite.operator.children;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.shardlite.operator.Names;
@@ -22,6 +23,11 @@ public final class ShardStatefulSet {
     // pods added later start empty and receive replicas by membership changes.
     env.add(PodParts.env("SHARDLITE_PEERS",
         Names.peers(name, c.namespace(), c.bootstrapShardPods(), Names.SHARD_RATIS_PORT)));
+    // Read from the ConfigMap at pod start, so recording it changes no pod template: "never" once
+    // the cluster exists, so a pod whose volume was replaced starts empty instead of bootstrapping.
+    env.add(new EnvVarBuilder().withName("SHARDLITE_BOOTSTRAP").withNewValueFrom().withNewConfigMapKeyRef()
+        .withName(Names.config(c.name())).withKey(ClusterConfigMap.SHARD_BOOTSTRAP).withOptional(true)
+        .endConfigMapKeyRef().endValueFrom().build());
     env.add(PodParts.env("SHARDLITE_RATIS_PORT", Integer.toString(Names.SHARD_RATIS_PORT)));
     env.add(PodParts.env("SHARDLITE_GRPC_PORT", Integer.toString(Names.SHARD_GRPC_PORT)));
     env.add(PodParts.env("SHARDLITE_METRICS_PORT", Integer.toString(Names.SHARD_METRICS_PORT)));

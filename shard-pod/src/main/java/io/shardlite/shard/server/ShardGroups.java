@@ -18,6 +18,7 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.util.SizeInBytes;
@@ -159,12 +160,22 @@ final class ShardGroups implements AutoCloseable {
 
   /** A short-lived client for membership operations that reach peers outside the current group. */
   RaftClient adminClient(RaftGroupId groupId, List<RaftPeer> peers) {
-    return RaftClient.newBuilder()
+    RaftClient.Builder b = RaftClient.newBuilder()
         .setProperties(clientProperties)
         .setRaftGroup(RaftGroup.valueOf(groupId, peers))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20,
-            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
-        .build();
+            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)));
+    // Ask the leader this server knows first: a member whose copy is gone answers "group not
+    // found", which the client does not retry elsewhere.
+    try {
+      RaftPeerId leader = server.getDivision(groupId).getInfo().getLeaderId();
+      if (leader != null && peers.stream().anyMatch(p -> p.getId().equals(leader))) {
+        b.setLeaderId(leader);
+      }
+    } catch (IOException notHosted) {
+      // no hint: the client tries the peers in order
+    }
+    return b.build();
   }
 
   @Override

@@ -110,6 +110,14 @@ public final class ShardServer implements AutoCloseable {
     if (Files.exists(marker)) {
       return;
     }
+    if (!config.bootstrap()) {
+      // The cluster exists: an empty data directory here is a replaced volume. Re-creating the
+      // initial groups would make this server vote with an empty log; it waits to be re-added.
+      LOG.warn("{} starts with an empty data directory and bootstrap off: it hosts nothing until replicas are"
+          + " given to it (lost copies are replaced by the rebalancer)", config.nodeId());
+      Files.writeString(marker, "not bootstrapped: the cluster existed already\n");
+      return;
+    }
     if (!config.initialPeers().containsKey(config.nodeId())) {
       LOG.info("{} is not among the initial peers {}: it starts empty and receives replicas by membership changes",
           config.nodeId(), config.initialPeers().keySet());

@@ -13,6 +13,9 @@ import java.util.Map;
  * @param proposalsInFlight Raft entries a shard may have outstanding; writes arriving meanwhile
  *     are grouped into the next entry (group commit)
  * @param ratisOverrides raw Ratis properties applied after shardlite's own settings (expert tuning)
+ * @param bootstrap whether a first start (no marker in the data directory) may create this
+ *     server's members of the initial placement; false once the cluster exists, so a server whose
+ *     volume was replaced starts empty instead of voting in its groups with an empty log
  */
 public record ShardServerConfig(
     String nodeId,
@@ -34,7 +37,8 @@ public record ShardServerConfig(
     Duration followerMaxLag,
     int proposalsInFlight,
     Path readyFile,
-    Map<String, String> ratisOverrides) {
+    Map<String, String> ratisOverrides,
+    boolean bootstrap) {
 
   public ShardServerConfig {
     if (nodeId == null || nodeId.isBlank()) {

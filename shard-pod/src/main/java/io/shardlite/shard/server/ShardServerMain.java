@@ -95,11 +95,21 @@ public final class ShardServerMain implements Callable<Integer> {
       description = "Expert: a raw Apache Ratis property applied last, repeatable (e.g. raft.server.log.force.sync.num=1).")
   java.util.Map<String, String> ratisProperties = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--bootstrap", defaultValue = "${env:SHARDLITE_BOOTSTRAP:-auto}",
+      description = "auto: a first start (empty data directory) creates this server's replicas of the initial placement;"
+          + " never: it starts empty and waits to be given replicas (set once the cluster exists, so a replaced volume"
+          + " never votes with an empty log) (env SHARDLITE_BOOTSTRAP, default ${DEFAULT-VALUE}).")
+  String bootstrap;
+
   ShardServerConfig config() {
+    if (!"auto".equals(bootstrap) && !"never".equals(bootstrap)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--bootstrap must be auto or never, got '" + bootstrap + "'");
+    }
     return new ShardServerConfig(nodeId, cluster, dataDir, bindAddress, ratisPort, grpcPort, metricsPort,
         PeerList.parse(peers), shards, replicationFactor, maxBatchBytes, snapshotThreshold,
         logSegmentBytes, logPurgeGap, Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(requestTimeoutMs),
-        Duration.ofMillis(followerMaxLagMs), proposalsInFlight, readyFile, ratisProperties);
+        Duration.ofMillis(followerMaxLagMs), proposalsInFlight, readyFile, ratisProperties, "auto".equals(bootstrap));
   }
 
   @Override
