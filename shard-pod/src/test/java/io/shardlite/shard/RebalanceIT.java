@@ -201,8 +201,14 @@ class RebalanceIT {
             .containsOnly(dumps.get(0).getSha256());
       });
       for (String id : replicaServers(cluster, shard)) {
-        ShardResult r = cluster.node(id).client().read(shard, Consistency.FOLLOWER, 10_000,
-            List.of(Statements.of("SELECT k FROM kv ORDER BY k")));
+        // A replica just elected answers retryably until its leadership is ready: ask again.
+        ShardResult[] read = new ShardResult[1];
+        await().atMost(BUDGET).pollInterval(Duration.ofMillis(200)).until(() -> {
+          read[0] = cluster.node(id).client().read(shard, Consistency.FOLLOWER, 10_000,
+              List.of(Statements.of("SELECT k FROM kv ORDER BY k")));
+          return !read[0].hasError() || !read[0].getError().getRetryable();
+        });
+        ShardResult r = read[0];
         assertThat(r.hasError()).as("read of shard %d on %s: %s", shard, id, r.getError()).isFalse();
         Set<Long> keys = new TreeSet<>();
         for (Row row : r.getResults(0).getRowsList()) {
