@@ -105,9 +105,7 @@ public final class Rebalancer {
   public Observation observe(int shards, PlacementTarget target) {
     Map<String, List<HostedGroup>> listings = new LinkedHashMap<>();
     Map<String, String> unreachable = new LinkedHashMap<>();
-    List<String> nodes = new ArrayList<>(target.targetNodes());
-    nodes.addAll(target.leavingNodes());
-    for (String node : nodes) {
+    for (String node : allNodes(target)) {
       try {
         listings.put(node, membership.listGroups(node));
       } catch (ShardliteException e) {
@@ -230,22 +228,16 @@ public final class Rebalancer {
   private StepOutcome replaceLost(RebalanceStep.ReplaceLostReplica step, PlacementTarget target) {
     int shard = step.shard();
     String node = step.node();
-    List<String> candidates = new ArrayList<>(target.targetNodes());
-    candidates.addAll(target.leavingNodes());
-    GroupObservation g = observeGroup(shard, candidates, null).orElse(null);
+    ClusterObservation now = observeShard(shard, allNodes(target), null);
+    GroupObservation g = now.groups().get(shard);
     if (g == null || !g.hasLeader()) {
       return new StepOutcome(step, StepOutcome.Result.PARTIAL, "no leader now; the lost copy on " + node + " waits");
     }
     if (!g.members().contains(node)) {
       return new StepOutcome(step, StepOutcome.Result.DONE, node + " is not a member any more");
     }
-    boolean answers;
-    try {
-      answers = membership.listGroups(node).stream().noneMatch(h -> h.shard() == shard);
-    } catch (ShardliteException unreachable) {
-      answers = false;
-    }
-    if (!answers || !g.unreported().contains(node)) {
+    // unreported by a server that answered: its copy is gone (a server that did not answer may be restarting)
+    if (!now.reachableNodes().contains(node) || !g.unreported().contains(node)) {
       return new StepOutcome(step, StepOutcome.Result.PARTIAL, node + " does not answer or hosts the group again;"
           + " nothing replaced");
     }
@@ -289,9 +281,7 @@ public final class Rebalancer {
    */
   private StepOutcome remove(RebalanceStep step, String node, String handOffTo, PlacementTarget target) {
     int shard = step.shard();
-    List<String> candidates = new ArrayList<>(target.targetNodes());
-    candidates.addAll(target.leavingNodes());
-    GroupObservation g = observeGroup(shard, candidates, null).orElse(null);
+    GroupObservation g = observeGroup(shard, allNodes(target), null).orElse(null);
     if (g == null || !g.hasLeader()) {
       return new StepOutcome(step, StepOutcome.Result.PARTIAL, "no leader now; " + node + " stays for now");
     }
@@ -333,8 +323,19 @@ public final class Rebalancer {
     return Optional.empty();
   }
 
+  private static List<String> allNodes(PlacementTarget target) {
+    List<String> all = new ArrayList<>(target.targetNodes());
+    all.addAll(target.leavingNodes());
+    return all;
+  }
+
   /** The group as the given servers (and {@code extra}) report it now; servers that fail are skipped. */
   private Optional<GroupObservation> observeGroup(int shard, List<String> nodes, String extra) {
+    return Optional.ofNullable(observeShard(shard, nodes, extra).groups().get(shard));
+  }
+
+  /** One shard as the given servers (and {@code extra}) report it now, with which servers answered. */
+  private ClusterObservation observeShard(int shard, List<String> nodes, String extra) {
     Map<String, List<HostedGroup>> listings = new LinkedHashMap<>();
     List<String> all = new ArrayList<>(nodes);
     if (extra != null && !all.contains(extra)) {
@@ -347,8 +348,7 @@ public final class Rebalancer {
         // observed as not reporting
       }
     }
-    return Optional.ofNullable(
-        ClusterObservation.fromListings(shard + 1, listings, settings.maxLagEntries()).groups().get(shard));
+    return ClusterObservation.fromListings(shard + 1, listings, settings.maxLagEntries());
   }
 
   private long commitIndex(String node, int shard) {
