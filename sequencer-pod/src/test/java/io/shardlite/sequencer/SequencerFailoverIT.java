@@ -40,8 +40,10 @@ class SequencerFailoverIT {
 
   @Test
   void lsnsStayUniqueGapFreeAndOrderedAcrossALeaderKillAndRestarts() throws Exception {
+    // Requests share log entries (group commit), so 1,600 of them fill only tens of entries: a low
+    // threshold makes sure the killed replica has a snapshot to restart from.
     try (LocalSequencerCluster cluster = new LocalSequencerCluster(SequencerProbe.clusterDir("seq-failover"), 3,
-            SHARDS, List.of("--snapshot-threshold", "100"), SequencerProbe.jvmOptions()).start();
+            SHARDS, List.of("--snapshot-threshold", "20"), SequencerProbe.jvmOptions()).start();
         SequencerClient client = new SequencerClient(cluster.endpoints(), Duration.ofSeconds(30))) {
       for (int s = 0; s < STREAMS; s++) {
         client.register("vm-" + s, "127.0.0.1:" + (9000 + s), Duration.ofSeconds(60));

@@ -27,6 +27,12 @@ final class CommandTime {
       case ABORT_EXPIRED:
         b.getAbortExpiredBuilder().setTimeMillis(timeMillis);
         break;
+      case GROUP:
+        // One stamp for the whole entry: every command in it happens at the same time.
+        for (int i = 0; i < command.getGroup().getCommandsCount(); i++) {
+          b.getGroupBuilder().setCommands(i, stamp(command.getGroup().getCommands(i), timeMillis));
+        }
+        break;
       default:
         return command;
     }

@@ -7,14 +7,15 @@ import io.shardlite.proto.AssignLsns;
 import io.shardlite.proto.AssignLsnsReply;
 import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
-import io.shardlite.proto.SequencerCommand;
 import io.shardlite.proto.SequencerReply;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One virtual master's pipelined LSN stream: every request goes to Raft as it arrives (many in
- * flight), replies leave in request order.
+ * flight, grouped with other requests by {@link AssignBatcher}), replies leave in request order.
  *
  * <p>Once a request fails because this replica cannot serve (not the leader, stepping down), every
  * later request on the stream is answered with that same error and the stream then ends with
@@ -22,9 +23,10 @@ import java.util.concurrent.CompletableFuture;
  * gets LSNs out of its request order across a failover.
  */
 final class LsnStreamHandler implements StreamObserver<AssignLsns> {
+  private static final Logger LOG = LoggerFactory.getLogger(LsnStreamHandler.class);
   private record Pending(long startNanos, CompletableFuture<SequencerReply> reply) {}
 
-  private final LocalRaft raft;
+  private final AssignBatcher assigner;
   private final ServerCallStreamObserver<AssignLsnsReply> out;
   private final SequencerMetrics metrics;
   private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
@@ -32,8 +34,8 @@ final class LsnStreamHandler implements StreamObserver<AssignLsns> {
   private boolean inputDone;
   private boolean finished;
 
-  LsnStreamHandler(LocalRaft raft, ServerCallStreamObserver<AssignLsnsReply> out, SequencerMetrics metrics) {
-    this.raft = raft;
+  LsnStreamHandler(AssignBatcher assigner, ServerCallStreamObserver<AssignLsnsReply> out, SequencerMetrics metrics) {
+    this.assigner = assigner;
     this.out = out;
     this.metrics = metrics;
     out.setOnCancelHandler(this::cancelled);
@@ -47,11 +49,14 @@ final class LsnStreamHandler implements StreamObserver<AssignLsns> {
       if (finished) {
         return;
       }
-      reply = broken != null
+      reply = (broken != null
           ? CompletableFuture.completedFuture(SequencerReply.newBuilder().setError(broken).build())
-          : raft.write(SequencerCommand.newBuilder().setAssign(request).build());
-      inFlight.add(new Pending(start, reply.thenApply(r -> withRequestId(r, request.getRequestId()))));
+          : assigner.assign(request).exceptionally(LsnStreamHandler::failed))
+          .thenApply(r -> withRequestId(r, request.getRequestId()));
+      inFlight.add(new Pending(start, reply));
     }
+    // Drain after the queued future itself is done (a callback on the future it derives from could
+    // run first, see the head unfinished, and leave the reply waiting for the next one).
     reply.whenComplete((r, e) -> drain());
   }
 
@@ -80,6 +85,13 @@ final class LsnStreamHandler implements StreamObserver<AssignLsns> {
       finished = true;
       out.onCompleted();
     }
+  }
+
+  /** A request that failed inside this replica is answered with a retryable error, never dropped. */
+  private static SequencerReply failed(Throwable e) {
+    LOG.warn("an LSN request failed inside the sequencer", e);
+    return SequencerReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.UNAVAILABLE).setRetryable(true)
+        .setMessage("the sequencer could not serve the request: " + e)).build();
   }
 
   /** A transport-level failure carries no request id: fill it in from the request. */

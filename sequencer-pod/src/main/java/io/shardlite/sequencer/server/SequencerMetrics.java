@@ -5,13 +5,16 @@ import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
 import io.shardlite.sequencer.state.Applied;
+import io.shardlite.proto.SequencerReply;
 import io.shardlite.sequencer.state.SequencerState;
+import java.util.List;
 
 /** The sequencer's Prometheus metrics (names start with {@code shardlite_sequencer_}). */
 final class SequencerMetrics {
   private final Counter batches;
   private final Counter lsns;
   private final Histogram batchSize;
+  private final Histogram entryRequests;
   private final Histogram requestSeconds;
   private final Counter rejected;
   private final Counter ownershipMoves;
@@ -24,11 +27,14 @@ final class SequencerMetrics {
   private final Counter snapshots;
 
   SequencerMetrics(CollectorRegistry registry) {
-    batches = Counter.build("shardlite_sequencer_batches_total", "LSN requests (batches) that got fresh LSNs.")
+    batches = Counter.build("shardlite_sequencer_batches_total", "LSN requests (batches) answered with LSNs (a retry answered from the reply cache counts again).")
         .register(registry);
     lsns = Counter.build("shardlite_sequencer_lsns_total", "Global LSNs assigned.").register(registry);
     batchSize = Histogram.build("shardlite_sequencer_batch_size", "Transactions per LSN request.")
         .buckets(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(registry);
+    entryRequests = Histogram.build("shardlite_sequencer_entry_requests",
+            "LSN requests grouped into one log entry (group commit on the leader).")
+        .buckets(2, 4, 8, 16, 32, 64, 128, 256).register(registry);
     requestSeconds = Histogram.build("shardlite_sequencer_request_seconds",
             "Time from receiving a request to sending its reply, on this replica.")
         .labelNames("method")
@@ -51,15 +57,21 @@ final class SequencerMetrics {
 
   void applied(long index, SequencerState before, Applied applied) {
     SequencerState after = applied.state();
-    long assigned = after.nextLsn() - before.nextLsn();
-    if (assigned > 0) {
-      batches.inc();
-      lsns.inc(assigned);
-      batchSize.observe(assigned);
+    // A grouped entry counts as the requests it holds: batches are what virtual masters sent.
+    List<SequencerReply> replies = applied.reply().hasGroup() ? applied.reply().getGroup().getRepliesList()
+        : List.of(applied.reply());
+    for (SequencerReply reply : replies) {
+      var error = Replies.errorOf(reply);
+      if (error != null) {
+        rejected.labels(error.getCode().name()).inc();
+      } else if (reply.hasAssigned() && reply.getAssigned().getTxsCount() > 0) {
+        batches.inc();
+        batchSize.observe(reply.getAssigned().getTxsCount());
+      }
     }
-    var error = Replies.errorOf(applied.reply());
-    if (error != null) {
-      rejected.labels(error.getCode().name()).inc();
+    lsns.inc(after.nextLsn() - before.nextLsn());
+    if (applied.reply().hasGroup()) {
+      entryRequests.observe(replies.size());
     }
     ownershipMoves.inc(applied.ownerChanges().size());
     applied.decisions().forEach(d -> decisions.labels(d.outcome().name()).inc());

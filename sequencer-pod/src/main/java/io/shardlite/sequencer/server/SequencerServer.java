@@ -77,7 +77,8 @@ public final class SequencerServer implements AutoCloseable {
     LocalRaft local = new LocalRaft(raft, groupId);
 
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
-        .addService(new SequencerService(local, machine, metrics))
+        .addService(new SequencerService(local,
+            new AssignBatcher(local, config.assignEntriesInFlight(), config.state().maxBatchTxs()), machine, metrics))
         .build()
         .start();
     ticker = new LeaderTicker(local, metrics);

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param state the settings of the replicated state
  * @param tick how often the leader proposes {@code AbortExpired} (it also moves time for lease expiry)
  * @param snapshotThreshold log entries between snapshots
+ * @param assignEntriesInFlight log entries of LSN requests the leader keeps outstanding; requests
+ *     arriving meanwhile are grouped into the next entry
  * @param readyFile written once the server serves, or null
  * @param ratisOverrides raw Ratis properties applied last
  */
@@ -31,6 +33,7 @@ public record SequencerServerConfig(
     Duration electionTimeoutMin,
     Duration tick,
     long snapshotThreshold,
+    int assignEntriesInFlight,
     Path readyFile,
     Map<String, String> ratisOverrides) {
 
@@ -53,6 +56,9 @@ public record SequencerServerConfig(
     }
     if (snapshotThreshold < 1) {
       throw new IllegalArgumentException("snapshot threshold must be >= 1, got " + snapshotThreshold);
+    }
+    if (assignEntriesInFlight < 1) {
+      throw new IllegalArgumentException("assign entries in flight must be >= 1, got " + assignEntriesInFlight);
     }
     peers = Map.copyOf(peers);
     ratisOverrides = ratisOverrides == null ? Map.of() : Map.copyOf(ratisOverrides);

@@ -86,6 +86,10 @@ public final class SequencerServerMain implements Callable<Integer> {
       description = "Log entries between snapshots (env SHARDLITE_SNAPSHOT_THRESHOLD, default ${DEFAULT-VALUE}).")
   long snapshotThreshold;
 
+  @Option(names = "--assign-entries-in-flight", defaultValue = "${env:SHARDLITE_ASSIGN_ENTRIES_IN_FLIGHT:-2}",
+      description = "Log entries of LSN requests the leader keeps outstanding; requests arriving meanwhile share the next entry (group commit) (env SHARDLITE_ASSIGN_ENTRIES_IN_FLIGHT, default ${DEFAULT-VALUE}).")
+  int assignEntriesInFlight;
+
   @Option(names = "--ready-file", defaultValue = "${env:SHARDLITE_READY_FILE}",
       description = "Written (key=value lines: ports, pid) once the server serves (env SHARDLITE_READY_FILE).")
   Path readyFile;
@@ -98,7 +102,7 @@ public final class SequencerServerMain implements Callable<Integer> {
     return new SequencerServerConfig(nodeId, cluster, dataDir, bindAddress, ratisPort, grpcPort, metricsPort,
         PeerList.parse(peers),
         new SequencerConfig(shards, maxBatchTxs, txTimeoutMs, repliesPerVm, decisionWindowLsns, maxTimeStepMs),
-        Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(tickMs), snapshotThreshold, readyFile,
+        Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(tickMs), snapshotThreshold, assignEntriesInFlight, readyFile,
         ratisProperties);
   }
 

@@ -28,18 +28,20 @@ import java.util.function.Function;
  */
 final class SequencerService extends SequencerGrpc.SequencerImplBase {
   private final LocalRaft raft;
+  private final AssignBatcher assigner;
   private final SequencerStateMachine machine;
   private final SequencerMetrics metrics;
 
-  SequencerService(LocalRaft raft, SequencerStateMachine machine, SequencerMetrics metrics) {
+  SequencerService(LocalRaft raft, AssignBatcher assigner, SequencerStateMachine machine, SequencerMetrics metrics) {
     this.raft = raft;
+    this.assigner = assigner;
     this.machine = machine;
     this.metrics = metrics;
   }
 
   @Override
   public StreamObserver<AssignLsns> lsnStream(StreamObserver<AssignLsnsReply> out) {
-    return new LsnStreamHandler(raft, (ServerCallStreamObserver<AssignLsnsReply>) out, metrics);
+    return new LsnStreamHandler(assigner, (ServerCallStreamObserver<AssignLsnsReply>) out, metrics);
   }
 
   @Override

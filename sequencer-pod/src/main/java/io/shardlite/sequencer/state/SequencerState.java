@@ -5,6 +5,7 @@ import io.shardlite.proto.AbortExpired;
 import io.shardlite.proto.AbortExpiredReply;
 import io.shardlite.proto.AssignLsns;
 import io.shardlite.proto.AssignLsnsReply;
+import io.shardlite.proto.CommandGroup;
 import io.shardlite.proto.Decide;
 import io.shardlite.proto.DecideReply;
 import io.shardlite.proto.DrainVm;
@@ -14,6 +15,7 @@ import io.shardlite.proto.GetDecisionReply;
 import io.shardlite.proto.Heartbeat;
 import io.shardlite.proto.Outcome;
 import io.shardlite.proto.RegisterVm;
+import io.shardlite.proto.ReplyGroup;
 import io.shardlite.proto.SequencerCommand;
 import io.shardlite.proto.SequencerReply;
 import io.shardlite.proto.TxRequest;
@@ -73,6 +75,8 @@ public record SequencerState(
           return decide(command.getDecide());
         case ABORT_EXPIRED:
           return abortExpired(command.getAbortExpired());
+        case GROUP:
+          return group(command.getGroup());
         default:
           throw malformed("command without a body");
       }
@@ -87,6 +91,31 @@ public record SequencerState(
   }
 
   // --- commands ---
+
+  /**
+   * The commands of one grouped entry, one after another, each exactly as if it had an entry of its
+   * own (a rejected one changes nothing and the next still runs); the events of all of them.
+   */
+  private Applied group(CommandGroup group) {
+    if (group.getCommandsCount() == 0) {
+      throw malformed("a command group needs at least one command");
+    }
+    SequencerState state = this;
+    ReplyGroup.Builder replies = ReplyGroup.newBuilder();
+    List<ShardOwner> ownerChanges = new ArrayList<>();
+    List<Decision> decided = new ArrayList<>();
+    for (SequencerCommand command : group.getCommandsList()) {
+      Applied one = command.getBodyCase() == SequencerCommand.BodyCase.GROUP
+          ? new Applied(state, rejection(command, malformed("a command group cannot hold a group").toProto()),
+              List.of(), List.of())
+          : state.apply(command);
+      state = one.state();
+      replies.addReplies(one.reply());
+      ownerChanges.addAll(one.ownerChanges());
+      decided.addAll(one.decisions());
+    }
+    return new Applied(state, SequencerReply.newBuilder().setGroup(replies).build(), ownerChanges, decided);
+  }
 
   private Applied assign(AssignLsns command) {
     requireId("request_id", command.getRequestId());
@@ -276,6 +305,12 @@ public record SequencerState(
         return reply.setDecided(DecideReply.newBuilder().setError(error)).build();
       case ABORT_EXPIRED:
         return reply.setExpired(AbortExpiredReply.newBuilder().setError(error)).build();
+      case GROUP:
+        // Every command of the group is answered with the error (e.g. a group without commands gets none).
+        ReplyGroup.Builder each = ReplyGroup.newBuilder();
+        command.getGroup().getCommandsList().forEach(c -> each.addReplies(c.getBodyCase() == SequencerCommand.BodyCase.GROUP
+            ? SequencerReply.newBuilder().setError(error).build() : rejection(c, error)));
+        return each.getRepliesCount() == 0 ? reply.setError(error).build() : reply.setGroup(each).build();
       default:
         return reply.setError(error).build();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardlite.proto.AbortExpired;
 import io.shardlite.proto.AssignLsns;
+import io.shardlite.proto.CommandGroup;
 import io.shardlite.proto.Decide;
 import io.shardlite.proto.DrainVm;
 import io.shardlite.proto.Heartbeat;
@@ -28,6 +29,19 @@ class CommandTimeTest {
       assertThat(stamped.toString()).contains("time_millis: 1234").doesNotContain("time_millis: 99");
       assertThat(stamped.getBodyCase()).isEqualTo(command.getBodyCase());
     }
+  }
+
+  @Test
+  void everyCommandOfAGroupGetsTheOneStamp() {
+    SequencerCommand group = SequencerCommand.newBuilder().setGroup(CommandGroup.newBuilder()
+        .addCommands(SequencerCommand.newBuilder().setAssign(AssignLsns.newBuilder().setRequestId("a").setTimeMillis(7)))
+        .addCommands(SequencerCommand.newBuilder().setAssign(AssignLsns.newBuilder().setRequestId("b").setTimeMillis(99))))
+        .build();
+    SequencerCommand stamped = CommandTime.stamp(group, 1234);
+    assertThat(stamped.getGroup().getCommandsList()).extracting(c -> c.getAssign().getTimeMillis())
+        .containsExactly(1234L, 1234L);
+    assertThat(stamped.getGroup().getCommandsList()).extracting(c -> c.getAssign().getRequestId())
+        .containsExactly("a", "b");
   }
 
   @Test

@@ -3,9 +3,11 @@ package io.shardlite.sequencer.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardlite.proto.AssignLsnsReply;
+import io.shardlite.proto.CommandGroup;
 import io.shardlite.proto.SequencerCommand;
 import io.shardlite.proto.SequencerReply;
 import io.shardlite.proto.TxLsn;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +62,65 @@ class SequencerStatePropertiesTest {
       assertOwnership(state.ownership(), next, applied.ownerChanges());
       state = next;
     }
+  }
+
+  /** Group commit must not change semantics: a grouped entry equals its commands' entries one by one. */
+  @Property(tries = 40)
+  void aGroupedEntryActsExactlyLikeItsCommandsOneByOne(@ForAll @IntRange(min = 1, max = 20) int shards,
+      @ForAll long seed) {
+    Random random = new Random(seed);
+    SequencerState single = SequencerState.initial(new SequencerConfig(shards, 8, 2_000, 50, 50));
+    SequencerState grouped = single;
+    for (int step = 0; step < 200; ) {
+      List<SequencerCommand> commands = new ArrayList<>();
+      int size = 1 + random.nextInt(6);
+      for (int i = 0; i < size; i++, step++) {
+        // Generated against the one-by-one state, which the grouped one must equal anyway.
+        SequencerCommand command = Commands.random(random, single, step);
+        commands.add(command);
+        Applied one = single.apply(command);
+        single = one.state();
+      }
+      List<SequencerReply> expected = new ArrayList<>();
+      SequencerState replay = grouped;
+      List<ShardOwner> expectedOwners = new ArrayList<>();
+      List<Decision> expectedDecisions = new ArrayList<>();
+      for (SequencerCommand c : commands) {
+        Applied one = replay.apply(c);
+        replay = one.state();
+        expected.add(one.reply());
+        expectedOwners.addAll(one.ownerChanges());
+        expectedDecisions.addAll(one.decisions());
+      }
+      Applied group = grouped.apply(SequencerCommand.newBuilder()
+          .setGroup(CommandGroup.newBuilder().addAllCommands(commands)).build());
+      assertThat(group.reply().getGroup().getRepliesList()).isEqualTo(expected);
+      assertThat(group.ownerChanges()).isEqualTo(expectedOwners);
+      assertThat(group.decisions()).isEqualTo(expectedDecisions);
+      assertThat(SequencerStateCodec.encode(group.state())).isEqualTo(SequencerStateCodec.encode(single));
+      grouped = group.state();
+    }
+  }
+
+  @Property(tries = 1)
+  void emptyAndNestedGroupsAreRejectedWithoutChangingAnything() {
+    SequencerState state = SequencerState.initial(new SequencerConfig(4, 8, 2_000, 50, 50));
+    Applied empty = state.apply(SequencerCommand.newBuilder().setGroup(CommandGroup.getDefaultInstance()).build());
+    assertThat(empty.state()).isSameAs(state);
+    assertThat(empty.reply().getError().getCode()).isEqualTo(io.shardlite.proto.ErrorCode.MALFORMED_REQUEST);
+
+    SequencerCommand register = Commands.register("vm-a", 1, 1_000);
+    SequencerCommand nested = SequencerCommand.newBuilder().setGroup(CommandGroup.newBuilder().addCommands(register))
+        .build();
+    Applied outer = state.apply(SequencerCommand.newBuilder()
+        .setGroup(CommandGroup.newBuilder().addCommands(nested).addCommands(register)).build());
+    List<SequencerReply> replies = outer.reply().getGroup().getRepliesList();
+    assertThat(replies).hasSize(2);
+    assertThat(replies.get(0).getGroup().getReplies(0).getVm().getError().getCode())
+        .isEqualTo(io.shardlite.proto.ErrorCode.MALFORMED_REQUEST);
+    // The command after the rejected one still runs.
+    assertThat(replies.get(1).getVm().hasError()).isFalse();
+    assertThat(outer.state().vms().vms()).hasSize(1);
   }
 
   private static void assertOwnership(Ownership before, SequencerState next, List<ShardOwner> changes) {

@@ -1,0 +1,154 @@
+package io.shardlite.common.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class GroupCommitterTest {
+
+  /** A sender whose groups stay open until the test completes them. */
+  private static final class HeldSender implements GroupCommitter.Sender<String, String> {
+    final List<List<String>> groups = new ArrayList<>();
+    final List<CompletableFuture<List<String>>> answers = new ArrayList<>();
+
+    @Override
+    public synchronized CompletableFuture<List<String>> send(List<String> group) {
+      groups.add(List.copyOf(group));
+      CompletableFuture<List<String>> answer = new CompletableFuture<>();
+      answers.add(answer);
+      return answer;
+    }
+
+    void answer(int i) {
+      List<String> results = new ArrayList<>();
+      groups.get(i).forEach(s -> results.add(s.toUpperCase()));
+      answers.get(i).complete(results);
+    }
+  }
+
+  @Test
+  void itemsArrivingWhileGroupsAreInFlightLeaveTogetherInArrivalOrder() throws Exception {
+    HeldSender sender = new HeldSender();
+    GroupCommitter<String, String> committer = new GroupCommitter<>(1, 100, sender);
+    CompletableFuture<String> a = committer.submit("a", 1);
+    CompletableFuture<String> b = committer.submit("b", 1);
+    CompletableFuture<String> c = committer.submit("c", 1);
+    assertThat(sender.groups).containsExactly(List.of("a"));
+    assertThat(committer.queued()).isEqualTo(2);
+
+    sender.answer(0);
+    assertThat(a.get(1, TimeUnit.SECONDS)).isEqualTo("A");
+    assertThat(sender.groups).containsExactly(List.of("a"), List.of("b", "c"));
+    sender.answer(1);
+    assertThat(b.get(1, TimeUnit.SECONDS)).isEqualTo("B");
+    assertThat(c.get(1, TimeUnit.SECONDS)).isEqualTo("C");
+    assertThat(committer.queued()).isZero();
+  }
+
+  @Test
+  void inFlightBudgetAndGroupWeightBoundEachGroup() {
+    HeldSender sender = new HeldSender();
+    GroupCommitter<String, String> committer = new GroupCommitter<>(2, 5, sender);
+    committer.submit("a", 3);
+    committer.submit("b", 3);
+    committer.submit("c", 3);
+    committer.submit("d", 2);
+    committer.submit("big", 9);
+    assertThat(sender.groups).containsExactly(List.of("a"), List.of("b"));
+    sender.answer(0);
+    // c (3) + d (2) fill a group of weight 5; the heavier item goes alone.
+    assertThat(sender.groups).containsExactly(List.of("a"), List.of("b"), List.of("c", "d"));
+    sender.answer(1);
+    assertThat(sender.groups.get(3)).containsExactly("big");
+  }
+
+  @Test
+  void aFailedGroupFailsEachOfItsItemsAndTheNextGroupStillLeaves() throws Exception {
+    HeldSender sender = new HeldSender();
+    GroupCommitter<String, String> committer = new GroupCommitter<>(1, 100, sender);
+    CompletableFuture<String> a = committer.submit("a", 1);
+    CompletableFuture<String> b = committer.submit("b", 1);
+    sender.answers.get(0).completeExceptionally(new IllegalStateException("not the leader"));
+    assertThatThrownBy(() -> a.get(1, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .hasRootCauseMessage("not the leader");
+    sender.answer(1);
+    assertThat(b.get(1, TimeUnit.SECONDS)).isEqualTo("B");
+  }
+
+  @Test
+  void aSenderThatThrowsOrMiscountsFailsTheGroupInsteadOfHangingIt() {
+    GroupCommitter<String, String> throwing = new GroupCommitter<>(1, 100, group -> {
+      throw new IllegalArgumentException("refused");
+    });
+    assertThat(throwing.submit("a", 1)).isCompletedExceptionally();
+    assertThat(throwing.submit("b", 1)).isCompletedExceptionally();
+
+    GroupCommitter<String, String> short1 = new GroupCommitter<>(1, 100,
+        group -> CompletableFuture.completedFuture(List.of()));
+    assertThatThrownBy(() -> short1.submit("a", 1).join()).hasMessageContaining("got 0 results");
+  }
+
+  @Test
+  void aSenderThatAnswersAtOnceDoesNotDeadlockEvenWhenCallbacksSubmitAgain() throws Exception {
+    AtomicInteger sends = new AtomicInteger();
+    GroupCommitter<Integer, Integer> committer = new GroupCommitter<>(1, 100, group -> {
+      sends.incrementAndGet();
+      return CompletableFuture.completedFuture(group.stream().map(i -> i * 2).toList());
+    });
+    // Every callback submits again, from inside the completion of the previous item.
+    CountDownLatch done = new CountDownLatch(1);
+    chain(committer, 0, 200, done);
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(sends.get()).isEqualTo(200);
+  }
+
+  private static void chain(GroupCommitter<Integer, Integer> committer, int i, int n, CountDownLatch done) {
+    if (i == n) {
+      done.countDown();
+      return;
+    }
+    committer.submit(i, 1).thenAccept(r -> {
+      assertThat(r).isEqualTo(2 * i);
+      chain(committer, i + 1, n, done);
+    });
+  }
+
+  @Test
+  void concurrentSubmittersAllGetTheirOwnResult() throws Exception {
+    GroupCommitter<Integer, Integer> committer = new GroupCommitter<>(2, 64,
+        group -> CompletableFuture.supplyAsync(() -> group.stream().map(i -> -i).toList()));
+    List<Thread> threads = new ArrayList<>();
+    List<CompletableFuture<Integer>> results = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int t = 0; t < 4; t++) {
+      int base = t * 1000;
+      threads.add(new Thread(() -> {
+        for (int i = 0; i < 500; i++) {
+          results.add(committer.submit(base + i, 1).thenApply(r -> r + 0));
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join(10_000);
+    }
+    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertThat(results).hasSize(2000);
+    assertThat(results.stream().mapToInt(CompletableFuture::join).sum())
+        .isEqualTo(-java.util.stream.IntStream.range(0, 4).map(t -> java.util.stream.IntStream.range(0, 500)
+            .map(i -> t * 1000 + i).sum()).sum());
+  }
+
+  @Test
+  void rejectsANonPositiveBudget() {
+    assertThatThrownBy(() -> new GroupCommitter<String, String>(0, 1, g -> null))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
