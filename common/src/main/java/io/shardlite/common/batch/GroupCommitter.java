@@ -4,6 +4,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Group commit in front of a replicated log: items that arrive while earlier groups are in flight
@@ -16,8 +18,15 @@ import java.util.concurrent.CompletableFuture;
  * entry.
  *
  * <p>Order is kept: items form groups in arrival order and groups are handed to the sender in that
- * order, one call at a time (under this object's lock), so a sender that appends in call order
- * (a Raft leader does) logs them in arrival order. Results are completed outside the lock.
+ * order, one call at a time, so a sender that appends in call order (a Raft leader does) logs them
+ * in arrival order.
+ *
+ * <p>No thread ever waits for this object: submitters and completions only enqueue and then try
+ * to take the lock; whoever holds it does the pending work for everyone and looks again after
+ * releasing it. That matters because completions arrive on threads holding the sender's own locks
+ * (Ratis' client completes replies inside its sliding-window lock) while another thread holds ours
+ * and calls the sender: waiting for each other would deadlock. Results are completed outside the
+ * lock.
  *
  * @param <I> what a caller submits
  * @param <O> the result of one item
@@ -31,14 +40,19 @@ public final class GroupCommitter<I, O> {
 
   private record Pending<I, O>(I item, long weight, CompletableFuture<O> result) {}
 
+  /** A group whose send completed: its results, or the failure of all of them. */
+  private record Done<I, O>(List<Pending<I, O>> group, List<O> results, Throwable error) {}
+
   private final int maxInFlight;
   private final long maxGroupWeight;
   private final Sender<I, O> sender;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<Pending<I, O>> incoming = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Done<I, O>> done = new ConcurrentLinkedQueue<>();
+  /** Items waiting for a group, in arrival order (guarded by the lock). */
   private final ArrayDeque<Pending<I, O>> queue = new ArrayDeque<>();
-  /** Completions that arrived inside {@link #pump} (a sender that answered at once), run after the lock is released. */
-  private final List<Runnable> deferred = new ArrayList<>();
   private int inFlight;
-  private boolean pumping;
+  private volatile int waiting;
 
   /**
    * @param maxInFlight groups outstanding at once (at least 1)
@@ -58,79 +72,68 @@ public final class GroupCommitter<I, O> {
   /** Queues one item; it leaves with the next group the in-flight budget allows. */
   public CompletableFuture<O> submit(I item, long weight) {
     CompletableFuture<O> result = new CompletableFuture<>();
-    synchronized (this) {
-      queue.add(new Pending<>(item, weight, result));
-      pump();
-    }
-    runDeferred();
+    incoming.add(new Pending<>(item, weight, result));
+    drive();
     return result;
   }
 
   /** Items waiting for a group (not yet sent). */
-  public synchronized int queued() {
-    return queue.size();
+  public int queued() {
+    return waiting + incoming.size();
   }
 
-  /** Sends groups while the budget allows. Caller holds the lock; re-entry from a synchronous completion is a no-op. */
-  private void pump() {
-    if (pumping) {
-      return;
-    }
-    pumping = true;
-    try {
-      while (inFlight < maxInFlight && !queue.isEmpty()) {
-        List<Pending<I, O>> group = new ArrayList<>();
-        long weight = 0;
-        while (!queue.isEmpty() && (group.isEmpty() || weight + queue.peek().weight() <= maxGroupWeight)) {
-          Pending<I, O> p = queue.poll();
-          weight += p.weight();
-          group.add(p);
-        }
-        inFlight++;
-        List<I> items = new ArrayList<>(group.size());
-        group.forEach(p -> items.add(p.item()));
-        CompletableFuture<List<O>> sent;
-        try {
-          sent = sender.send(items);
-        } catch (RuntimeException e) {
-          sent = CompletableFuture.failedFuture(e);
-        }
-        sent.whenComplete((results, error) -> {
-          if (Thread.holdsLock(this)) {
-            deferred.add(() -> finished(group, results, error));
-          } else {
-            finished(group, results, error);
-          }
-        });
-      }
-    } finally {
-      pumping = false;
-    }
-  }
-
-  private void finished(List<Pending<I, O>> group, List<O> results, Throwable error) {
-    try {
-      complete(group, results, error);
-    } finally {
-      synchronized (this) {
-        inFlight--;
-        pump();
-      }
-      runDeferred();
-    }
-  }
-
-  private void runDeferred() {
+  /** Does the pending work if the lock is free; otherwise its holder does it after releasing it. */
+  private void drive() {
     while (true) {
-      List<Runnable> now;
-      synchronized (this) {
-        if (deferred.isEmpty()) {
-          return;
-        }
-        now = new ArrayList<>(deferred);
-        deferred.clear();
+      if (!lock.tryLock()) {
+        return;
       }
-      now.forEach(Runnable::run);
+      List<Done<I, O>> finished = new ArrayList<>();
+      try {
+        for (Pending<I, O> p; (p = incoming.poll()) != null; ) {
+          queue.add(p);
+        }
+        for (Done<I, O> d; (d = done.poll()) != null; ) {
+          inFlight--;
+          finished.add(d);
+        }
+        pump();
+        waiting = queue.size();
+      } finally {
+        lock.unlock();
+      }
+      finished.forEach(d -> complete(d.group(), d.results(), d.error()));
+      if (incoming.isEmpty() && done.isEmpty()) {
+        return;
+      }
+    }
+  }
+
+  /** Sends groups while the budget allows (lock held). */
+  private void pump() {
+    while (inFlight < maxInFlight && !queue.isEmpty()) {
+      List<Pending<I, O>> group = new ArrayList<>();
+      long weight = 0;
+      while (!queue.isEmpty() && (group.isEmpty() || weight + queue.peek().weight() <= maxGroupWeight)) {
+        Pending<I, O> p = queue.poll();
+        weight += p.weight();
+        group.add(p);
+      }
+      inFlight++;
+      List<I> items = new ArrayList<>(group.size());
+      group.forEach(p -> items.add(p.item()));
+      CompletableFuture<List<O>> sent;
+      try {
+        sent = sender.send(items);
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      sent.whenComplete((results, error) -> {
+        done.add(new Done<>(group, results, error));
+        if (!lock.isHeldByCurrentThread()) {
+          drive(); // (an answer given at once, inside pump, is picked up when the holder looks again)
+        }
+      });
     }
   }
 

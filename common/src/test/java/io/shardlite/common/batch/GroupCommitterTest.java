@@ -146,6 +146,50 @@ class GroupCommitterTest {
             .map(i -> t * 1000 + i).sum()).sum());
   }
 
+  /**
+   * Like Ratis' ordered client: replies are completed while the sender holds its own lock, and
+   * sending takes that lock. A committer that made completions wait for its lock while holding it
+   * across a send deadlocked here (found by the shard-writes benchmark).
+   */
+  @Test
+  void aSenderThatCompletesInsideItsOwnLockDoesNotDeadlock() throws Exception {
+    Object senderLock = new Object();
+    java.util.concurrent.ExecutorService replier = java.util.concurrent.Executors.newSingleThreadExecutor();
+    List<CompletableFuture<List<Integer>>> open = new ArrayList<>();
+    GroupCommitter<Integer, Integer> committer = new GroupCommitter<>(2, 4, group -> {
+      synchronized (senderLock) {
+        CompletableFuture<List<Integer>> answer = new CompletableFuture<>();
+        open.add(answer);
+        List<Integer> results = List.copyOf(group);
+        replier.execute(() -> {
+          synchronized (senderLock) {
+            open.remove(answer);
+            answer.complete(results);
+          }
+        });
+        return answer;
+      }
+    });
+    List<CompletableFuture<Integer>> results = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int base = t * 10_000;
+      threads.add(new Thread(() -> {
+        for (int i = 0; i < 2_000; i++) {
+          results.add(committer.submit(base + i, 1));
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join(20_000);
+    }
+    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+    assertThat(results).hasSize(8_000);
+    assertThat(committer.queued()).isZero();
+    replier.shutdownNow();
+  }
+
   @Test
   void rejectsANonPositiveBudget() {
     assertThatThrownBy(() -> new GroupCommitter<String, String>(0, 1, g -> null))

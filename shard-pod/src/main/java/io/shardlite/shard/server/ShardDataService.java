@@ -20,6 +20,7 @@ import io.shardlite.proto.PrepareRequest;
 import io.shardlite.proto.PreparePart;
 import io.shardlite.proto.ResolveRequest;
 import io.shardlite.shard.sql.SqlPolicy;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -177,12 +178,26 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
         .orTimeout(timeoutMillis(timeoutMillis), TimeUnit.MILLISECONDS);
   }
 
-  /** Sends one entry through the shard's Raft client, replacing the client if Ratis closed it. */
+  /**
+   * Sends one entry: straight to this server's member when it leads the shard, else (or when the
+   * leader just changed) through the shard's Raft client, replacing the client if Ratis closed it.
+   */
   private CompletableFuture<RaftClientReply> send(int shard, ShardEntry entry) {
+    Message message = Message.valueOf(ByteString.copyFrom(entry.toByteArray()));
+    Optional<CompletableFuture<RaftClientReply>> local = groups.submitIfLeader(shard, message);
+    if (local.isEmpty()) {
+      return sendThroughClient(shard, message);
+    }
+    return local.get().thenCompose(r -> r.getNotLeaderException() != null || r.getException()
+        instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException
+        ? sendThroughClient(shard, message) : CompletableFuture.completedFuture(r));
+  }
+
+  private CompletableFuture<RaftClientReply> sendThroughClient(int shard, Message message) {
     RaftClient client = groups.client(shard);
     CompletableFuture<RaftClientReply> sent;
     try {
-      sent = client.async().send(Message.valueOf(ByteString.copyFrom(entry.toByteArray())));
+      sent = client.async().send(message);
     } catch (RuntimeException e) {
       groups.evictIfBroken(client, e);
       throw e;
