@@ -125,25 +125,33 @@ class GroupCommitterTest {
   void concurrentSubmittersAllGetTheirOwnResult() throws Exception {
     GroupCommitter<Integer, Integer> committer = new GroupCommitter<>(2, 64,
         group -> CompletableFuture.supplyAsync(() -> group.stream().map(i -> -i).toList()));
-    List<Thread> threads = new ArrayList<>();
-    List<CompletableFuture<Integer>> results = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (int t = 0; t < 4; t++) {
-      int base = t * 1000;
-      threads.add(new Thread(() -> {
-        for (int i = 0; i < 500; i++) {
-          results.add(committer.submit(base + i, 1).thenApply(r -> r + 0));
-        }
-      }));
-    }
-    threads.forEach(Thread::start);
-    for (Thread t : threads) {
-      t.join(10_000);
-    }
+    List<CompletableFuture<Integer>> results = submitFromThreads(committer, 4, 500, 1000);
     CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
     assertThat(results).hasSize(2000);
     assertThat(results.stream().mapToInt(CompletableFuture::join).sum())
         .isEqualTo(-java.util.stream.IntStream.range(0, 4).map(t -> java.util.stream.IntStream.range(0, 500)
             .map(i -> t * 1000 + i).sum()).sum());
+  }
+
+  /** {@code threads} threads each submit {@code perThread} items (thread t from t * stride up); every result. */
+  private static List<CompletableFuture<Integer>> submitFromThreads(GroupCommitter<Integer, Integer> committer,
+      int threads, int perThread, int stride) throws InterruptedException {
+    List<CompletableFuture<Integer>> results = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> started = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int base = t * stride;
+      Thread thread = new Thread(() -> {
+        for (int i = 0; i < perThread; i++) {
+          results.add(committer.submit(base + i, 1));
+        }
+      });
+      thread.start();
+      started.add(thread);
+    }
+    for (Thread t : started) {
+      t.join(20_000);
+    }
+    return results;
   }
 
   /**
@@ -155,35 +163,19 @@ class GroupCommitterTest {
   void aSenderThatCompletesInsideItsOwnLockDoesNotDeadlock() throws Exception {
     Object senderLock = new Object();
     java.util.concurrent.ExecutorService replier = java.util.concurrent.Executors.newSingleThreadExecutor();
-    List<CompletableFuture<List<Integer>>> open = new ArrayList<>();
     GroupCommitter<Integer, Integer> committer = new GroupCommitter<>(2, 4, group -> {
       synchronized (senderLock) {
         CompletableFuture<List<Integer>> answer = new CompletableFuture<>();
-        open.add(answer);
         List<Integer> results = List.copyOf(group);
         replier.execute(() -> {
           synchronized (senderLock) {
-            open.remove(answer);
             answer.complete(results);
           }
         });
         return answer;
       }
     });
-    List<CompletableFuture<Integer>> results = java.util.Collections.synchronizedList(new ArrayList<>());
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
-      int base = t * 10_000;
-      threads.add(new Thread(() -> {
-        for (int i = 0; i < 2_000; i++) {
-          results.add(committer.submit(base + i, 1));
-        }
-      }));
-    }
-    threads.forEach(Thread::start);
-    for (Thread t : threads) {
-      t.join(20_000);
-    }
+    List<CompletableFuture<Integer>> results = submitFromThreads(committer, 4, 2_000, 10_000);
     CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
     assertThat(results).hasSize(8_000);
     assertThat(committer.queued()).isZero();

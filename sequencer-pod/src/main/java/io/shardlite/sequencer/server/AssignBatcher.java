@@ -42,6 +42,6 @@ final class AssignBatcher {
     if (reply.hasGroup()) {
       return reply.getGroup().getRepliesList();
     }
-    return count == 1 ? List.of(reply) : Collections.nCopies(count, reply);
+    return Collections.nCopies(count, reply);
   }
 }

@@ -24,5 +24,4 @@ final class Replies {
         return null;
     }
   }
-
 }

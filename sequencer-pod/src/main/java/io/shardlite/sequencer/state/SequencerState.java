@@ -306,10 +306,9 @@ public record SequencerState(
       case ABORT_EXPIRED:
         return reply.setExpired(AbortExpiredReply.newBuilder().setError(error)).build();
       case GROUP:
-        // Every command of the group is answered with the error (e.g. a group without commands gets none).
+        // Every command of the group is answered with the error (a group without commands gets it once).
         ReplyGroup.Builder each = ReplyGroup.newBuilder();
-        command.getGroup().getCommandsList().forEach(c -> each.addReplies(c.getBodyCase() == SequencerCommand.BodyCase.GROUP
-            ? SequencerReply.newBuilder().setError(error).build() : rejection(c, error)));
+        command.getGroup().getCommandsList().forEach(c -> each.addReplies(rejection(c, error)));
         return each.getRepliesCount() == 0 ? reply.setError(error).build() : reply.setGroup(each).build();
       default:
         return reply.setError(error).build();
