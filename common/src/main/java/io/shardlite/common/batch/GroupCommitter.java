@@ -26,7 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * releasing it. That matters because completions arrive on threads holding the sender's own locks
  * (Ratis' client completes replies inside its sliding-window lock) while another thread holds ours
  * and calls the sender: waiting for each other would deadlock. Results are completed outside the
- * lock.
+ * lock, but on whichever thread does the work, including one inside {@link #submit}: a caller must
+ * not hold, while submitting, a lock that result callbacks (its own or other callers') take.
  *
  * @param <I> what a caller submits
  * @param <O> the result of one item

@@ -10,6 +10,7 @@ import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.SequencerReply;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,7 @@ final class LsnStreamHandler implements StreamObserver<AssignLsns> {
   private static final Logger LOG = LoggerFactory.getLogger(LsnStreamHandler.class);
   private record Pending(long startNanos, CompletableFuture<SequencerReply> reply) {}
 
-  private final AssignBatcher assigner;
+  private final Function<AssignLsns, CompletableFuture<SequencerReply>> assigner;
   private final ServerCallStreamObserver<AssignLsnsReply> out;
   private final SequencerMetrics metrics;
   private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
@@ -34,7 +35,9 @@ final class LsnStreamHandler implements StreamObserver<AssignLsns> {
   private boolean inputDone;
   private boolean finished;
 
-  LsnStreamHandler(AssignBatcher assigner, ServerCallStreamObserver<AssignLsnsReply> out, SequencerMetrics metrics) {
+  /** @param assigner sequences one request (the server passes {@link AssignBatcher#assign}) */
+  LsnStreamHandler(Function<AssignLsns, CompletableFuture<SequencerReply>> assigner,
+      ServerCallStreamObserver<AssignLsnsReply> out, SequencerMetrics metrics) {
     this.assigner = assigner;
     this.out = out;
     this.metrics = metrics;
@@ -44,15 +47,26 @@ final class LsnStreamHandler implements StreamObserver<AssignLsns> {
   @Override
   public void onNext(AssignLsns request) {
     long start = System.nanoTime();
-    CompletableFuture<SequencerReply> reply;
+    Error brokenBefore;
     synchronized (this) {
       if (finished) {
         return;
       }
-      reply = (broken != null
-          ? CompletableFuture.completedFuture(SequencerReply.newBuilder().setError(broken).build())
-          : assigner.assign(request).exceptionally(LsnStreamHandler::failed))
-          .thenApply(r -> withRequestId(r, request.getRequestId()));
+      brokenBefore = broken;
+    }
+    // Submitted without holding this stream's lock: the assigner may complete other streams'
+    // replies on this thread, and their drains take their own locks (two streams each holding its
+    // lock while completing the other's reply deadlocked). gRPC calls onNext of one stream one at a
+    // time, so the stream's requests still reach the assigner in order. A request that slips in
+    // after the stream broke is sequenced but its reply withheld (drain), like any in flight then.
+    CompletableFuture<SequencerReply> reply = (brokenBefore != null
+        ? CompletableFuture.completedFuture(SequencerReply.newBuilder().setError(brokenBefore).build())
+        : assigner.apply(request).exceptionally(LsnStreamHandler::failed))
+        .thenApply(r -> withRequestId(r, request.getRequestId()));
+    synchronized (this) {
+      if (finished) {
+        return;
+      }
       inFlight.add(new Pending(start, reply));
     }
     // Drain after the queued future itself is done (a callback on the future it derives from could

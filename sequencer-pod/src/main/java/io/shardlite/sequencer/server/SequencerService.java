@@ -41,7 +41,7 @@ final class SequencerService extends SequencerGrpc.SequencerImplBase {
 
   @Override
   public StreamObserver<AssignLsns> lsnStream(StreamObserver<AssignLsnsReply> out) {
-    return new LsnStreamHandler(assigner, (ServerCallStreamObserver<AssignLsnsReply>) out, metrics);
+    return new LsnStreamHandler(assigner::assign, (ServerCallStreamObserver<AssignLsnsReply>) out, metrics);
   }
 
   @Override
