@@ -4,9 +4,11 @@ import static io.shardlite.common.client.ShardliteClient.statement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardlite.common.client.ShardliteClient;
+import io.shardlite.common.routing.ShardKeys;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
+import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.TxStatement;
 import io.shardlite.sequencer.launch.LocalSequencerCluster;
 import io.shardlite.shard.launch.LocalShardCluster;
@@ -262,6 +264,46 @@ class VirtualMasterIT {
       ExecuteReply read = client.execute(List.of(statement(key, "SELECT count(*) FROM kv WHERE k = ?", key)));
       assertThat(read.hasError()).as("read %s: %s", key, read.getError()).isFalse();
       assertThat(read.getResults(0).getRows(0).getValues(0).getInteger()).as("row %s", key).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A newer owner's claim (made here straight on the shard group, as a successor the sequencer
+   * chose would) fences the current owner's lane: its single-shard writes and its part of a
+   * multi-shard transaction fail retryably (never as a bare STALE_EPOCH the client cannot act on),
+   * and the other shard of the multi-shard transaction is unchanged. Runs last: the fenced shard
+   * has no working owner afterwards.
+   */
+  @Test
+  @Order(6)
+  void aLaneFencedByANewerOwnerFailsItsWorkRetryablyAndChangesNothing() {
+    String fencedKey = keyOnShard("f", 0);
+    String otherKey = keyOnShard("g", 1);
+    ExecuteReply seeded = client.execute(tx(statement(otherKey, "INSERT INTO kv VALUES (?, 1)", otherKey)));
+    assertThat(seeded.hasError()).as("%s", seeded.getError()).isFalse();
+    ShardResult claimed = shardServers.nodes().get(0).client().claim(0, 1_000_000, "newer-owner");
+    assertThat(claimed.hasError()).as("%s", claimed.getError()).isFalse();
+
+    // The multi-shard transaction first, while the lane does not know yet: its prepare is fenced.
+    ExecuteReply multi = client.execute(tx(
+        statement(otherKey, "UPDATE kv SET v = v + 1 WHERE k = ?", otherKey),
+        statement(fencedKey, "INSERT INTO kv VALUES (?, 1)", fencedKey)).toBuilder().setTimeoutMillis(3_000).build());
+    ExecuteReply single = client.execute(tx(statement(fencedKey, "INSERT INTO kv VALUES (?, 1)", fencedKey)).toBuilder()
+        .setTimeoutMillis(3_000).build());
+    for (ExecuteReply r : List.of(multi, single)) {
+      assertThat(r.hasError()).isTrue();
+      assertThat(r.getError().getRetryable() || r.getError().getCode() == ErrorCode.TIMEOUT)
+          .as("retryable: %s", r.getError()).isTrue();
+    }
+    ExecuteReply other = client.execute(List.of(statement(otherKey, "SELECT v FROM kv WHERE k = ?", otherKey)));
+    assertThat(other.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+  }
+
+  private static String keyOnShard(String prefix, int shard) {
+    for (int i = 0; ; i++) {
+      if (ShardKeys.shardOf(prefix + i, SHARDS) == shard) {
+        return prefix + i;
+      }
     }
   }
 

@@ -457,7 +457,14 @@ final class Lane implements Runnable {
     WriteBatch part = WriteBatch.newBuilder().setTxId(request.getTxId()).setGlobalLsn(request.getGlobalLsn())
         .setEpoch(epoch).setTimestampMillis(request.getTimestampMillis()).setRandomSeed(request.getRandomSeed())
         .addAllStatements(request.getStatementsList()).build();
-    return toPart(onShard(client -> client.prepare(shard, part), System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+    ShardResult r = onShard(client -> client.prepare(shard, part), System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    if (r.hasError() && r.getError().getCode() == ErrorCode.STALE_EPOCH) {
+      // A newer owner claimed the shard: nothing was prepared, the transaction aborts and may be
+      // retried (the newer owner serves it), as for a fenced single-shard write.
+      stop("fenced by a newer owner");
+      return partError(Errors.unavailable("shard " + shard + " moved to a newer owner; retry"));
+    }
+    return toPart(r);
   }
 
   /** Resolves a part on the shard, retrying retryable failures for at least 10 s. */
