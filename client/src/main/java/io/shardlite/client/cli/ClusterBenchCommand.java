@@ -2,6 +2,7 @@ package io.shardlite.client.cli;
 
 import io.shardlite.client.bench.ClusterBench;
 import io.shardlite.client.bench.MachineCpu;
+import io.shardlite.client.bench.MetricsScrape;
 import io.shardlite.client.bench.SqliteWorkloads;
 import io.shardlite.common.client.ShardliteClient;
 import io.shardlite.sequencer.launch.LocalSequencerCluster;
@@ -70,6 +71,23 @@ final class ClusterBenchCommand implements Callable<Integer> {
   @Option(names = "--skip-baselines", hidden = true, description = "Do not run plain SQLite and dqlite (experiments).")
   boolean skipBaselines;
 
+  @Option(names = "--jvm-option", hidden = true,
+      description = "JVM option for every server process, repeatable; replaces the small-machine defaults (experiments).")
+  List<String> jvmOptions = new ArrayList<>();
+
+  @Option(names = "--shard-server-arg", hidden = true,
+      description = "Extra argument for every shard server, repeatable, e.g. --ratis-property=KEY=VALUE (experiments).")
+  List<String> shardServerArgs = new ArrayList<>();
+
+  @Option(names = "--sequencer-arg", hidden = true,
+      description = "Extra argument for every sequencer replica, repeatable (experiments).")
+  List<String> sequencerArgs = new ArrayList<>();
+
+  /** Workload -> process role -> CPU milliseconds per committed transaction (over warm-up and measurement). */
+  private final Map<String, Map<String, Double>> cpuPerTx = new LinkedHashMap<>();
+  /** Workload -> Raft entries per committed transaction: {shard groups, sequencer}. */
+  private final Map<String, double[]> entriesPerTx = new LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     for (String w : workloads) {
@@ -80,20 +98,51 @@ final class ClusterBenchCommand implements Callable<Integer> {
     }
     String started = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path dir = Files.createTempDirectory("shardlite-bench-cluster-");
-    List<String> jvm = LocalShardCluster.defaultJvmOptions();
+    List<String> jvm = jvmOptions.isEmpty() ? LocalShardCluster.defaultJvmOptions() : List.copyOf(jvmOptions);
     List<ClusterBench.Run> runs = new ArrayList<>();
     MachineCpu cpu0 = MachineCpu.sample();
-    try (LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 3, shards, List.of(), jvm).start();
-        LocalShardCluster shardServers = new LocalShardCluster(dir.resolve("shards"), 3, shards, 3, List.of(), jvm).start();
+    try (LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 3, shards, sequencerArgs, jvm).start();
+        LocalShardCluster shardServers = new LocalShardCluster(dir.resolve("shards"), 3, shards, 3, shardServerArgs, jvm).start();
         LocalVmCluster vmCluster = new LocalVmCluster(dir.resolve("vms"), vms, sequencer.endpoints(),
             shardServers.endpoints(), shards, List.of(), jvm).start();
         ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {
       ClusterBench bench = new ClusterBench(client, shards, records, accounts);
       System.out.printf("loading %d records and %d accounts over %d shards...%n", records, accounts, shards);
       bench.load();
+      Map<String, List<Long>> roles = new LinkedHashMap<>();
+      roles.put("sequencer", sequencer.replicas().stream().map(LocalSequencerCluster.Replica::pid).toList());
+      roles.put("shard servers", shardServers.nodes().stream().map(LocalShardCluster.Node::pid).toList());
+      roles.put("virtual masters", vmCluster.vms().stream().map(LocalVmCluster.Vm::pid).toList());
+      roles.put("load generator", List.of(ProcessHandle.current().pid()));
+      List<Integer> shardMetrics = shardServers.nodes().stream().map(LocalShardCluster.Node::metricsPort).toList();
+      List<Integer> sequencerMetrics = sequencer.replicas().stream().map(LocalSequencerCluster.Replica::metricsPort).toList();
+      List<Integer> vmMetrics = vmCluster.vms().stream().map(LocalVmCluster.Vm::metricsPort).toList();
       for (String w : workloads) {
-        runs.add(print(w.startsWith("ycsb-") ? bench.ycsbA(w.equals("ycsb-zipfian"), concurrency, warmupSeconds, seconds)
-            : bench.transfers(Integer.parseInt(w.substring("transfer-".length())), concurrency, warmupSeconds, seconds)));
+        Map<String, Double> cpuBefore = cpuByRole(roles);
+        double[] entriesBefore = raftEntries(shardMetrics, sequencerMetrics);
+        Map<String, Double> vmErrorsBefore = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total");
+        long startNanos = System.nanoTime();
+        ClusterBench.Run r = print(w.startsWith("ycsb-") ? bench.ycsbA(w.equals("ycsb-zipfian"), concurrency, warmupSeconds, seconds)
+            : bench.transfers(Integer.parseInt(w.substring("transfer-".length())), concurrency, warmupSeconds, seconds));
+        runs.add(r);
+        double wall = (System.nanoTime() - startNanos) / 1e9;
+        Map<String, Double> cpuAfter = cpuByRole(roles);
+        Map<String, Double> msPerTx = new LinkedHashMap<>();
+        cpuAfter.forEach((role, cpu) -> msPerTx.put(role, (cpu - cpuBefore.get(role)) / wall / r.txPerSec() * 1000));
+        cpuPerTx.put(r.workload(), msPerTx);
+        double[] entriesAfter = raftEntries(shardMetrics, sequencerMetrics);
+        // Both counters cover warm-up and measurement, as the CPU figures do.
+        double txs = r.txPerSec() * wall;
+        entriesPerTx.put(r.workload(), new double[] {(entriesAfter[0] - entriesBefore[0]) / txs,
+            (entriesAfter[1] - entriesBefore[1]) / txs});
+        System.out.println("  CPU ms per transaction by role: " + format(msPerTx) + String.format(Locale.ROOT,
+            "; Raft entries per transaction: shard groups %.2f, sequencer %.2f", entriesPerTx.get(r.workload())[0],
+            entriesPerTx.get(r.workload())[1]));
+        // Errors the virtual masters answered (the client retries the retryable ones): where work is wasted.
+        Map<String, Double> vmErrors = new java.util.TreeMap<>(MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total"));
+        vmErrors.replaceAll((code, n) -> n - vmErrorsBefore.getOrDefault(code, 0.0));
+        vmErrors.values().removeIf(n -> n == 0);
+        System.out.println("  errors answered by the virtual masters (retried by the client where safe): " + vmErrors);
       }
     }
     double clusterCpu = MachineCpu.busyPercent(cpu0, MachineCpu.sample());
@@ -116,6 +165,24 @@ final class ClusterBenchCommand implements Callable<Integer> {
     Files.writeString(out.resolve(base + ".md"), markdown(started, runs, sqlite, dqlite, clusterCpu));
     System.out.println("wrote " + out.resolve(base + ".md"));
     return 0;
+  }
+
+  /** {entries applied by all shard groups (one replica's count each), the sequencer's applied index}. */
+  private static double[] raftEntries(List<Integer> shardMetrics, List<Integer> sequencerMetrics) {
+    return new double[] {MetricsScrape.sum(shardMetrics, "shardlite_shard_entries_applied_total", false) / 3,
+        MetricsScrape.sum(sequencerMetrics, "shardlite_sequencer_applied_index", true)};
+  }
+
+  private static Map<String, Double> cpuByRole(Map<String, List<Long>> roles) {
+    Map<String, Double> cpu = new LinkedHashMap<>();
+    roles.forEach((role, pids) -> cpu.put(role, MachineCpu.processCpuSeconds(pids)));
+    return cpu;
+  }
+
+  private static String format(Map<String, Double> msPerTx) {
+    List<String> parts = new ArrayList<>();
+    msPerTx.forEach((role, ms) -> parts.add(String.format(Locale.ROOT, "%s %.2f", role, ms)));
+    return String.join(", ", parts);
   }
 
   private static ClusterBench.Run print(ClusterBench.Run r) {
@@ -184,6 +251,18 @@ final class ClusterBenchCommand implements Callable<Integer> {
     for (ClusterBench.Run r : runs) {
       md.append(row(r));
     }
+    md.append("\nCPU milliseconds per committed transaction by process role (each role's CPU time over the workload's "
+        + "warm-up and measurement, divided by its wall time and by the measured tx/s):\n\n| workload | ");
+    List<String> roleNames = cpuPerTx.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
+    md.append(String.join(" | ", roleNames)).append(" | total | shard Raft entries per tx | sequencer Raft entries per tx |\n| --- |")
+        .append(" ---: |".repeat(roleNames.size() + 3)).append('\n');
+    cpuPerTx.forEach((w, m) -> {
+      md.append("| ").append(w).append(" | ");
+      m.values().forEach(ms -> md.append(String.format(Locale.ROOT, "%.2f | ", ms)));
+      double[] entries = entriesPerTx.get(w);
+      md.append(String.format(Locale.ROOT, "%.2f | %.2f | %.2f |%n", m.values().stream().mapToDouble(Double::doubleValue).sum(),
+          entries[0], entries[1]));
+    });
     md.append("\nPlain SQLite in this JVM, one connection (one writer), WAL, synchronous=FULL, same operations:\n\n");
     md.append("| workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (ClusterBench.Run r : sqlite) {
@@ -222,6 +301,16 @@ final class ClusterBenchCommand implements Callable<Integer> {
         + "  \"virtual_masters\": %d,%n  \"concurrency\": %d,%n  \"seconds\": %.1f,%n  \"machine_cpu_busy_pct\": %.1f,%n",
         started, shards, vms, concurrency, seconds, cpu));
     j.append("  \"shardlite\": [\n").append(runsJson(runs)).append("  ],\n");
+    List<String> cpuRows = new ArrayList<>();
+    cpuPerTx.forEach((w, m) -> {
+      List<String> kv = new ArrayList<>();
+      m.forEach((role, ms) -> kv.add(String.format(Locale.ROOT, "\"%s\": %.3f", role, ms)));
+      double[] entries = entriesPerTx.get(w);
+      kv.add(String.format(Locale.ROOT, "\"shard_raft_entries_per_tx\": %.3f, \"sequencer_raft_entries_per_tx\": %.3f",
+          entries[0], entries[1]));
+      cpuRows.add("    \"" + w + "\": {" + String.join(", ", kv) + "}");
+    });
+    j.append("  \"cpu_ms_per_tx_by_role\": {\n").append(String.join(",\n", cpuRows)).append("\n  },\n");
     j.append("  \"sqlite_full\": [\n").append(runsJson(sqlite)).append("  ],\n");
     j.append("  \"dqlite\": {");
     List<String> kv = new ArrayList<>();

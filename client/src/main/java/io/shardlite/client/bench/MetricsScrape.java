@@ -1,0 +1,76 @@
+package io.shardlite.client.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+
+/** Reads one metric from processes' Prometheus text endpoints on 127.0.0.1 (benchmark diagnostics). */
+public final class MetricsScrape {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private MetricsScrape() {}
+
+  /**
+   * The sum of every sample of {@code metric} (all label sets) over the given metrics ports, or
+   * the largest single port's sum when {@code maxOverPorts}; NaN if any port does not answer.
+   */
+  public static double sum(List<Integer> ports, String metric, boolean maxOverPorts) {
+    double total = 0;
+    for (int port : ports) {
+      double one = sum(port, metric);
+      if (Double.isNaN(one)) {
+        return Double.NaN;
+      }
+      total = maxOverPorts ? Math.max(total, one) : total + one;
+    }
+    return total;
+  }
+
+  static double sum(int port, String metric) {
+    String text = scrape(port);
+    return text.isEmpty() ? Double.NaN : sumOf(text, metric);
+  }
+
+  /** The port's exposition, or "" when it does not answer. */
+  private static String scrape(int port) {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : "";
+    } catch (java.io.IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
+  /** Each label set of {@code metric} summed over the ports (labels as written, e.g. {@code code="TIMEOUT",}). */
+  public static java.util.Map<String, Double> byLabels(List<Integer> ports, String metric) {
+    java.util.Map<String, Double> total = new java.util.TreeMap<>();
+    for (int port : ports) {
+      String text = scrape(port);
+      for (String line : text.split("\n")) {
+        if (line.startsWith(metric + "{")) {
+          String labels = line.substring(metric.length() + 1, line.lastIndexOf('}'));
+          total.merge(labels, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
+        }
+      }
+    }
+    return total;
+  }
+
+  /** Sums the samples named exactly {@code metric} in a Prometheus text exposition. */
+  static double sumOf(String exposition, String metric) {
+    double total = 0;
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith(metric) && (line.charAt(metric.length()) == ' ' || line.charAt(metric.length()) == '{')) {
+        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+}
