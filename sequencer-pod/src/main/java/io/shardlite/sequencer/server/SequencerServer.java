@@ -140,6 +140,10 @@ public final class SequencerServer implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeGap(p, 1024);
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(8L << 20));
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+    // No commit-index metadata entries: each doubled the appends, flushes and replication rounds
+    // per command (see docs/architecture.md). A restarted replica learns the commit index from the
+    // leader and replays from its snapshot, which the state machine does deterministically anyway.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     c.ratisOverrides().forEach(p::set);
     return p;
   }
