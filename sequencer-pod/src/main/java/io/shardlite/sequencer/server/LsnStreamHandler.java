@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One virtual master's pipelined LSN stream: every request goes to Raft as it arrives (many in
- * flight, grouped with other requests by {@link AssignBatcher}), replies leave in request order.
+ * flight, grouped with other requests by {@link CommandBatcher}), replies leave in request order.
  *
  * <p>Once a request fails because this replica cannot serve (not the leader, stepping down), every
  * later request on the stream is answered with that same error and the stream then ends with
@@ -35,7 +35,7 @@ final class LsnStreamHandler implements StreamObserver<AssignLsns> {
   private boolean inputDone;
   private boolean finished;
 
-  /** @param assigner sequences one request (the server passes {@link AssignBatcher#assign}) */
+  /** @param assigner sequences one request (the server passes {@link CommandBatcher#assign}) */
   LsnStreamHandler(Function<AssignLsns, CompletableFuture<SequencerReply>> assigner,
       ServerCallStreamObserver<AssignLsnsReply> out, SequencerMetrics metrics) {
     this.assigner = assigner;

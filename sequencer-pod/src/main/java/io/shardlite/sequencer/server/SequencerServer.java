@@ -78,7 +78,7 @@ public final class SequencerServer implements AutoCloseable {
 
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
         .addService(new SequencerService(local,
-            new AssignBatcher(local, config.assignEntriesInFlight(), config.state().maxBatchTxs()), machine, metrics))
+            new CommandBatcher(local, config.assignEntriesInFlight(), config.state().maxBatchTxs()), machine, metrics))
         .build()
         .start();
     ticker = new LeaderTicker(local, metrics);

@@ -28,20 +28,20 @@ import java.util.function.Function;
  */
 final class SequencerService extends SequencerGrpc.SequencerImplBase {
   private final LocalRaft raft;
-  private final AssignBatcher assigner;
+  private final CommandBatcher batcher;
   private final SequencerStateMachine machine;
   private final SequencerMetrics metrics;
 
-  SequencerService(LocalRaft raft, AssignBatcher assigner, SequencerStateMachine machine, SequencerMetrics metrics) {
+  SequencerService(LocalRaft raft, CommandBatcher batcher, SequencerStateMachine machine, SequencerMetrics metrics) {
     this.raft = raft;
-    this.assigner = assigner;
+    this.batcher = batcher;
     this.machine = machine;
     this.metrics = metrics;
   }
 
   @Override
   public StreamObserver<AssignLsns> lsnStream(StreamObserver<AssignLsnsReply> out) {
-    return new LsnStreamHandler(assigner::assign, (ServerCallStreamObserver<AssignLsnsReply>) out, metrics);
+    return new LsnStreamHandler(batcher::assign, (ServerCallStreamObserver<AssignLsnsReply>) out, metrics);
   }
 
   @Override
@@ -94,7 +94,8 @@ final class SequencerService extends SequencerGrpc.SequencerImplBase {
   private <T> void unary(String method, SequencerCommand command, StreamObserver<T> out,
       Function<SequencerReply, T> convert) {
     long start = System.nanoTime();
-    CompletableFuture<SequencerReply> reply = raft.write(command);
+    // Through group commit too: concurrent decisions and heartbeats share entries with LSN requests.
+    CompletableFuture<SequencerReply> reply = batcher.submit(command);
     reply.whenComplete((r, e) -> {
       out.onNext(convert.apply(r));
       out.onCompleted();
