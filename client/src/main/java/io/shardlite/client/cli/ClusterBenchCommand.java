@@ -83,6 +83,9 @@ final class ClusterBenchCommand implements Callable<Integer> {
       description = "Extra argument for every sequencer replica, repeatable (experiments).")
   List<String> sequencerArgs = new ArrayList<>();
 
+  @Option(names = "--vm-arg", hidden = true, description = "Extra argument for every virtual master, repeatable (experiments).")
+  List<String> vmArgs = new ArrayList<>();
+
   /** Workload -> process role -> CPU milliseconds per committed transaction (over warm-up and measurement). */
   private final Map<String, Map<String, Double>> cpuPerTx = new LinkedHashMap<>();
   /** Workload -> Raft entries per committed transaction: {shard groups, sequencer}. */
@@ -104,7 +107,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
     try (LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 3, shards, sequencerArgs, jvm).start();
         LocalShardCluster shardServers = new LocalShardCluster(dir.resolve("shards"), 3, shards, 3, shardServerArgs, jvm).start();
         LocalVmCluster vmCluster = new LocalVmCluster(dir.resolve("vms"), vms, sequencer.endpoints(),
-            shardServers.endpoints(), shards, List.of(), jvm).start();
+            shardServers.endpoints(), shards, vmArgs, jvm).start();
         ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {
       ClusterBench bench = new ClusterBench(client, shards, records, accounts);
       System.out.printf("loading %d records and %d accounts over %d shards...%n", records, accounts, shards);
