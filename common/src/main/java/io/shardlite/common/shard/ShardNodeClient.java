@@ -62,9 +62,18 @@ public final class ShardNodeClient implements AutoCloseable {
   /** Proposes several transactions, in this order, as one entry of the shard's log. */
   public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
       List<WriteBatch> batches) {
-    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
-        .writeGroup(WriteGroupRequest.newBuilder().setShardId(shard).addAllBatches(batches)
-            .setTimeoutMillis(deadline.toMillis()).build());
+    return writeGroupAsync(shard, batches, null);
+  }
+
+  /** A write group that first resolves a multi-shard part in the same entry (null: none). */
+  public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
+      List<WriteBatch> batches, ResolvePart resolveFirst) {
+    WriteGroupRequest.Builder request = WriteGroupRequest.newBuilder().setShardId(shard).addAllBatches(batches)
+        .setTimeoutMillis(deadline.toMillis());
+    if (resolveFirst != null) {
+      request.setResolveFirst(resolveFirst);
+    }
+    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(request.build());
   }
 
   /** Asynchronous write, for load generators that keep many requests in flight on one channel. */

@@ -67,6 +67,12 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
         throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write group needs at least one batch");
       }
       WriteGroup.Builder group = WriteGroup.newBuilder();
+      if (request.hasResolveFirst()) {
+        if (request.getResolveFirst().getTxId().isEmpty()) {
+          throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a resolve needs a tx_id");
+        }
+        group.setResolveFirst(request.getResolveFirst());
+      }
       for (WriteBatch batch : request.getBatchesList()) {
         group.addBatches(validate(WriteRequest.newBuilder().setShardId(request.getShardId()).setBatch(batch).build()));
       }
@@ -80,8 +86,12 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
               throw RaftErrors.toShardlite(r.getException(), "write group");
             }
             try {
-              return WriteGroupResponse.newBuilder().addAllResults(
-                  ShardResults.parseFrom(r.getMessage().getContent().toByteArray()).getResultsList()).build();
+              ShardResults results = ShardResults.parseFrom(r.getMessage().getContent().toByteArray());
+              WriteGroupResponse.Builder response = WriteGroupResponse.newBuilder().addAllResults(results.getResultsList());
+              if (results.hasResolved()) {
+                response.setResolved(results.getResolved());
+              }
+              return response.build();
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
               throw new ShardliteException(ErrorCode.INTERNAL, "write group: undecodable reply from the shard group");
             }

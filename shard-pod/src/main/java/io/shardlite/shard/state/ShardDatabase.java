@@ -13,6 +13,7 @@ import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.StatementResult;
 import io.shardlite.proto.WriteBatch;
+import io.shardlite.proto.WriteGroup;
 import io.shardlite.shard.sql.DeterministicContext;
 import io.shardlite.shard.sql.DeterministicFunctions;
 import io.shardlite.shard.sql.SqlPolicy;
@@ -143,7 +144,7 @@ public final class ShardDatabase implements AutoCloseable {
   public ByteString applyEntry(long term, long index, ByteString entryBytes) {
     ShardEntry entry = decode(entryBytes);
     if (entry != null && entry.getBodyCase() == ShardEntry.BodyCase.GROUP) {
-      return applyGroup(term, index, entry.getGroup().getBatchesList()).toByteString();
+      return applyGroup(term, index, entry.getGroup()).toByteString();
     }
     return applySingle(term, index, entry).toByteString();
   }
@@ -184,16 +185,73 @@ public final class ShardDatabase implements AutoCloseable {
     };
   }
 
-  private ShardResults applyGroup(long term, long index, List<WriteBatch> batches) {
+  private ShardResults applyGroup(long term, long index, WriteGroup group) {
+    List<WriteBatch> batches = group.getBatchesList();
     Meta m = meta();
     if (index <= m.appliedIndex()) {
       ShardResults.Builder replayed = ShardResults.newBuilder();
       for (int i = 0; i < batches.size(); i++) {
         replayed.addResults(resultOf(m).setDuplicate(true));
       }
+      if (group.hasResolveFirst()) {
+        replayed.setResolved(resultOf(m).setDuplicate(true));
+      }
       return replayed.build();
     }
-    return ShardResults.newBuilder().addAllResults(applyBatches(term, index, batches)).build();
+    if (!group.hasResolveFirst()) {
+      return ShardResults.newBuilder().addAllResults(applyBatches(term, index, batches)).build();
+    }
+    return applyResolveThenBatches(term, index, group.getResolveFirst(), batches);
+  }
+
+  /**
+   * A resolution and the batches after it in one SQLite commit, with the outcomes of a resolve
+   * entry followed by a group entry: a committed part is simply the first batch applied.
+   */
+  private ShardResults applyResolveThenBatches(long term, long index, ResolvePart resolve, List<WriteBatch> batches) {
+    Meta m = meta();
+    try {
+      ShardResult.Builder resolved = null;
+      WriteBatch part = null;
+      if (resolve.getEpoch() < m.epoch()) {
+        resolved = ShardResult.newBuilder().setError(new ShardliteException(ErrorCode.STALE_EPOCH,
+            "resolve at epoch " + resolve.getEpoch() + " is below the shard's claimed epoch " + m.epoch()).toProto());
+      } else {
+        part = preparedPart(resolve.getTxId());
+        if (part == null) {
+          ShardResult recorded = recordedOutcome(resolve.getTxId());
+          resolved = recorded != null ? recorded.toBuilder().setDuplicate(true)
+              : !resolve.getCommit() ? ShardResult.newBuilder()
+              : ShardResult.newBuilder().setError(new ShardliteException(ErrorCode.UNKNOWN_TRANSACTION,
+                  "no part of transaction '" + resolve.getTxId() + "' is prepared on this shard").toProto());
+        } else {
+          try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_prepared WHERE tx_id = ?")) {
+            ps.setString(1, resolve.getTxId());
+            ps.executeUpdate();
+          }
+        }
+      }
+      List<WriteBatch> all = new ArrayList<>(batches.size() + 1);
+      boolean partFirst = part != null && resolve.getCommit();
+      if (partFirst) {
+        all.add(part.toBuilder().setEpoch(Math.max(part.getEpoch(), resolve.getEpoch())).build());
+      }
+      all.addAll(batches);
+      List<ShardResult> results = all.isEmpty() ? List.of() : applyBatches(term, index, all);
+      if (all.isEmpty()) {
+        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+      }
+      ShardResults.Builder out = ShardResults.newBuilder()
+          .addAllResults(partFirst ? results.subList(1, results.size()) : results);
+      if (partFirst) {
+        return out.setResolved(results.get(0)).build();
+      }
+      ShardResult.Builder r = resolved != null ? resolved : ShardResult.newBuilder();
+      return out.setResolved(r.getDuplicate() || r.hasError() ? r : r.setAppliedIndex(index)
+          .setEpoch(meta().epoch()).setGlobalLsn(meta().globalLsn())).build();
+    } catch (SQLException e) {
+      throw environmental(e);
+    }
   }
 
 

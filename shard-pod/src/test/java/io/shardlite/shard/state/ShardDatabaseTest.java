@@ -193,6 +193,68 @@ class ShardDatabaseTest {
     }
   }
 
+  /**
+   * A resolution sent with the lane's next group (one entry) acts exactly like a resolve entry
+   * followed by a group entry: same rows, same LSN and epoch, same outcomes; commit, abort, a part
+   * that is not prepared and a stale epoch alike.
+   */
+  @Test
+  void aResolutionInTheNextGroupActsLikeAResolveEntryFollowedByTheGroup() throws Exception {
+    record Case(String name, boolean prepare, boolean commit, long resolveEpoch) {}
+    List<Case> cases = List.of(new Case("commit", true, true, 1), new Case("abort", true, false, 1),
+        new Case("not prepared", false, true, 1), new Case("stale epoch", true, true, 0));
+    for (Case c : cases) {
+      io.shardlite.proto.ResolvePart resolvePart = io.shardlite.proto.ResolvePart.newBuilder().setTxId("m1")
+          .setCommit(c.commit()).setEpoch(c.resolveEpoch()).build();
+      io.shardlite.proto.WriteGroup batches = io.shardlite.proto.WriteGroup.newBuilder()
+          .addBatches(ShardEntry.parseFrom(write("w1", 1, 6, "INSERT INTO t VALUES (2, 'b')",
+              "SELECT count(*) FROM t")).getWrite())
+          .addBatches(ShardEntry.parseFrom(write("w2", 1, 7, "INSERT INTO t VALUES (2, 'c')")).getWrite())
+          .build();
+      try (ShardDatabase separate = ShardDatabase.open(dir.resolve(c.name() + "-separate.db"));
+          ShardDatabase combined = ShardDatabase.open(dir.resolve(c.name() + "-combined.db"))) {
+        for (ShardDatabase db : List.of(separate, combined)) {
+          db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"));
+          db.apply(1, 2, claim(1));
+          if (c.prepare()) {
+            assertThat(db.apply(1, 3, prepare("m1", 1, 5, "INSERT INTO t VALUES (1, 'a')")).hasError()).isFalse();
+          }
+        }
+        ShardResult resolvedApart = separate.apply(1, 4, ShardEntry.newBuilder().setResolve(resolvePart).build()
+            .toByteString());
+        List<ShardResult> groupApart = io.shardlite.proto.ShardResults.parseFrom(separate.applyEntry(1, 5,
+            ShardEntry.newBuilder().setGroup(batches).build().toByteString())).getResultsList();
+        ByteString together = ShardEntry.newBuilder().setGroup(batches.toBuilder().setResolveFirst(resolvePart)).build()
+            .toByteString();
+        io.shardlite.proto.ShardResults both = io.shardlite.proto.ShardResults.parseFrom(combined.applyEntry(1, 4, together));
+
+        assertThat(rows(combined)).as(c.name()).isEqualTo(rows(separate));
+        assertThat(combined.meta().globalLsn()).as(c.name()).isEqualTo(separate.meta().globalLsn());
+        assertThat(combined.meta().epoch()).as(c.name()).isEqualTo(separate.meta().epoch());
+        assertThat(outcome(both.getResolved())).as(c.name()).isEqualTo(outcome(resolvedApart));
+        assertThat(both.getResultsList().stream().map(ShardDatabaseTest::outcome).toList()).as(c.name())
+            .isEqualTo(groupApart.stream().map(ShardDatabaseTest::outcome).toList());
+        assertThat(combined.apply(1, 6, claim(2)).getPreparedTxIdsList()).as(c.name())
+            .isEqualTo(separate.apply(1, 6, claim(2)).getPreparedTxIdsList());
+        // Replayed (a restart before the leader confirms the commit index): nothing applies twice.
+        io.shardlite.proto.ShardResults replay = io.shardlite.proto.ShardResults.parseFrom(combined.applyEntry(1, 4, together));
+        assertThat(replay.getResolved().getDuplicate()).isTrue();
+        assertThat(replay.getResultsList()).allMatch(ShardResult::getDuplicate);
+        assertThat(rows(combined)).as(c.name()).isEqualTo(rows(separate));
+      }
+    }
+  }
+
+  private static List<String> rows(ShardDatabase db) {
+    return db.read(List.of(Statements.of("SELECT x, y FROM t ORDER BY x"))).getResults(0).getRowsList().stream()
+        .map(r -> r.getValues(0).getInteger() + "=" + r.getValues(1).getText()).toList();
+  }
+
+  /** What a caller learns from a result: its error code (or none) and its statement results. */
+  private static String outcome(ShardResult r) {
+    return (r.hasError() ? r.getError().getCode().name() : "OK") + " " + r.getResultsList();
+  }
+
   @Test
   void changeCountsDescribeTheStatementItself() {
     try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {

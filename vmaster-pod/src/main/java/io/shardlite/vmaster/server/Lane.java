@@ -11,6 +11,7 @@ import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.Outcome;
 import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
+import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.TxRequest;
@@ -42,9 +43,11 @@ import org.slf4j.LoggerFactory;
  *       stream, one ordered entry in the shard group with the lane's epoch. LSN order equals the
  *       lane's order equals the shard's log order.
  *   <li>A reservation holds the lane for one multi-shard transaction: every earlier transaction is
- *       done, nothing later is sequenced until it is resolved, so its LSN (requested by the
- *       coordinator while every participant lane is held) fits every shard's order. The part is
- *       prepared durably in the shard group, then committed or aborted.
+ *       done, nothing later is sequenced before its part is prepared (which proves its LSN,
+ *       requested by the coordinator while every participant lane is held, exists) and nothing
+ *       later is proposed until it is resolved, so its LSN fits every shard's order. The part is
+ *       prepared durably in the shard group, then committed or aborted, in the same entry as the
+ *       next group of writes when there is one.
  * </ul>
  *
  * <p>Pipelined: up to {@code pipeline} groups have their LSN requests out at once (the stream
@@ -217,14 +220,7 @@ final class Lane implements Runnable {
           hold(r);
           continue;
         }
-        while (pipeline.size() < pipelineDepth && taken.peek() instanceof Work) {
-          List<Work> batch = new ArrayList<>();
-          while (batch.size() < maxBatch && taken.peek() instanceof Work w) {
-            batch.add(w);
-            taken.poll();
-          }
-          sequence(dropExpired(batch));
-        }
+        sequenceTakenWork();
         if (!pipeline.isEmpty()) {
           finishOldest();
         }
@@ -294,6 +290,18 @@ final class Lane implements Runnable {
     return live;
   }
 
+  /** Groups the writes at the head of what was taken and asks for their LSNs, while the pipeline has room. */
+  private void sequenceTakenWork() {
+    while (pipeline.size() < pipelineDepth && taken.peek() instanceof Work) {
+      List<Work> batch = new ArrayList<>();
+      while (batch.size() < maxBatch && taken.peek() instanceof Work w) {
+        batch.add(w);
+        taken.poll();
+      }
+      sequence(dropExpired(batch));
+    }
+  }
+
   /** Asks for the group's LSNs (in lane order on the ordered stream) and queues it for its proposal. */
   private void sequence(List<Work> batch) {
     if (batch.isEmpty()) {
@@ -313,32 +321,48 @@ final class Lane implements Runnable {
   /** Waits for the oldest group's LSNs, proposes it to the shard group and answers its transactions. */
   private void finishOldest() throws InterruptedException {
     Group group = pipeline.poll();
+    List<WriteBatch> writes = awaitWrites(group);
+    if (writes == null) {
+      return;
+    }
+    long proposing = System.nanoTime();
+    answer(group, writes, propose(writes, group.deadlineNanos(), null), proposing);
+  }
+
+  /**
+   * The group's writes with their LSNs, once assigned; null when there are none (then the group's
+   * transactions have failed retryably: nothing was proposed).
+   */
+  private List<WriteBatch> awaitWrites(Group group) throws InterruptedException {
     List<Work> batch = group.batch();
-    long deadline = group.deadlineNanos();
-    long start = group.startNanos();
     AssignLsnsReply assigned;
     try {
-      assigned = group.lsns().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      assigned = group.lsns().get(Math.max(1, group.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (ExecutionException | TimeoutException e) {
       // Nothing was proposed: the transactions can be retried (a later LSN, if any, was never used).
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       batch.forEach(w -> w.reply().complete(Errors.unavailable("no global LSN for shard " + shard + ": " + cause)));
-      return;
+      return null;
     }
-    long proposing = System.nanoTime();
-    long lsnsAt = group.lsnsAtNanos().get() == 0 ? proposing : group.lsnsAtNanos().get();
-    metrics.lanePhase("lsn", lsnsAt - start);
-    metrics.lanePhase("wait", proposing - lsnsAt);
-    long now = System.currentTimeMillis();
+    long now = System.nanoTime();
+    long lsnsAt = group.lsnsAtNanos().get() == 0 ? now : group.lsnsAtNanos().get();
+    metrics.lanePhase("lsn", lsnsAt - group.startNanos());
+    metrics.lanePhase("wait", now - lsnsAt);
+    long time = System.currentTimeMillis();
     List<WriteBatch> writes = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       Work w = batch.get(i);
       writes.add(WriteBatch.newBuilder().setTxId(w.txId()).setGlobalLsn(assigned.getTxs(i).getLsn()).setEpoch(epoch)
-          .setTimestampMillis(now).setRandomSeed(ThreadLocalRandom.current().nextLong())
+          .setTimestampMillis(time).setRandomSeed(ThreadLocalRandom.current().nextLong())
           .addAllStatements(w.statements()).build());
     }
-    WriteGroupResponse response = propose(writes, deadline);
-    metrics.lanePhase("propose", System.nanoTime() - proposing);
+    return writes;
+  }
+
+  /** Answers a proposed group's transactions from the shard group's response. */
+  private void answer(Group group, List<WriteBatch> writes, WriteGroupResponse response, long proposingNanos) {
+    List<Work> batch = group.batch();
+    metrics.lanePhase("propose", System.nanoTime() - proposingNanos);
     if (response.hasError()) {
       batch.forEach(w -> w.reply().complete(ExecuteReply.newBuilder().setError(response.getError()).build()));
       return;
@@ -358,21 +382,46 @@ final class Lane implements Runnable {
       }
       batch.get(i).reply().complete(reply.build());
     }
-    metrics.committed(shard, batch.size(), System.nanoTime() - start);
+    metrics.committed(shard, batch.size(), System.nanoTime() - group.startNanos());
+  }
+
+  /**
+   * Resolves the held transaction's part in the same entry as the next group of writes (one Raft
+   * entry instead of two; the group's LSNs, asked for after the prepare, are above the
+   * transaction's). If that entry's outcome is unknown, the resolution is settled on its own
+   * (idempotent) before anything later is proposed, so nothing overtakes it in the shard's log.
+   */
+  private PartReply resolveWithNextGroup(String txId, boolean commit) throws InterruptedException {
+    Group group = pipeline.poll();
+    List<WriteBatch> writes = awaitWrites(group);
+    if (writes == null) {
+      return resolveOnShard(txId, commit, 0);
+    }
+    long proposing = System.nanoTime();
+    ResolvePart resolve = ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
+    long deadline = Math.max(group.deadlineNanos(), proposing + TimeUnit.SECONDS.toNanos(10));
+    WriteGroupResponse response = propose(writes, deadline, resolve);
+    ShardResult resolved = response.getResolved();
+    boolean settled = !response.hasError() && response.hasResolved()
+        && !(resolved.hasError() && Errors.retryable(resolved.getError()));
+    PartReply reply = settled ? toPart(resolved) : resolveOnShard(txId, commit, 0);
+    answer(group, writes, response, proposing);
+    return reply;
   }
 
   /**
    * Proposes the group until the shard group answers or the deadline passes. Repeating is safe:
    * the shard answers a transaction id it already applied with the recorded outcome.
    */
-  private WriteGroupResponse propose(List<WriteBatch> writes, long deadlineNanos) throws InterruptedException {
+  private WriteGroupResponse propose(List<WriteBatch> writes, long deadlineNanos, ResolvePart resolveFirst)
+      throws InterruptedException {
     String last = "no shard server hosts shard " + shard;
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     while (System.nanoTime() - deadlineNanos < 0) {
       List<ShardNodeClient> servers = directory.serversOf(shard);
       if (!servers.isEmpty()) {
         try {
-          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes)
+          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst)
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
@@ -421,6 +470,10 @@ final class Lane implements Runnable {
             return;
           }
           if (wait > 0) {
+            if (prepared) {
+              queue.drainTo(taken);
+              sequenceTakenWork();
+            }
             continue;
           }
           if (prepared) {
@@ -438,8 +491,14 @@ final class Lane implements Runnable {
           }
           prepared = true;
           phaseEnd = System.nanoTime() + HOLD_LIMIT_NANOS;
+          // The transaction's LSN is assigned (the prepare carries it): later writes may get theirs
+          // now, above it, and the first group goes to the shard with the resolution.
+          queue.drainTo(taken);
+          sequenceTakenWork();
         } else {
-          call.reply().complete(resolveOnShard(r.txId, call.request().getCommit(), r.deadlineNanos));
+          boolean commit = call.request().getCommit();
+          call.reply().complete(prepared && !pipeline.isEmpty() ? resolveWithNextGroup(r.txId, commit)
+              : resolveOnShard(r.txId, commit, r.deadlineNanos));
           return;
         }
       }
