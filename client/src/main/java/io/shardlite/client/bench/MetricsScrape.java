@@ -6,6 +6,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Reads one metric from processes' Prometheus text endpoints on 127.0.0.1 (benchmark diagnostics). */
 public final class MetricsScrape {
@@ -48,29 +50,33 @@ public final class MetricsScrape {
     }
   }
 
-  /** Each label set of {@code metric} summed over the ports (labels as written, e.g. {@code code="TIMEOUT",}). */
-  public static java.util.Map<String, Double> byLabels(List<Integer> ports, String metric) {
-    java.util.Map<String, Double> total = new java.util.TreeMap<>();
+  /** Each label set of {@code metric} summed over the ports (labels as written, e.g. {@code code="TIMEOUT",}); a mutable map. */
+  public static Map<String, Double> byLabels(List<Integer> ports, String metric) {
+    Map<String, Double> total = new TreeMap<>();
     for (int port : ports) {
-      String text = scrape(port);
-      for (String line : text.split("\n")) {
-        if (line.startsWith(metric + "{")) {
-          String labels = line.substring(metric.length() + 1, line.lastIndexOf('}'));
-          total.merge(labels, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
-        }
-      }
+      samples(scrape(port), metric).forEach((labels, v) -> total.merge(labels, v, Double::sum));
     }
     return total;
   }
 
   /** Sums the samples named exactly {@code metric} in a Prometheus text exposition. */
   static double sumOf(String exposition, String metric) {
-    double total = 0;
+    return samples(exposition, metric).values().stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  /** The samples named exactly {@code metric}, by label set ("" when unlabelled). */
+  private static Map<String, Double> samples(String exposition, String metric) {
+    Map<String, Double> out = new TreeMap<>();
     for (String line : exposition.split("\n")) {
-      if (line.startsWith(metric) && (line.charAt(metric.length()) == ' ' || line.charAt(metric.length()) == '{')) {
-        total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      if (!line.startsWith(metric) || line.length() == metric.length()) {
+        continue;
+      }
+      char next = line.charAt(metric.length());
+      if (next == ' ' || next == '{') {
+        String labels = next == '{' ? line.substring(metric.length() + 1, line.lastIndexOf('}')) : "";
+        out.merge(labels, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
       }
     }
-    return total;
+    return out;
   }
 }

@@ -142,7 +142,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
             "; Raft entries per transaction: shard groups %.2f, sequencer %.2f", entriesPerTx.get(r.workload())[0],
             entriesPerTx.get(r.workload())[1]));
         // Errors the virtual masters answered (the client retries the retryable ones): where work is wasted.
-        Map<String, Double> vmErrors = new java.util.TreeMap<>(MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total"));
+        Map<String, Double> vmErrors = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total");
         vmErrors.replaceAll((code, n) -> n - vmErrorsBefore.getOrDefault(code, 0.0));
         vmErrors.values().removeIf(n -> n == 0);
         System.out.println("  errors answered by the virtual masters (retried by the client where safe): " + vmErrors);

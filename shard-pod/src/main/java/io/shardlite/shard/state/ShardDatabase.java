@@ -206,49 +206,57 @@ public final class ShardDatabase implements AutoCloseable {
 
   /**
    * A resolution and the batches after it in one SQLite commit, with the outcomes of a resolve
-   * entry followed by a group entry: a committed part is simply the first batch applied.
+   * entry followed by a group entry: a committed part is simply the first batch applied. A resolve
+   * entry of its own is this with no batches.
    */
   private ShardResults applyResolveThenBatches(long term, long index, ResolvePart resolve, List<WriteBatch> batches) {
     Meta m = meta();
     try {
-      ShardResult.Builder resolved = null;
-      WriteBatch part = null;
-      if (resolve.getEpoch() < m.epoch()) {
-        resolved = ShardResult.newBuilder().setError(new ShardliteException(ErrorCode.STALE_EPOCH,
-            "resolve at epoch " + resolve.getEpoch() + " is below the shard's claimed epoch " + m.epoch()).toProto());
+      ShardResult recorded = null;
+      ShardliteException error = null;
+      WriteBatch committedPart = null;
+      boolean stale = resolve.getEpoch() < m.epoch();
+      WriteBatch part = stale ? null : preparedPart(resolve.getTxId());
+      if (stale) {
+        error = new ShardliteException(ErrorCode.STALE_EPOCH,
+            "resolve at epoch " + resolve.getEpoch() + " is below the shard's claimed epoch " + m.epoch());
+      } else if (part == null) {
+        recorded = recordedOutcome(resolve.getTxId());
+        if (recorded == null && resolve.getCommit()) {
+          error = new ShardliteException(ErrorCode.UNKNOWN_TRANSACTION,
+              "no part of transaction '" + resolve.getTxId() + "' is prepared on this shard");
+        }
       } else {
-        part = preparedPart(resolve.getTxId());
-        if (part == null) {
-          ShardResult recorded = recordedOutcome(resolve.getTxId());
-          resolved = recorded != null ? recorded.toBuilder().setDuplicate(true)
-              : !resolve.getCommit() ? ShardResult.newBuilder()
-              : ShardResult.newBuilder().setError(new ShardliteException(ErrorCode.UNKNOWN_TRANSACTION,
-                  "no part of transaction '" + resolve.getTxId() + "' is prepared on this shard").toProto());
-        } else {
-          try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_prepared WHERE tx_id = ?")) {
-            ps.setString(1, resolve.getTxId());
-            ps.executeUpdate();
-          }
+        try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_prepared WHERE tx_id = ?")) {
+          ps.setString(1, resolve.getTxId());
+          ps.executeUpdate();
+        }
+        if (resolve.getCommit()) {
+          // The resolver's epoch: a new owner may commit what its predecessor prepared.
+          committedPart = part.toBuilder().setEpoch(Math.max(part.getEpoch(), resolve.getEpoch())).build();
         }
       }
       List<WriteBatch> all = new ArrayList<>(batches.size() + 1);
-      boolean partFirst = part != null && resolve.getCommit();
-      if (partFirst) {
-        all.add(part.toBuilder().setEpoch(Math.max(part.getEpoch(), resolve.getEpoch())).build());
+      if (committedPart != null) {
+        all.add(committedPart);
       }
       all.addAll(batches);
-      List<ShardResult> results = all.isEmpty() ? List.of() : applyBatches(term, index, all);
+      List<ShardResult> results;
       if (all.isEmpty()) {
         commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        results = List.of();
+      } else {
+        results = applyBatches(term, index, all);
       }
-      ShardResults.Builder out = ShardResults.newBuilder()
-          .addAllResults(partFirst ? results.subList(1, results.size()) : results);
-      if (partFirst) {
-        return out.setResolved(results.get(0)).build();
+      if (committedPart != null) {
+        return ShardResults.newBuilder().setResolved(results.get(0)).addAllResults(results.subList(1, results.size()))
+            .build();
       }
-      ShardResult.Builder r = resolved != null ? resolved : ShardResult.newBuilder();
-      return out.setResolved(r.getDuplicate() || r.hasError() ? r : r.setAppliedIndex(index)
-          .setEpoch(meta().epoch()).setGlobalLsn(meta().globalLsn())).build();
+      ShardResult.Builder resolved = recorded != null ? recorded.toBuilder().setDuplicate(true) : resultOf(meta());
+      if (error != null) {
+        resolved.setError(error.toProto());
+      }
+      return ShardResults.newBuilder().setResolved(resolved).addAllResults(results).build();
     } catch (SQLException e) {
       throw environmental(e);
     }
@@ -378,39 +386,7 @@ public final class ShardDatabase implements AutoCloseable {
 
   /** Phase two: commit applies the stored part as a write at its LSN; abort drops it. */
   private ShardResult applyResolve(long term, long index, ResolvePart resolve) {
-    Meta m = meta();
-    if (resolve.getEpoch() < m.epoch()) {
-      return fail(term, index, new ShardliteException(ErrorCode.STALE_EPOCH,
-          "resolve at epoch " + resolve.getEpoch() + " is below the shard's claimed epoch " + m.epoch()));
-    }
-    try {
-      WriteBatch part = preparedPart(resolve.getTxId());
-      if (part == null) {
-        ShardResult recorded = recordedOutcome(resolve.getTxId());
-        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-        if (recorded != null) {
-          return recorded.toBuilder().setDuplicate(true).build();
-        }
-        if (resolve.getCommit()) {
-          return resultOf(meta()).setError(new ShardliteException(ErrorCode.UNKNOWN_TRANSACTION,
-              "no part of transaction '" + resolve.getTxId() + "' is prepared on this shard").toProto()).build();
-        }
-        return resultOf(meta()).build();
-      }
-      try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_prepared WHERE tx_id = ?")) {
-        ps.setString(1, resolve.getTxId());
-        ps.executeUpdate();
-      }
-      if (!resolve.getCommit()) {
-        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-        return resultOf(meta()).build();
-      }
-      // The resolver's epoch: a new owner may commit what its predecessor prepared.
-      WriteBatch committed = part.toBuilder().setEpoch(Math.max(part.getEpoch(), resolve.getEpoch())).build();
-      return applyBatches(term, index, List.of(committed)).get(0);
-    } catch (SQLException e) {
-      throw environmental(e);
-    }
+    return applyResolveThenBatches(term, index, resolve, List.of()).getResolved();
   }
 
   private WriteBatch preparedPart(String txId) throws SQLException {

@@ -290,6 +290,12 @@ final class Lane implements Runnable {
     return live;
   }
 
+  /** Takes what is queued and sequences the writes at its head (see {@link #sequenceTakenWork}). */
+  private void sequenceQueuedWork() {
+    queue.drainTo(taken);
+    sequenceTakenWork();
+  }
+
   /** Groups the writes at the head of what was taken and asks for their LSNs, while the pipeline has room. */
   private void sequenceTakenWork() {
     while (pipeline.size() < pipelineDepth && taken.peek() instanceof Work) {
@@ -370,8 +376,7 @@ final class Lane implements Runnable {
     for (int i = 0; i < batch.size(); i++) {
       ShardResult r = response.getResults(i);
       if (r.hasError() && r.getError().getCode() == ErrorCode.STALE_EPOCH) {
-        stop("fenced by a newer owner");
-        batch.get(i).reply().complete(Errors.unavailable("shard " + shard + " moved to a newer owner; retry"));
+        batch.get(i).reply().complete(fenced());
         continue;
       }
       ExecuteReply.Builder reply = ExecuteReply.newBuilder().setShard(shard);
@@ -471,8 +476,7 @@ final class Lane implements Runnable {
           }
           if (wait > 0) {
             if (prepared) {
-              queue.drainTo(taken);
-              sequenceTakenWork();
+              sequenceQueuedWork();
             }
             continue;
           }
@@ -493,8 +497,7 @@ final class Lane implements Runnable {
           phaseEnd = System.nanoTime() + HOLD_LIMIT_NANOS;
           // The transaction's LSN is assigned (the prepare carries it): later writes may get theirs
           // now, above it, and the first group goes to the shard with the resolution.
-          queue.drainTo(taken);
-          sequenceTakenWork();
+          sequenceQueuedWork();
         } else {
           boolean commit = call.request().getCommit();
           call.reply().complete(prepared && !pipeline.isEmpty() ? resolveWithNextGroup(r.txId, commit)
@@ -518,10 +521,8 @@ final class Lane implements Runnable {
         .addAllStatements(request.getStatementsList()).build();
     ShardResult r = onShard(client -> client.prepare(shard, part), System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     if (r.hasError() && r.getError().getCode() == ErrorCode.STALE_EPOCH) {
-      // A newer owner claimed the shard: nothing was prepared, the transaction aborts and may be
-      // retried (the newer owner serves it), as for a fenced single-shard write.
-      stop("fenced by a newer owner");
-      return partError(Errors.unavailable("shard " + shard + " moved to a newer owner; retry"));
+      // Nothing was prepared: the transaction aborts and may be retried, as a fenced write.
+      return partError(fenced());
     }
     return toPart(r);
   }
@@ -588,6 +589,12 @@ final class Lane implements Runnable {
     } while (System.nanoTime() - deadlineNanos < 0);
     return ShardResult.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
         .setStatementIndex(-1).setMessage("shard " + shard + " did not answer within the deadline: " + last)).build();
+  }
+
+  /** A newer owner claimed the shard: this lane stops; the refused work may be retried (the newer owner serves it). */
+  private ExecuteReply fenced() {
+    stop("fenced by a newer owner");
+    return Errors.unavailable("shard " + shard + " moved to a newer owner; retry");
   }
 
   private ExecuteReply moving() {
