@@ -22,10 +22,12 @@ public final class BenchReport {
    * @param machineCpuBusyPercent share of all cores busy during the point, whatever ran (NaN if unknown)
    * @param benchCpuPercent share of all cores used by the shard servers and the load generator
    * @param serverCpuMsPerTx CPU time of all shard servers during the point per committed write
+   * @param writesPerEntry committed writes per Raft entry (entries applied by all replicas during the
+   *     point, divided by the replication factor): how much group commit batched
    */
   public record WriteRun(int groups, int concurrency, double elapsedSeconds, long committed, long errors,
       Map<String, Long> errorsByCode, double txPerSec, double p50Ms, double p99Ms, double maxMs,
-      double machineCpuBusyPercent, double benchCpuPercent, double serverCpuMsPerTx) {
+      double machineCpuBusyPercent, double benchCpuPercent, double serverCpuMsPerTx, double writesPerEntry) {
     public WriteRun {
       errorsByCode = Map.copyOf(new LinkedHashMap<>(errorsByCode));
     }
@@ -136,8 +138,8 @@ public final class BenchReport {
     BaselineRun normal = r.baseline("NORMAL");
     sb.append("## Replicated writes (3 servers, replication factor 3)\n\n");
     sb.append("| groups | concurrency | tx/s | p50 ms | p99 ms | errors | vs SQLite FULL | vs SQLite NORMAL"
-        + " | CPU busy: machine / bench | server CPU ms/tx |\n");
-    sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        + " | CPU busy: machine / bench | server CPU ms/tx | writes per Raft entry |\n");
+    sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (WriteRun w : r.runs()) {
       sb.append("| ").append(w.groups())
           .append(" | ").append(w.concurrency())
@@ -149,6 +151,7 @@ public final class BenchReport {
           .append(" | ").append(formatRatio(ratio(w.txPerSec(), normal == null ? Double.NaN : normal.txPerSec())))
           .append(" | ").append(percent(w.machineCpuBusyPercent())).append(" / ").append(percent(w.benchCpuPercent()))
           .append(" | ").append(Double.isNaN(w.serverCpuMsPerTx()) ? "n/a" : formatMillis(w.serverCpuMsPerTx()))
+          .append(" | ").append(Double.isNaN(w.writesPerEntry()) ? "n/a" : String.format(Locale.ROOT, "%.1f", w.writesPerEntry()))
           .append(" |\n");
     }
     boolean anyErrors = r.runs().stream().anyMatch(w -> w.errors() > 0);
@@ -229,6 +232,7 @@ public final class BenchReport {
       j.field("machine_cpu_busy_percent", w.machineCpuBusyPercent());
       j.field("bench_cpu_percent", w.benchCpuPercent());
       j.field("server_cpu_ms_per_tx", w.serverCpuMsPerTx());
+      j.field("writes_per_raft_entry", w.writesPerEntry());
       j.endObject();
     }
     j.endArray();

@@ -11,6 +11,9 @@ import java.util.TreeMap;
 
 /** Reads one metric from processes' Prometheus text endpoints on 127.0.0.1 (benchmark diagnostics). */
 public final class MetricsScrape {
+  /** Log entries applied by a shard server's replicas (each replica counts every entry it applies). */
+  public static final String SHARD_ENTRIES_APPLIED = "shardlite_shard_entries_applied_total";
+
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private MetricsScrape() {}

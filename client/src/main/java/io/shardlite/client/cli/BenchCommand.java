@@ -2,6 +2,7 @@ package io.shardlite.client.cli;
 
 import io.shardlite.client.bench.BenchReport;
 import io.shardlite.client.bench.MachineCpu;
+import io.shardlite.client.bench.MetricsScrape;
 import io.shardlite.client.bench.ShardWriteLoad;
 import io.shardlite.client.bench.SqliteBaseline;
 import io.shardlite.shard.launch.LocalShardCluster;
@@ -185,13 +186,16 @@ final class BenchCommand implements Callable<Integer> {
               BenchReport.rate(warm.committed(), warm.elapsedSeconds()), warm.errors(), warm.errorsByCode());
           log.printf("  leaders (shard -> server index): %s%n", java.util.Arrays.toString(load.refreshLeaders()));
           List<Long> serverPids = cluster.nodes().stream().map(LocalShardCluster.Node::pid).toList();
+          List<Integer> metricsPorts = cluster.nodes().stream().map(LocalShardCluster.Node::metricsPort).toList();
           long benchPid = ProcessHandle.current().pid();
           int cores = Runtime.getRuntime().availableProcessors();
           for (int c : concurrency) {
             MachineCpu before = MachineCpu.sample();
             double serverCpu0 = MachineCpu.processCpuSeconds(serverPids);
             double benchCpu0 = MachineCpu.processCpuSeconds(benchPid);
+            double entries0 = MetricsScrape.sum(metricsPorts, MetricsScrape.SHARD_ENTRIES_APPLIED, false);
             ShardWriteLoad.Result r = load.run("c" + c, c, seconds);
+            double entries = (MetricsScrape.sum(metricsPorts, MetricsScrape.SHARD_ENTRIES_APPLIED, false) - entries0) / replicationFactor;
             double machine = MachineCpu.busyPercent(before, MachineCpu.sample());
             double serverCpu = MachineCpu.processCpuSeconds(serverPids) - serverCpu0;
             double benchCpu = MachineCpu.processCpuSeconds(benchPid) - benchCpu0;
@@ -200,10 +204,11 @@ final class BenchCommand implements Callable<Integer> {
             double[] l = BenchReport.latencySummaryMillis(r.latencyNanos());
             BenchReport.WriteRun w = new BenchReport.WriteRun(g, c, r.elapsedSeconds(), r.committed(), r.errors(),
                 r.errorsByCode(), BenchReport.rate(r.committed(), r.elapsedSeconds()), l[0], l[1], l[2], machine, own,
-                perTx);
+                perTx, entries > 0 ? r.committed() / entries : Double.NaN);
             log.printf(Locale.ROOT, "  groups %d, concurrency %d: %.1f tx/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms,"
-                    + " errors %d %s, CPU busy machine %.0f%% / bench %.0f%%, server CPU %.2f ms/tx%n", g, c,
-                w.txPerSec(), w.p50Ms(), w.p99Ms(), w.maxMs(), w.errors(), w.errorsByCode(), machine, own, perTx);
+                    + " errors %d %s, CPU busy machine %.0f%% / bench %.0f%%, server CPU %.2f ms/tx, %.1f writes per"
+                    + " Raft entry%n", g, c, w.txPerSec(), w.p50Ms(), w.p99Ms(), w.maxMs(), w.errors(), w.errorsByCode(),
+                machine, own, perTx, w.writesPerEntry());
             runs.add(w);
           }
         }
@@ -231,7 +236,9 @@ final class BenchCommand implements Callable<Integer> {
           + fmt(seconds) + " s measured (as ../shared/peers/sqlite.sh's Java part).");
       n.add("CPU busy: share of all cores busy during the data point, for the whole machine (whatever ran, other users"
           + " included) and for this bench (shard servers + load generator); server CPU ms/tx: the shard servers' CPU"
-          + " time during the point per committed write.");
+          + " time during the point per committed write; writes per Raft entry: committed writes divided by the entries"
+          + " the shard groups applied during the point (all replicas' count over the replication factor), i.e. how"
+          + " much group commit batched.");
       return n;
     }
 

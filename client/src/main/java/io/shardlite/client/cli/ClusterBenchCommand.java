@@ -172,7 +172,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
 
   /** {entries applied by all shard groups (one replica's count each), the sequencer's applied index}. */
   private static double[] raftEntries(List<Integer> shardMetrics, List<Integer> sequencerMetrics) {
-    return new double[] {MetricsScrape.sum(shardMetrics, "shardlite_shard_entries_applied_total", false) / 3,
+    return new double[] {MetricsScrape.sum(shardMetrics, MetricsScrape.SHARD_ENTRIES_APPLIED, false) / 3,
         MetricsScrape.sum(sequencerMetrics, "shardlite_sequencer_applied_index", true)};
   }
 

@@ -71,9 +71,9 @@ class BenchReportTest {
     return new BenchReport.Report("shard-writes", "2026-11-25T10:00:00Z", List.of("Method: test."), facts,
         List.of(new BenchReport.BaselineRun("FULL", 8.0, 32_000, 4000.0, 0.21, 0.48),
             new BenchReport.BaselineRun("NORMAL", 8.0, 160_000, 20000.0, 0.04, 0.09)),
-        List.of(new BenchReport.WriteRun(1, 1, 8.1, 405, 0, Map.of(), 50.0, 18.5, 25.25, 40.0, 55.0, 40.2, 12.25),
+        List.of(new BenchReport.WriteRun(1, 1, 8.1, 405, 0, Map.of(), 50.0, 18.5, 25.25, 40.0, 55.0, 40.2, 12.25, 1.25),
             new BenchReport.WriteRun(8, 64, 8.2, 1640, 3, Map.of("TIMEOUT", 2L, "UNAVAILABLE", 1L), 200.0, 300.0,
-                900.5, 1200.0, Double.NaN, Double.NaN, Double.NaN)));
+                900.5, 1200.0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)));
   }
 
   @Test
@@ -81,7 +81,7 @@ class BenchReportTest {
     String md = BenchReport.markdown(sample());
     assertThat(md).contains("# shardlite bench shard-writes (2026-11-25T10:00:00Z)");
     assertThat(md).contains("| groups | concurrency | tx/s | p50 ms | p99 ms | errors | vs SQLite FULL | vs SQLite NORMAL |");
-    assertThat(md).contains("| 1 | 1 | 50.0 | 18.50 | 25.25 | 0 | 0.0125x | 0.0025x | 55% / 40% | 12.25 |");
+    assertThat(md).contains("| 1 | 1 | 50.0 | 18.50 | 25.25 | 0 | 0.0125x | 0.0025x | 55% / 40% | 12.25 | 1.3 |");
     assertThat(md).contains("| 8 | 64 | 200 | 300.0 | 900.5 | 3 | 0.05x | 0.01x | n/a / n/a | n/a |");
     assertThat(md).contains("- groups 8, concurrency 64: 3 ");
     assertThat(md).contains("| FULL | 4,000 | 0.210 | 0.480 |");
@@ -96,7 +96,7 @@ class BenchReportTest {
     BenchReport.Report noBase = new BenchReport.Report(r.benchmark(), r.startedAt(), r.notes(), r.facts(), List.of(),
         r.runs());
     String md = BenchReport.markdown(noBase);
-    assertThat(md).contains("| 1 | 1 | 50.0 | 18.50 | 25.25 | 0 | n/a | n/a | 55% / 40% | 12.25 |");
+    assertThat(md).contains("| 1 | 1 | 50.0 | 18.50 | 25.25 | 0 | n/a | n/a | 55% / 40% | 12.25 | 1.3 |");
     assertThat(md).contains("(not run)");
   }
 
@@ -113,6 +113,7 @@ class BenchReportTest {
     assertThat(json).contains("\"errors_by_code\": {}");
     assertThat(json).contains("\"machine_cpu_busy_percent\": null");
     assertThat(json).contains("\"server_cpu_ms_per_tx\": 12.25");
+    assertThat(json).contains("\"writes_per_raft_entry\": 1.25");
     assertThat(json).startsWith("{\n  \"benchmark\"").endsWith("}\n");
     assertBalanced(json);
   }
