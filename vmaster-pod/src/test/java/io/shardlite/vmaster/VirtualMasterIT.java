@@ -98,6 +98,31 @@ class VirtualMasterIT {
 
   @Test
   @Order(2)
+  void largeTransactionsQueuedOnOneShardNeverShareAnEntryAboveTheShardsLimit() {
+    // 400 KiB each: a lane that put three of them in one entry would pass the shard servers'
+    // 1 MiB entry limit and fail every one of them with BATCH_TOO_LARGE.
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < 8; i++) {
+      if (ShardKeys.shardOf("big" + i, SHARDS) == 3) {
+        keys.add("big" + i);
+      }
+    }
+    String payload = "p".repeat(400 << 10);
+    List<CompletableFuture<ExecuteReply>> writes = new ArrayList<>();
+    for (String key : keys) {
+      writes.add(client.executeAsync(tx(statement(key, "INSERT INTO kv VALUES (?, length(?))", key, payload))));
+    }
+    for (CompletableFuture<ExecuteReply> w : writes) {
+      ExecuteReply r = w.join();
+      assertThat(r.hasError()).as("large write: %s", r.getError()).isFalse();
+    }
+    ExecuteReply count = client.execute(List.of(statement(keys.get(0),
+        "SELECT count(*) FROM kv WHERE k LIKE 'big%' AND v = ?", payload.length())));
+    assertThat(count.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(keys.size());
+  }
+
+  @Test
+  @Order(2)
   void badTransactionsGetTypedErrorsAndChangeNothing() {
     assertThat(code(client.execute(ExecuteRequest.newBuilder().build()))).isEqualTo(ErrorCode.MALFORMED_REQUEST);
     // A failing statement rolls back the statements before it.

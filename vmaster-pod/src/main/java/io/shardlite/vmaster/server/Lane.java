@@ -68,9 +68,10 @@ final class Lane implements Runnable {
   sealed interface Item permits Work, Reservation {}
 
   record Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos,
-      long queuedNanos) implements Item {
+      long queuedNanos, long bytes) implements Item {
     Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos) {
-      this(txId, statements, reply, deadlineNanos, System.nanoTime());
+      this(txId, statements, reply, deadlineNanos, System.nanoTime(),
+          statements.stream().mapToLong(Statement::getSerializedSize).sum() + EntryBudget.TX_OVERHEAD_BYTES);
     }
   }
 
@@ -90,8 +91,13 @@ final class Lane implements Runnable {
   record PartCall(boolean prepare, PartRequest request, CompletableFuture<PartReply> reply) {}
 
   /** A group of writes whose LSN request is out; proposed once every earlier group is done. */
-  private record Group(List<Work> batch, long deadlineNanos, long startNanos,
-      CompletableFuture<AssignLsnsReply> lsns, AtomicLong lsnsAtNanos) {}
+  private record Group(List<Work> batch, long bytes, long deadlineNanos, long startNanos,
+      CompletableFuture<AssignLsnsReply> lsns, AtomicLong lsnsAtNanos) {
+    /** Its LSNs arrived (so it can join the entry of an earlier group without waiting). */
+    boolean sequenced() {
+      return lsns.isDone() && !lsns.isCompletedExceptionally();
+    }
+  }
 
   private final int shard;
   private final long epoch;
@@ -100,7 +106,7 @@ final class Lane implements Runnable {
   private final LsnStream lsns;
   private final SequencerClient sequencer;
   private final VmMetrics metrics;
-  private final int maxBatch;
+  private final EntryBudget budget;
   private final int pipelineDepth;
   /** Groups with their LSN requests out, oldest first (worker thread only). */
   private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
@@ -113,7 +119,7 @@ final class Lane implements Runnable {
   private volatile String stopReason = "";
 
   Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, SequencerClient sequencer,
-      VmMetrics metrics, int maxBatch, int pipelineDepth) {
+      VmMetrics metrics, EntryBudget budget, int pipelineDepth) {
     this.shard = shard;
     this.epoch = epoch;
     this.vmId = vmId;
@@ -121,7 +127,7 @@ final class Lane implements Runnable {
     this.lsns = lsns;
     this.sequencer = sequencer;
     this.metrics = metrics;
-    this.maxBatch = maxBatch;
+    this.budget = budget;
     this.pipelineDepth = pipelineDepth;
     this.worker = new Thread(this, "lane-" + shard + "-e" + epoch);
     this.worker.setDaemon(true);
@@ -300,8 +306,10 @@ final class Lane implements Runnable {
   private void sequenceTakenWork() {
     while (pipeline.size() < pipelineDepth && taken.peek() instanceof Work) {
       List<Work> batch = new ArrayList<>();
-      while (batch.size() < maxBatch && taken.peek() instanceof Work w) {
+      long bytes = 0;
+      while (taken.peek() instanceof Work w && budget.fits(batch.size(), bytes, 1, w.bytes())) {
         batch.add(w);
+        bytes += w.bytes();
         taken.poll();
       }
       sequence(dropExpired(batch));
@@ -314,6 +322,7 @@ final class Lane implements Runnable {
       return;
     }
     long deadline = batch.stream().mapToLong(Work::deadlineNanos).max().orElseThrow();
+    long bytes = batch.stream().mapToLong(Work::bytes).sum();
     List<TxRequest> txs = batch.stream()
         .map(w -> TxRequest.newBuilder().setTxId(w.txId()).addShards(shard).build()).toList();
     long now = System.nanoTime();
@@ -321,18 +330,80 @@ final class Lane implements Runnable {
     AtomicLong lsnsAt = new AtomicLong();
     CompletableFuture<AssignLsnsReply> assigned = lsns.assign(txs);
     assigned.whenComplete((r, e) -> lsnsAt.set(System.nanoTime()));
-    pipeline.add(new Group(List.copyOf(batch), deadline, now, assigned, lsnsAt));
+    pipeline.add(new Group(List.copyOf(batch), bytes, deadline, now, assigned, lsnsAt));
   }
 
-  /** Waits for the oldest group's LSNs, proposes it to the shard group and answers its transactions. */
+  /**
+   * Waits for the oldest group's LSNs, proposes it to the shard group, together with the groups
+   * after it whose LSNs are already in (see {@link #takeEntry}), and answers their transactions.
+   */
   private void finishOldest() throws InterruptedException {
-    Group group = pipeline.poll();
-    List<WriteBatch> writes = awaitWrites(group);
-    if (writes == null) {
-      return;
+    proposeEntry(null);
+  }
+
+  /**
+   * Proposes the oldest group and the sequenced groups right behind it as ONE shard entry, with
+   * a resolution first when given; answers every group and returns the shard's answer (null if
+   * the oldest group got no LSNs and nothing was proposed).
+   */
+  private WriteGroupResponse proposeEntry(ResolvePart resolveFirst) throws InterruptedException {
+    List<Group> groups = new ArrayList<>();
+    List<List<WriteBatch>> writes = new ArrayList<>();
+    Group oldest = pipeline.poll();
+    List<WriteBatch> first = awaitWrites(oldest);
+    if (first == null) {
+      return null;
     }
+    groups.add(oldest);
+    writes.add(first);
+    takeEntry(groups, writes);
+    List<WriteBatch> all = new ArrayList<>();
+    writes.forEach(all::addAll);
+    long deadline = groups.stream().mapToLong(Group::deadlineNanos).max().orElseThrow();
     long proposing = System.nanoTime();
-    answer(group, writes, propose(writes, group.deadlineNanos(), null), proposing);
+    if (resolveFirst != null) {
+      deadline = Math.max(deadline, proposing + TimeUnit.SECONDS.toNanos(10));
+    }
+    WriteGroupResponse response = propose(all, deadline, resolveFirst);
+    metrics.proposedEntry(all.size());
+    int offset = 0;
+    for (int g = 0; g < groups.size(); g++) {
+      int n = writes.get(g).size();
+      answer(groups.get(g), writes.get(g), slice(response, offset, n), proposing);
+      offset += n;
+    }
+    return response;
+  }
+
+  /**
+   * Adds to an entry the groups behind it whose LSNs have arrived, in order, while the entry's
+   * budget allows. Groups proposed one at a time would each cost a Raft round; their LSNs are
+   * consecutive in the lane's order, so one entry keeps the shard's log in LSN order.
+   */
+  private void takeEntry(List<Group> groups, List<List<WriteBatch>> writes) throws InterruptedException {
+    int txs = groups.get(0).batch().size();
+    long bytes = groups.get(0).bytes();
+    while (pipeline.peek() != null && pipeline.peek().sequenced()
+        && budget.fits(txs, bytes, pipeline.peek().batch().size(), pipeline.peek().bytes())) {
+      Group next = pipeline.poll();
+      List<WriteBatch> w = awaitWrites(next); // already answered: does not wait
+      if (w == null) {
+        break;
+      }
+      groups.add(next);
+      writes.add(w);
+      txs += next.batch().size();
+      bytes += next.bytes();
+    }
+  }
+
+  /** One group's part of an entry's response (an error answers every group). */
+  private static WriteGroupResponse slice(WriteGroupResponse response, int offset, int count) {
+    if (response.hasError()) {
+      return response;
+    }
+    return WriteGroupResponse.newBuilder()
+        .addAllResults(response.getResultsList().subList(offset, offset + count)).build();
   }
 
   /**
@@ -397,21 +468,15 @@ final class Lane implements Runnable {
    * (idempotent) before anything later is proposed, so nothing overtakes it in the shard's log.
    */
   private PartReply resolveWithNextGroup(String txId, boolean commit) throws InterruptedException {
-    Group group = pipeline.poll();
-    List<WriteBatch> writes = awaitWrites(group);
-    if (writes == null) {
+    ResolvePart resolve = ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
+    WriteGroupResponse response = proposeEntry(resolve);
+    if (response == null) {
       return resolveOnShard(txId, commit, 0);
     }
-    long proposing = System.nanoTime();
-    ResolvePart resolve = ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
-    long deadline = Math.max(group.deadlineNanos(), proposing + TimeUnit.SECONDS.toNanos(10));
-    WriteGroupResponse response = propose(writes, deadline, resolve);
     ShardResult resolved = response.getResolved();
     boolean settled = !response.hasError() && response.hasResolved()
         && !(resolved.hasError() && Errors.retryable(resolved.getError()));
-    PartReply reply = settled ? toPart(resolved) : resolveOnShard(txId, commit, 0);
-    answer(group, writes, response, proposing);
-    return reply;
+    return settled ? toPart(resolved) : resolveOnShard(txId, commit, 0);
   }
 
   /**

@@ -17,19 +17,19 @@ final class Lanes implements AutoCloseable {
   private final String vmId;
   private final ShardDirectory directory;
   private final VmMetrics metrics;
-  private final int maxBatch;
+  private final EntryBudget budget;
   private final int pipeline;
   private final io.shardlite.common.sequencer.SequencerClient sequencer;
   private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
   private volatile LsnStream lsns;
 
   Lanes(String vmId, ShardDirectory directory, io.shardlite.common.sequencer.SequencerClient sequencer,
-      VmMetrics metrics, int maxBatch, int pipeline) {
+      VmMetrics metrics, EntryBudget budget, int pipeline) {
     this.vmId = vmId;
     this.sequencer = sequencer;
     this.directory = directory;
     this.metrics = metrics;
-    this.maxBatch = maxBatch;
+    this.budget = budget;
     this.pipeline = pipeline;
   }
 
@@ -58,7 +58,7 @@ final class Lanes implements AutoCloseable {
       }
     }
     owned.forEach((shard, epoch) -> lanes.computeIfAbsent(shard, s -> {
-      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, maxBatch, pipeline);
+      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, budget, pipeline);
       lane.start();
       return lane;
     }));

@@ -64,7 +64,7 @@ public final class VirtualMasterServer implements AutoCloseable {
     directory = new ShardDirectory(config.shardServers(), config.requestTimeout());
     directory.refresh();
     sequencer = new SequencerClient(config.sequencer(), config.requestTimeout());
-    lanes = new Lanes(config.vmId(), directory, sequencer, metrics, config.maxLaneBatch(),
+    lanes = new Lanes(config.vmId(), directory, sequencer, metrics, new EntryBudget(config.maxLaneBatch(), config.maxTxBytes()),
         config.lanePipeline());
     router = new Router(config.vmId(), config.shards(), view, lanes, directory, metrics, sequencer, blocking, timer,
         config.requestTimeout().toMillis(), config.maxTxBytes());

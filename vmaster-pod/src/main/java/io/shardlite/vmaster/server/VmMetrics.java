@@ -13,6 +13,7 @@ final class VmMetrics {
   private final Counter forwarded;
   private final Counter lanesCommitted;
   private final Histogram laneBatch;
+  private final Histogram laneEntry;
   private final Histogram lanePhase;
   final Gauge ownedShards;
   final Gauge queueDepth;
@@ -29,7 +30,11 @@ final class VmMetrics {
         .register(registry);
     lanesCommitted = Counter.build("shardlite_vm_lane_transactions_total", "Transactions proposed by this virtual master's lanes.")
         .register(registry);
-    laneBatch = Histogram.build("shardlite_vm_lane_batch_size", "Transactions per lane group (one LSN request, one Raft entry).")
+    laneBatch = Histogram.build("shardlite_vm_lane_batch_size", "Transactions per lane group (one LSN request; see shardlite_vm_lane_entry_size for Raft entries).")
+        .buckets(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+    laneEntry = Histogram.build("shardlite_vm_lane_entry_size",
+            "Transactions per shard log entry a lane proposed (groups whose LSNs arrived while an earlier entry was"
+                + " in flight share the next entry).")
         .buckets(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
     lanePhase = Histogram.build("shardlite_vm_lane_phase_seconds",
             "Where a lane group's time goes: queue (first transaction queued to LSN request), lsn (request to"
@@ -56,6 +61,10 @@ final class VmMetrics {
 
   void lanePhase(String phase, long nanos) {
     lanePhase.labels(phase).observe(nanos / 1e9);
+  }
+
+  void proposedEntry(int transactions) {
+    laneEntry.observe(transactions);
   }
 
   void committed(int shard, int transactions, long nanos) {
