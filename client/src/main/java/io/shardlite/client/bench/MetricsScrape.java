@@ -67,8 +67,11 @@ public final class MetricsScrape {
     return samples(exposition, metric).values().stream().mapToDouble(Double::doubleValue).sum();
   }
 
-  /** The samples named exactly {@code metric}, by label set ("" when unlabelled). */
-  private static Map<String, Double> samples(String exposition, String metric) {
+  /**
+   * The samples named exactly {@code metric}, by label set ({@code code="X"}; "" when unlabelled;
+   * the trailing comma the Prometheus Java client writes is dropped).
+   */
+  static Map<String, Double> samples(String exposition, String metric) {
     Map<String, Double> out = new TreeMap<>();
     for (String line : exposition.split("\n")) {
       if (!line.startsWith(metric) || line.length() == metric.length()) {
@@ -77,6 +80,9 @@ public final class MetricsScrape {
       char next = line.charAt(metric.length());
       if (next == ' ' || next == '{') {
         String labels = next == '{' ? line.substring(metric.length() + 1, line.lastIndexOf('}')) : "";
+        if (labels.endsWith(",")) {
+          labels = labels.substring(0, labels.length() - 1);
+        }
         out.merge(labels, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
       }
     }

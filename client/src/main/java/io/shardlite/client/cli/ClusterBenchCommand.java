@@ -124,6 +124,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
         Map<String, Double> cpuBefore = cpuByRole(roles);
         double[] entriesBefore = raftEntries(shardMetrics, sequencerMetrics);
         Map<String, Double> vmErrorsBefore = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total");
+        Map<String, Double> multiBefore = multiShardFigures(vmMetrics);
         long startNanos = System.nanoTime();
         ClusterBench.Run r = print(w.startsWith("ycsb-") ? bench.ycsbA(w.equals("ycsb-zipfian"), concurrency, warmupSeconds, seconds)
             : bench.transfers(Integer.parseInt(w.substring("transfer-".length())), concurrency, warmupSeconds, seconds));
@@ -146,6 +147,14 @@ final class ClusterBenchCommand implements Callable<Integer> {
         vmErrors.replaceAll((code, n) -> n - vmErrorsBefore.getOrDefault(code, 0.0));
         vmErrors.values().removeIf(n -> n == 0);
         System.out.println("  errors answered by the virtual masters (retried by the client where safe): " + vmErrors);
+        Map<String, Double> multi = multiShardFigures(vmMetrics);
+        multi.replaceAll((k, v) -> v - multiBefore.getOrDefault(k, 0.0));
+        String phases = phaseMeans(multi);
+        if (!phases.isEmpty()) {
+          System.out.println("  multi-shard coordinator phases, mean ms: " + phases);
+          System.out.println("  lane holds by end: " + holdEnds(multi) + String.format(Locale.ROOT, ", mean hold %.1f ms",
+              1000 * multi.getOrDefault("hold_sum", 0.0) / Math.max(1, multi.getOrDefault("hold_count", 0.0))));
+        }
       }
     }
     double clusterCpu = MachineCpu.busyPercent(cpu0, MachineCpu.sample());
@@ -168,6 +177,40 @@ final class ClusterBenchCommand implements Callable<Integer> {
     Files.writeString(out.resolve(base + ".md"), markdown(started, runs, sqlite, dqlite, clusterCpu));
     System.out.println("wrote " + out.resolve(base + ".md"));
     return 0;
+  }
+
+  /** The virtual masters' multi-shard counters: phase sums and counts, hold ends, hold time. */
+  private static Map<String, Double> multiShardFigures(List<Integer> vmMetrics) {
+    Map<String, Double> f = new LinkedHashMap<>();
+    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_sum").forEach((l, v) -> f.put("sum " + l, v));
+    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_count").forEach((l, v) -> f.put("count " + l, v));
+    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
+    f.put("hold_sum", MetricsScrape.sum(vmMetrics, "shardlite_vm_lane_hold_seconds_sum", false));
+    f.put("hold_count", MetricsScrape.sum(vmMetrics, "shardlite_vm_lane_hold_seconds_count", false));
+    return f;
+  }
+
+  private static String phaseMeans(Map<String, Double> multi) {
+    StringBuilder sb = new StringBuilder();
+    for (String phase : List.of("reserve", "lsn", "prepare", "decide", "resolve")) {
+      String label = "phase=\"" + phase + "\"";
+      double n = multi.getOrDefault("count " + label, 0.0);
+      if (n > 0) {
+        sb.append(sb.length() == 0 ? "" : ", ").append(phase)
+            .append(String.format(Locale.ROOT, " %.1f", 1000 * multi.getOrDefault("sum " + label, 0.0) / n));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static Map<String, Long> holdEnds(Map<String, Double> multi) {
+    Map<String, Long> ends = new LinkedHashMap<>();
+    multi.forEach((k, v) -> {
+      if (k.startsWith("end ") && v > 0) {
+        ends.put(k.substring("end end=\"".length(), k.length() - 1), Math.round(v));
+      }
+    });
+    return ends;
   }
 
   /** {entries applied by all shard groups (one replica's count each), the sequencer's applied index}. */

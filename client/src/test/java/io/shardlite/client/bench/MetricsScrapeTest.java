@@ -18,5 +18,8 @@ class MetricsScrapeTest {
     assertThat(MetricsScrape.sumOf(text, "shardlite_shard_entries_applied_total")).isEqualTo(42.0);
     assertThat(MetricsScrape.sumOf(text, "shardlite_sequencer_applied_index")).isEqualTo(7.0);
     assertThat(MetricsScrape.sumOf(text, "shardlite_missing")).isEqualTo(0.0);
+    assertThat(MetricsScrape.samples(text, "shardlite_shard_entries_applied_total"))
+        .containsExactly(java.util.Map.entry("shard=\"0\"", 12.0), java.util.Map.entry("shard=\"1\"", 30.0));
+    assertThat(MetricsScrape.samples(text, "shardlite_sequencer_applied_index")).containsExactly(java.util.Map.entry("", 7.0));
   }
 }

@@ -61,10 +61,12 @@ final class Coordinator {
   private final SequencerClient sequencer;
   private final Function<String, ManagedChannel> channels;
   private final java.util.concurrent.Executor executor;
+  private final VmMetrics metrics;
 
   Coordinator(String vmId, OwnershipView view, Lanes lanes, SequencerClient sequencer,
-      Function<String, ManagedChannel> channels, java.util.concurrent.Executor executor) {
+      Function<String, ManagedChannel> channels, java.util.concurrent.Executor executor, VmMetrics metrics) {
     this.executor = executor;
+    this.metrics = metrics;
     this.vmId = vmId;
     this.view = view;
     this.lanes = lanes;
@@ -95,6 +97,7 @@ final class Coordinator {
       txId = attempt.txId();
     }
     List<Integer> reserved = new ArrayList<>();
+    long phaseStart = System.nanoTime();
     for (int shard : parts.keySet()) {
       PartReply r = call("reserve", PartRequest.newBuilder().setShard(shard).setTxId(txId)
           .setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))).build(), deadline);
@@ -104,6 +107,7 @@ final class Coordinator {
       }
       reserved.add(shard);
     }
+    phaseStart = phase("reserve", phaseStart);
 
     long lsn;
     try {
@@ -118,6 +122,7 @@ final class Coordinator {
       return afterLsnFailure(txId, reserved, cause, deadline);
     }
 
+    phaseStart = phase("lsn", phaseStart);
     long time = System.currentTimeMillis();
     long seed = ThreadLocalRandom.current().nextLong();
     Map<Integer, CompletableFuture<PartReply>> prepares = new LinkedHashMap<>();
@@ -136,6 +141,7 @@ final class Coordinator {
       }
     }
 
+    phaseStart = phase("prepare", phaseStart);
     Outcome wanted = failure == null && !readOnly ? Outcome.COMMIT : Outcome.ABORT;
     boolean commit;
     try {
@@ -148,7 +154,9 @@ final class Coordinator {
           .setStatementIndex(-1).setMessage("the decision of multi-shard transaction " + txId
               + " could not be recorded; look it up before retrying: " + e.getMessage())).build();
     }
+    phaseStart = phase("decide", phaseStart);
     release(txId, reserved, commit, deadline);
+    phase("resolve", phaseStart);
 
     if (failure != null) {
       Part part = parts.get(failedShard);
@@ -180,6 +188,13 @@ final class Coordinator {
       reply.setGlobalLsn(lsn);
     }
     return reply.build();
+  }
+
+  /** Records the phase that started at {@code startNanos} and returns when the next one starts. */
+  private long phase(String name, long startNanos) {
+    long now = System.nanoTime();
+    metrics.multiPhase(name, now - startNanos);
+    return now;
   }
 
   /** The sequencer id for a new attempt, or the LSN of an earlier attempt that committed. */

@@ -525,6 +525,8 @@ final class Lane implements Runnable {
       return;
     }
     active = r;
+    long heldAt = System.nanoTime();
+    String end = "stopped";
     try {
       r.reserved.complete(PartReply.getDefaultInstance());
       boolean prepared = false;
@@ -549,6 +551,9 @@ final class Lane implements Runnable {
             boolean commit = decisionOf(r.txId);
             LOG.info("shard {}: resolving {} from the sequencer's decision: {}", shard, r.txId, commit ? "commit" : "abort");
             resolveOnShard(r.txId, commit, 0);
+            end = "sequencer";
+          } else {
+            end = "expired";
           }
           return;
         }
@@ -556,6 +561,7 @@ final class Lane implements Runnable {
           PartReply reply = prepareOnShard(call.request());
           call.reply().complete(reply);
           if (reply.hasError()) {
+            end = "prepare_failed";
             return;
           }
           prepared = true;
@@ -567,11 +573,13 @@ final class Lane implements Runnable {
           boolean commit = call.request().getCommit();
           call.reply().complete(prepared && !pipeline.isEmpty() ? resolveWithNextGroup(r.txId, commit)
               : resolveOnShard(r.txId, commit, r.deadlineNanos));
+          end = prepared ? "resolved" : "released";
           return;
         }
       }
     } finally {
       active = null;
+      metrics.held(end, System.nanoTime() - heldAt);
       for (PartCall late; (late = r.calls.poll()) != null; ) {
         late.reply().complete(late.prepare()
             ? partError(Errors.reply(ErrorCode.UNAVAILABLE, "the reservation of shard " + shard + " ended", true))

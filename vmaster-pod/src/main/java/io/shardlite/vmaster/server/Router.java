@@ -53,7 +53,7 @@ final class Router {
   Router(String vmId, int shards, OwnershipView view, Lanes lanes, ShardDirectory directory, VmMetrics metrics,
       io.shardlite.common.sequencer.SequencerClient sequencer, ExecutorService blocking, ScheduledExecutorService timer,
       long defaultTimeoutMillis, int maxTxBytes) {
-    this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking);
+    this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking, metrics);
     this.vmId = vmId;
     this.shards = shards;
     this.view = view;

@@ -15,6 +15,9 @@ final class VmMetrics {
   private final Histogram laneBatch;
   private final Histogram laneEntry;
   private final Histogram lanePhase;
+  private final Histogram multiPhase;
+  private final Histogram holdSeconds;
+  private final Counter holds;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -41,6 +44,19 @@ final class VmMetrics {
                 + " LSNs), wait (LSNs to the proposal's start: earlier groups), propose (shard group commit and apply).")
         .labelNames("phase")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
+    multiPhase = Histogram.build("shardlite_vm_multi_phase_seconds",
+            "Where a multi-shard transaction's time goes on its coordinator: reserve (every participant lane held,"
+                + " one after the other), lsn, prepare (every part), decide (sequencer), resolve (every part).")
+        .labelNames("phase")
+        .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
+    holdSeconds = Histogram.build("shardlite_vm_lane_hold_seconds",
+            "How long a lane stayed held for one multi-shard transaction (its shard writes nothing meanwhile).")
+        .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
+    holds = Counter.build("shardlite_vm_lane_holds_total",
+            "Lane holds by how they ended: resolved (by the coordinator), released (before any prepare),"
+                + " prepare_failed, expired (no prepare in time), sequencer (prepared, decided from the sequencer),"
+                + " stopped.")
+        .labelNames("end").register(registry);
     ownedShards = Gauge.build("shardlite_vm_owned_shards", "Shards this virtual master owns (lanes running).")
         .register(registry);
     queueDepth = Gauge.build("shardlite_vm_lane_queue_depth", "Transactions waiting in lanes.").register(registry);
@@ -61,6 +77,15 @@ final class VmMetrics {
 
   void lanePhase(String phase, long nanos) {
     lanePhase.labels(phase).observe(nanos / 1e9);
+  }
+
+  void multiPhase(String phase, long nanos) {
+    multiPhase.labels(phase).observe(nanos / 1e9);
+  }
+
+  void held(String end, long nanos) {
+    holds.labels(end).inc();
+    holdSeconds.observe(nanos / 1e9);
   }
 
   void proposedEntry(int transactions) {
