@@ -184,6 +184,11 @@ final class ClusterBenchCommand implements Callable<Integer> {
     Map<String, Double> f = new LinkedHashMap<>();
     MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_sum").forEach((l, v) -> f.put("sum " + l, v));
     MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_count").forEach((l, v) -> f.put("count " + l, v));
+    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_bucket").forEach((l, v) -> {
+      if (l.endsWith("le=\"2.0\"")) {
+        f.put("within2s " + l.substring(0, l.indexOf(",le=")), v);
+      }
+    });
     MetricsScrape.byLabels(vmMetrics, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
     f.put("hold_sum", MetricsScrape.sum(vmMetrics, "shardlite_vm_lane_hold_seconds_sum", false));
     f.put("hold_count", MetricsScrape.sum(vmMetrics, "shardlite_vm_lane_hold_seconds_count", false));
@@ -198,6 +203,10 @@ final class ClusterBenchCommand implements Callable<Integer> {
       if (n > 0) {
         sb.append(sb.length() == 0 ? "" : ", ").append(phase)
             .append(String.format(Locale.ROOT, " %.1f", 1000 * multi.getOrDefault("sum " + label, 0.0) / n));
+        long slow = Math.round(n - multi.getOrDefault("within2s " + label, n));
+        if (slow > 0) {
+          sb.append(" (").append(slow).append(" over 2 s)");
+        }
       }
     }
     return sb.toString();
