@@ -27,4 +27,14 @@ class PortsTest {
     assertThat(Ports.freePorts(0)).isEmpty();
     assertThatThrownBy(() -> Ports.freePorts(-1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void portsStayBelowTheKernelsEphemeralRangeWhenThereIsRoom() {
+    int start = Ports.ephemeralRangeStart();
+    if (start - Ports.LOWEST >= 1000) {
+      assertThat(Arrays.stream(Ports.freePorts(16)).boxed().toList()).allSatisfy(p -> assertThat(p).isBetween(Ports.LOWEST, start - 1));
+    } else {
+      assertThat(Arrays.stream(Ports.freePorts(16)).boxed().toList()).allSatisfy(p -> assertThat(p).isBetween(1, 65535));
+    }
+  }
 }
