@@ -83,7 +83,7 @@ public final class ShardServerMain implements Callable<Integer> {
       description = "Default staleness bound of follower reads (env SHARDLITE_FOLLOWER_MAX_LAG_MS, default ${DEFAULT-VALUE}).")
   long followerMaxLagMs;
 
-  @Option(names = "--proposals-in-flight", defaultValue = "${env:SHARDLITE_PROPOSALS_IN_FLIGHT:-2}",
+  @Option(names = "--proposals-in-flight", defaultValue = "${env:SHARDLITE_PROPOSALS_IN_FLIGHT:-1}",
       description = "Raft entries a shard may have outstanding; later writes are grouped into the next entry (env SHARDLITE_PROPOSALS_IN_FLIGHT, default ${DEFAULT-VALUE}).")
   int proposalsInFlight;
 
