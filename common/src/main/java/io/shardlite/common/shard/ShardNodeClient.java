@@ -68,10 +68,22 @@ public final class ShardNodeClient implements AutoCloseable {
   /** A write group that first resolves a multi-shard part in the same entry (null: none). */
   public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
       List<WriteBatch> batches, ResolvePart resolveFirst) {
+    return writeGroupAsync(shard, batches, resolveFirst, null);
+  }
+
+  /**
+   * A write group that may first resolve one multi-shard part and last prepare another, all in one
+   * entry (null: none).
+   */
+  public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
+      List<WriteBatch> batches, ResolvePart resolveFirst, WriteBatch prepareLast) {
     WriteGroupRequest.Builder request = WriteGroupRequest.newBuilder().setShardId(shard).addAllBatches(batches)
         .setTimeoutMillis(deadline.toMillis());
     if (resolveFirst != null) {
       request.setResolveFirst(resolveFirst);
+    }
+    if (prepareLast != null) {
+      request.setPrepareLast(PreparePart.newBuilder().setBatch(prepareLast));
     }
     return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(request.build());
   }

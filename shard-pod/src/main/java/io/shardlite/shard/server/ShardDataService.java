@@ -76,6 +76,10 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
       for (WriteBatch batch : request.getBatchesList()) {
         group.addBatches(validate(WriteRequest.newBuilder().setShardId(request.getShardId()).setBatch(batch).build()));
       }
+      if (request.hasPrepareLast()) {
+        group.setPrepareLast(PreparePart.newBuilder().setBatch(validatePart(request.getShardId(),
+            request.getPrepareLast().getBatch())));
+      }
       if (group.build().getSerializedSize() > config.maxBatchBytes()) {
         throw new ShardliteException(ErrorCode.BATCH_TOO_LARGE, "write group is " + group.build().getSerializedSize()
             + " bytes; the limit is " + config.maxBatchBytes() + " (--max-batch-bytes)");
@@ -90,6 +94,9 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
               WriteGroupResponse.Builder response = WriteGroupResponse.newBuilder().addAllResults(results.getResultsList());
               if (results.hasResolved()) {
                 response.setResolved(results.getResolved());
+              }
+              if (results.hasPrepared()) {
+                response.setPrepared(results.getPrepared());
               }
               return response.build();
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
@@ -117,15 +124,20 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
         }));
   }
 
+  /** A multi-shard part to prepare: a valid write with a tx_id and a global LSN. */
+  private WriteBatch validatePart(int shard, WriteBatch part) {
+    WriteBatch batch = validate(WriteRequest.newBuilder().setShardId(shard).setBatch(part).build());
+    if (batch.getTxId().isEmpty() || batch.getGlobalLsn() <= 0) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id and a global LSN");
+    }
+    return batch;
+  }
+
   /** Phase one of a multi-shard part (see {@code PreparePart}). */
   @Override
   public void prepare(PrepareRequest request, StreamObserver<ShardResult> out) {
     reply(out, () -> {
-      WriteBatch batch = validate(WriteRequest.newBuilder().setShardId(request.getShardId())
-          .setBatch(request.getPart().getBatch()).build());
-      if (batch.getTxId().isEmpty() || batch.getGlobalLsn() <= 0) {
-        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id and a global LSN");
-      }
+      WriteBatch batch = validatePart(request.getShardId(), request.getPart().getBatch());
       ShardEntry entry = ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch)).build();
       return propose(request.getShardId(), entry, request.getTimeoutMillis(), "prepare");
     });

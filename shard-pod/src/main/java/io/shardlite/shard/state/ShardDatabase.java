@@ -67,7 +67,12 @@ public final class ShardDatabase implements AutoCloseable {
   private final PreparedStatement findTx;
   private final PreparedStatement recordTx;
   private final PreparedStatement lastRowid;
+  /** The committed meta row, as other threads may see it. */
   private Meta meta;
+  /** The meta row in the writer's open transaction (apply thread only; equals meta between entries). */
+  private Meta written;
+  /** Set while an entry applies in several steps that must share one SQLite commit (apply thread only). */
+  private boolean deferCommit;
 
   /** The meta row: what the file contains. */
   public record Meta(long appliedIndex, long appliedTerm, long globalLsn, long epoch) {}
@@ -103,6 +108,7 @@ public final class ShardDatabase implements AutoCloseable {
     this.lastRowid = writer.prepareStatement("SELECT last_insert_rowid()");
     writer.commit();
     this.meta = readMeta(writer);
+    this.written = meta;
     writer.commit();
 
     this.reader = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -168,7 +174,7 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   private ShardResult applySingle(long term, long index, ShardEntry entry) {
-    Meta m = meta();
+    Meta m = written;
     if (index <= m.appliedIndex()) {
       return resultOf(m).setDuplicate(true).build();
     }
@@ -187,7 +193,7 @@ public final class ShardDatabase implements AutoCloseable {
 
   private ShardResults applyGroup(long term, long index, WriteGroup group) {
     List<WriteBatch> batches = group.getBatchesList();
-    Meta m = meta();
+    Meta m = written;
     if (index <= m.appliedIndex()) {
       ShardResults.Builder replayed = ShardResults.newBuilder();
       for (int i = 0; i < batches.size(); i++) {
@@ -196,12 +202,25 @@ public final class ShardDatabase implements AutoCloseable {
       if (group.hasResolveFirst()) {
         replayed.setResolved(resultOf(m).setDuplicate(true));
       }
+      if (group.hasPrepareLast()) {
+        replayed.setPrepared(resultOf(m).setDuplicate(true));
+      }
       return replayed.build();
     }
-    if (!group.hasResolveFirst()) {
-      return ShardResults.newBuilder().addAllResults(applyBatches(term, index, batches)).build();
+    ShardResults.Builder out;
+    // A prepare_last shares the entry's one SQLite commit: nothing before it commits on its own, so
+    // a crash in between re-applies the whole entry.
+    deferCommit = group.hasPrepareLast();
+    try {
+      out = group.hasResolveFirst() ? applyResolveThenBatches(term, index, group.getResolveFirst(), batches).toBuilder()
+          : ShardResults.newBuilder().addAllResults(applyBatches(term, index, batches));
+    } finally {
+      deferCommit = false;
     }
-    return applyResolveThenBatches(term, index, group.getResolveFirst(), batches);
+    if (group.hasPrepareLast()) {
+      out.setPrepared(applyPrepare(term, index, group.getPrepareLast().getBatch()));
+    }
+    return out.build();
   }
 
   /**
@@ -210,7 +229,7 @@ public final class ShardDatabase implements AutoCloseable {
    * entry of its own is this with no batches.
    */
   private ShardResults applyResolveThenBatches(long term, long index, ResolvePart resolve, List<WriteBatch> batches) {
-    Meta m = meta();
+    Meta m = written;
     try {
       ShardResult recorded = null;
       ShardliteException error = null;
@@ -252,7 +271,7 @@ public final class ShardDatabase implements AutoCloseable {
         return ShardResults.newBuilder().setResolved(results.get(0)).addAllResults(results.subList(1, results.size()))
             .build();
       }
-      ShardResult.Builder resolved = recorded != null ? recorded.toBuilder().setDuplicate(true) : resultOf(meta());
+      ShardResult.Builder resolved = recorded != null ? recorded.toBuilder().setDuplicate(true) : resultOf(written);
       if (error != null) {
         resolved.setError(error.toProto());
       }
@@ -269,7 +288,7 @@ public final class ShardDatabase implements AutoCloseable {
    * all-or-nothing unit and outcome), then commits once: one SQLite commit per Raft entry.
    */
   private List<ShardResult> applyBatches(long term, long index, List<WriteBatch> batches) {
-    Meta m = meta();
+    Meta m = written;
     long epoch = m.epoch();
     long lsn = m.globalLsn();
     List<ShardResult> out = new ArrayList<>(batches.size());
@@ -347,7 +366,7 @@ public final class ShardDatabase implements AutoCloseable {
    * unchanged until the part is resolved.
    */
   private ShardResult applyPrepare(long term, long index, WriteBatch batch) {
-    Meta m = meta();
+    Meta m = written;
     try (java.sql.Statement sp = writer.createStatement()) {
       ShardResult recorded = batch.getTxId().isEmpty() ? null : recordedOutcome(batch.getTxId());
       if (recorded != null) {
@@ -366,7 +385,7 @@ public final class ShardDatabase implements AutoCloseable {
         sp.execute("ROLLBACK TO prepare");
         sp.execute("RELEASE prepare");
         commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-        return resultOf(meta()).setError(error.toProto()).build();
+        return resultOf(written).setError(error.toProto()).build();
       }
       sp.execute("ROLLBACK TO prepare");
       sp.execute("RELEASE prepare");
@@ -413,7 +432,7 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   private ShardResult applyClaim(long term, long index, ClaimEpoch claim) {
-    Meta m = meta();
+    Meta m = written;
     if (claim.getEpoch() < m.epoch()) {
       return fail(term, index, new ShardliteException(ErrorCode.STALE_EPOCH,
           "claim of epoch " + claim.getEpoch() + " is below the shard's claimed epoch " + m.epoch()));
@@ -430,7 +449,7 @@ public final class ShardDatabase implements AutoCloseable {
 
   /** Rolls back the entry's changes, records only its position, and returns the typed error. */
   private ShardResult fail(long term, long index, ShardliteException error) {
-    Meta m = meta();
+    Meta m = written;
     Meta next = new Meta(index, term, m.globalLsn(), m.epoch());
     try {
       writer.rollback();
@@ -447,6 +466,10 @@ public final class ShardDatabase implements AutoCloseable {
     updateMeta.setLong(3, next.globalLsn());
     updateMeta.setLong(4, next.epoch());
     updateMeta.executeUpdate();
+    written = next;
+    if (deferCommit) {
+      return;
+    }
     writer.commit();
     synchronized (this) {
       meta = next;

@@ -245,6 +245,71 @@ class ShardDatabaseTest {
     }
   }
 
+  /**
+   * A part prepared last in a group (the lane's writes sequenced before a multi-shard transaction,
+   * sent with its prepare) acts exactly like the group entry followed by a prepare entry: same
+   * rows, meta and outcomes, whether the part prepares, fails, is out of order or fenced, and with
+   * a resolution first as well; the part then resolves the same way, and a replay applies nothing.
+   */
+  @Test
+  void aPartPreparedLastInAGroupActsLikeTheGroupFollowedByAPrepareEntry() throws Exception {
+    record Case(String name, long partEpoch, long partLsn, String partSql, boolean resolveFirst) {}
+    List<Case> cases = List.of(new Case("prepared", 1, 8, "INSERT INTO t VALUES (5, 'p')", false),
+        new Case("failing", 1, 8, "INSERT INTO t VALUES (2, 'dup')", false),
+        new Case("out of order", 1, 7, "INSERT INTO t VALUES (5, 'p')", false),
+        new Case("stale epoch", 0, 8, "INSERT INTO t VALUES (5, 'p')", false),
+        new Case("with a resolution first", 1, 8, "INSERT INTO t VALUES (5, 'p')", true));
+    for (Case c : cases) {
+      WriteBatch part = ShardEntry.parseFrom(write("m1", c.partEpoch(), c.partLsn(), c.partSql(),
+          "SELECT count(*) FROM t")).getWrite();
+      io.shardlite.proto.ResolvePart resolveEarlier = io.shardlite.proto.ResolvePart.newBuilder().setTxId("m0")
+          .setCommit(true).setEpoch(1).build();
+      io.shardlite.proto.WriteGroup.Builder group = io.shardlite.proto.WriteGroup.newBuilder()
+          .addBatches(ShardEntry.parseFrom(write("w1", 1, 6, "INSERT INTO t VALUES (2, 'b')")).getWrite())
+          .addBatches(ShardEntry.parseFrom(write("w2", 1, 7, "INSERT INTO t VALUES (3, 'c')")).getWrite());
+      if (c.resolveFirst()) {
+        group.setResolveFirst(resolveEarlier);
+      }
+      try (ShardDatabase separate = ShardDatabase.open(dir.resolve(c.name() + "-separate.db"));
+          ShardDatabase combined = ShardDatabase.open(dir.resolve(c.name() + "-combined.db"))) {
+        for (ShardDatabase db : List.of(separate, combined)) {
+          db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"));
+          db.apply(1, 2, claim(1));
+          assertThat(db.apply(1, 3, prepare("m0", 1, 5, "INSERT INTO t VALUES (1, 'a')")).hasError()).isFalse();
+        }
+        io.shardlite.proto.ShardResults groupApart = io.shardlite.proto.ShardResults.parseFrom(separate.applyEntry(1, 4,
+            ShardEntry.newBuilder().setGroup(group).build().toByteString()));
+        ShardResult preparedApart = separate.apply(1, 5, ShardEntry.newBuilder()
+            .setPrepare(io.shardlite.proto.PreparePart.newBuilder().setBatch(part)).build().toByteString());
+        ByteString together = ShardEntry.newBuilder().setGroup(group.clone()
+            .setPrepareLast(io.shardlite.proto.PreparePart.newBuilder().setBatch(part))).build().toByteString();
+        io.shardlite.proto.ShardResults both = io.shardlite.proto.ShardResults.parseFrom(combined.applyEntry(1, 4, together));
+
+        assertThat(rows(combined)).as(c.name()).isEqualTo(rows(separate));
+        assertThat(combined.meta().globalLsn()).as(c.name()).isEqualTo(separate.meta().globalLsn());
+        assertThat(outcome(both.getPrepared())).as(c.name()).isEqualTo(outcome(preparedApart));
+        assertThat(both.getResultsList().stream().map(ShardDatabaseTest::outcome).toList()).as(c.name())
+            .isEqualTo(groupApart.getResultsList().stream().map(ShardDatabaseTest::outcome).toList());
+        assertThat(outcome(both.getResolved())).as(c.name()).isEqualTo(outcome(groupApart.getResolved()));
+        // Replayed: nothing applies twice.
+        io.shardlite.proto.ShardResults replay = io.shardlite.proto.ShardResults.parseFrom(combined.applyEntry(1, 4, together));
+        assertThat(replay.getPrepared().getDuplicate()).as(c.name()).isTrue();
+        assertThat(replay.getResultsList()).allMatch(ShardResult::getDuplicate);
+        // The part stays prepared (or not) the same way, and commits the same way.
+        assertThat(combined.apply(1, 6, claim(2)).getPreparedTxIdsList()).as(c.name())
+            .isEqualTo(separate.apply(1, 6, claim(2)).getPreparedTxIdsList());
+        assertThat(outcome(combined.apply(1, 7, resolve("m1", true, 2)))).as(c.name())
+            .isEqualTo(outcome(separate.apply(1, 7, resolve("m1", true, 2))));
+        assertThat(rows(combined)).as(c.name()).isEqualTo(rows(separate));
+        assertThat(combined.meta()).as(c.name()).isEqualTo(separate.meta());
+      }
+      // The entry was one commit: reopened, the file holds the part and the entry's index.
+      try (ShardDatabase reopened = ShardDatabase.open(dir.resolve(c.name() + "-combined.db"))) {
+        assertThat(reopened.meta().appliedIndex()).isEqualTo(7);
+      }
+    }
+  }
+
   private static List<String> rows(ShardDatabase db) {
     return db.read(List.of(Statements.of("SELECT x, y FROM t ORDER BY x"))).getResults(0).getRowsList().stream()
         .map(r -> r.getValues(0).getInteger() + "=" + r.getValues(1).getText()).toList();

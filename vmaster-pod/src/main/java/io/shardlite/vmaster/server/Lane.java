@@ -42,18 +42,19 @@ import org.slf4j.LoggerFactory;
  *   <li>Single-shard writes are grouped: one LSN request on the virtual master's ordered LSN
  *       stream, one ordered entry in the shard group with the lane's epoch. LSN order equals the
  *       lane's order equals the shard's log order.
- *   <li>A reservation holds the lane for one multi-shard transaction: every earlier transaction is
- *       done, nothing later is sequenced before its part is prepared (which proves its LSN,
+ *   <li>A reservation holds the lane for one multi-shard transaction: every earlier transaction has
+ *       its LSN, nothing later is sequenced before its part is prepared (which proves its LSN,
  *       requested by the coordinator while every participant lane is held, exists) and nothing
  *       later is proposed until it is resolved, so its LSN fits every shard's order. The part is
- *       prepared durably in the shard group, then committed or aborted, in the same entry as the
- *       next group of writes when there is one.
+ *       prepared durably in the shard group, in the same entry as the earlier groups not yet
+ *       proposed, then committed or aborted, in the same entry as the next group of writes when
+ *       there is one.
  * </ul>
  *
  * <p>Pipelined: up to {@code pipeline} groups have their LSN requests out at once (the stream
  * answers them in order), while the oldest group is proposed. Proposals stay one at a time, in
  * LSN order, so nothing can overtake in the shard's log; what the pipeline saves is the sequencer
- * round trip on the critical path. A reservation waits until every earlier group is done.
+ * round trip on the critical path. A reservation waits until every earlier group has its LSNs.
  *
  * <p>A stale epoch means the shard moved to a newer owner: the lane stops and everything queued or
  * in the pipeline fails retryably (a group whose LSN was assigned but never proposed leaves an
@@ -218,8 +219,8 @@ final class Lane implements Runnable {
         }
         queue.drainTo(taken);
         if (taken.peek() instanceof Reservation r) {
-          if (!pipeline.isEmpty()) {
-            finishOldest(); // the reservation needs every earlier group done
+          if (!pipelineSequenced()) {
+            settleLsns(); // the reservation needs every earlier group to have its LSNs
             continue;
           }
           taken.poll();
@@ -296,6 +297,34 @@ final class Lane implements Runnable {
     return live;
   }
 
+  /** Whether every group in the pipeline has its LSNs. */
+  private boolean pipelineSequenced() {
+    for (Group g : pipeline) {
+      if (!g.sequenced()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Waits (within the groups' deadline) until the pipeline's LSN requests are answered; groups
+   * that got none are answered with the failure, and what was before them is proposed.
+   */
+  private void settleLsns() throws InterruptedException {
+    Group last = pipeline.peekLast();
+    if (!last.lsns().isDone()) {
+      try {
+        last.lsns().get(Math.max(1, last.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        // handled below, in order, as every group whose LSN request failed
+      }
+    }
+    if (!pipelineSequenced()) {
+      finishOldest();
+    }
+  }
+
   /** Takes what is queued and sequences the writes at its head (see {@link #sequenceTakenWork}). */
   private void sequenceQueuedWork() {
     queue.drainTo(taken);
@@ -338,15 +367,17 @@ final class Lane implements Runnable {
    * after it whose LSNs are already in (see {@link #takeEntry}), and answers their transactions.
    */
   private void finishOldest() throws InterruptedException {
-    proposeEntry(null);
+    proposeEntry(null, null);
   }
 
   /**
    * Proposes the oldest group and the sequenced groups right behind it as ONE shard entry, with
-   * a resolution first when given; answers every group and returns the shard's answer (null if
-   * the oldest group got no LSNs and nothing was proposed).
+   * a resolution first and a multi-shard part prepared last when given (then the entry takes
+   * every group in the pipeline: they are all before the part); answers every group and returns
+   * the shard's answer (null if the oldest group got no LSNs and nothing was proposed).
    */
-  private WriteGroupResponse proposeEntry(ResolvePart resolveFirst) throws InterruptedException {
+  private WriteGroupResponse proposeEntry(ResolvePart resolveFirst, WriteBatch prepareLast)
+      throws InterruptedException {
     List<Group> groups = new ArrayList<>();
     List<List<WriteBatch>> writes = new ArrayList<>();
     Group oldest = pipeline.poll();
@@ -356,15 +387,18 @@ final class Lane implements Runnable {
     }
     groups.add(oldest);
     writes.add(first);
-    takeEntry(groups, writes);
+    takeEntry(groups, writes, prepareLast);
+    if (prepareLast != null && !pipeline.isEmpty()) {
+      throw new IllegalStateException("shard " + shard + ": a prepare must follow every group sequenced before it");
+    }
     List<WriteBatch> all = new ArrayList<>();
     writes.forEach(all::addAll);
     long deadline = groups.stream().mapToLong(Group::deadlineNanos).max().orElseThrow();
     long proposing = System.nanoTime();
-    if (resolveFirst != null) {
+    if (resolveFirst != null || prepareLast != null) {
       deadline = Math.max(deadline, proposing + TimeUnit.SECONDS.toNanos(10));
     }
-    WriteGroupResponse response = propose(all, deadline, resolveFirst);
+    WriteGroupResponse response = propose(all, deadline, resolveFirst, prepareLast);
     metrics.proposedEntry(all.size());
     int offset = 0;
     for (int g = 0; g < groups.size(); g++) {
@@ -378,11 +412,13 @@ final class Lane implements Runnable {
   /**
    * Adds to an entry the groups behind it whose LSNs have arrived, in order, while the entry's
    * budget allows. Groups proposed one at a time would each cost a Raft round; their LSNs are
-   * consecutive in the lane's order, so one entry keeps the shard's log in LSN order.
+   * consecutive in the lane's order, so one entry keeps the shard's log in LSN order. Room is kept
+   * for a part prepared last, when there is one.
    */
-  private void takeEntry(List<Group> groups, List<List<WriteBatch>> writes) throws InterruptedException {
-    int txs = groups.get(0).batch().size();
-    long bytes = groups.get(0).bytes();
+  private void takeEntry(List<Group> groups, List<List<WriteBatch>> writes, WriteBatch prepareLast)
+      throws InterruptedException {
+    int txs = groups.get(0).batch().size() + (prepareLast == null ? 0 : 1);
+    long bytes = groups.get(0).bytes() + (prepareLast == null ? 0 : partBytes(prepareLast));
     while (pipeline.peek() != null && pipeline.peek().sequenced()
         && budget.fits(txs, bytes, pipeline.peek().batch().size(), pipeline.peek().bytes())) {
       Group next = pipeline.poll();
@@ -469,7 +505,7 @@ final class Lane implements Runnable {
    */
   private PartReply resolveWithNextGroup(String txId, boolean commit) throws InterruptedException {
     ResolvePart resolve = ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
-    WriteGroupResponse response = proposeEntry(resolve);
+    WriteGroupResponse response = proposeEntry(resolve, null);
     if (response == null) {
       return resolveOnShard(txId, commit, 0);
     }
@@ -483,15 +519,15 @@ final class Lane implements Runnable {
    * Proposes the group until the shard group answers or the deadline passes. Repeating is safe:
    * the shard answers a transaction id it already applied with the recorded outcome.
    */
-  private WriteGroupResponse propose(List<WriteBatch> writes, long deadlineNanos, ResolvePart resolveFirst)
-      throws InterruptedException {
+  private WriteGroupResponse propose(List<WriteBatch> writes, long deadlineNanos, ResolvePart resolveFirst,
+      WriteBatch prepareLast) throws InterruptedException {
     String last = "no shard server hosts shard " + shard;
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     while (System.nanoTime() - deadlineNanos < 0) {
       List<ShardNodeClient> servers = directory.serversOf(shard);
       if (!servers.isEmpty()) {
         try {
-          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst)
+          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst, prepareLast)
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
@@ -558,7 +594,7 @@ final class Lane implements Runnable {
           return;
         }
         if (call.prepare()) {
-          PartReply reply = prepareOnShard(call.request());
+          PartReply reply = prepareAfterPipeline(call.request());
           call.reply().complete(reply);
           if (reply.hasError()) {
             end = "prepare_failed";
@@ -588,11 +624,63 @@ final class Lane implements Runnable {
     }
   }
 
-  private PartReply prepareOnShard(PartRequest request) {
-    WriteBatch part = WriteBatch.newBuilder().setTxId(request.getTxId()).setGlobalLsn(request.getGlobalLsn())
+  /**
+   * Prepares the held transaction's part. The groups still in the pipeline were sequenced before
+   * the lane was reserved (their LSNs are below the transaction's): they go to the shard in the
+   * same entry, before the part, instead of one entry each (as many as fit go with it; the others
+   * first, on their own).
+   */
+  private PartReply prepareAfterPipeline(PartRequest request) throws InterruptedException {
+    WriteBatch part = partBatch(request);
+    while (!pipeline.isEmpty() && !pipelineFitsWith(part)) {
+      finishOldest();
+    }
+    if (pipeline.isEmpty()) {
+      return prepareOnShard(part);
+    }
+    WriteGroupResponse response = proposeEntry(null, part);
+    if (response == null) {
+      return prepareOnShard(part);
+    }
+    if (response.hasError()) {
+      return response.getError().getCode() == ErrorCode.STALE_EPOCH ? partError(fenced())
+          : PartReply.newBuilder().setError(response.getError()).build();
+    }
+    if (!response.hasPrepared()) {
+      return partError(Errors.reply(ErrorCode.INTERNAL, "shard " + shard + " did not answer the prepare of "
+          + request.getTxId(), false));
+    }
+    return fencedOrPart(response.getPrepared());
+  }
+
+  private boolean pipelineFitsWith(WriteBatch part) {
+    int txs = 1;
+    long bytes = partBytes(part);
+    for (Group g : pipeline) {
+      if (!budget.fits(txs, bytes, g.batch().size(), g.bytes())) {
+        return false;
+      }
+      txs += g.batch().size();
+      bytes += g.bytes();
+    }
+    return true;
+  }
+
+  private static long partBytes(WriteBatch part) {
+    return part.getSerializedSize() + EntryBudget.TX_OVERHEAD_BYTES;
+  }
+
+  private WriteBatch partBatch(PartRequest request) {
+    return WriteBatch.newBuilder().setTxId(request.getTxId()).setGlobalLsn(request.getGlobalLsn())
         .setEpoch(epoch).setTimestampMillis(request.getTimestampMillis()).setRandomSeed(request.getRandomSeed())
         .addAllStatements(request.getStatementsList()).build();
-    ShardResult r = onShard(client -> client.prepare(shard, part), System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+  }
+
+  private PartReply prepareOnShard(WriteBatch part) {
+    return fencedOrPart(onShard(client -> client.prepare(shard, part), System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+  }
+
+  private PartReply fencedOrPart(ShardResult r) {
     if (r.hasError() && r.getError().getCode() == ErrorCode.STALE_EPOCH) {
       // Nothing was prepared: the transaction aborts and may be retried, as a fenced write.
       return partError(fenced());
