@@ -86,7 +86,7 @@ public final class SequencerServerMain implements Callable<Integer> {
       description = "Log entries between snapshots (env SHARDLITE_SNAPSHOT_THRESHOLD, default ${DEFAULT-VALUE}).")
   long snapshotThreshold;
 
-  @Option(names = "--assign-entries-in-flight", defaultValue = "${env:SHARDLITE_ASSIGN_ENTRIES_IN_FLIGHT:-2}",
+  @Option(names = "--assign-entries-in-flight", defaultValue = "${env:SHARDLITE_ASSIGN_ENTRIES_IN_FLIGHT:-1}",
       description = "Log entries of LSN requests the leader keeps outstanding; requests arriving meanwhile share the next entry (group commit) (env SHARDLITE_ASSIGN_ENTRIES_IN_FLIGHT, default ${DEFAULT-VALUE}).")
   int assignEntriesInFlight;
 

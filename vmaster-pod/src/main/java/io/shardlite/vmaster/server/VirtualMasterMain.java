@@ -76,7 +76,7 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " the current one; 1 = one group at a time (env SHARDLITE_LANE_PIPELINE, default ${DEFAULT-VALUE}).")
   int lanePipeline;
 
-  @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-2}",
+  @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-1}",
       description = "LSN requests this virtual master keeps unanswered on its sequencer stream; lanes asking meanwhile"
           + " share the next request (one sequencer log entry); 0 = one request per lane group"
           + " (env SHARDLITE_LSN_REQUESTS_IN_FLIGHT, default ${DEFAULT-VALUE}).")
