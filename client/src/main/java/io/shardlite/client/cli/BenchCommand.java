@@ -54,8 +54,9 @@ final class BenchCommand implements Callable<Integer> {
         description = "Shard group counts; a fresh cluster per count (default ${DEFAULT-VALUE}).")
     List<Integer> groups;
 
-    @Option(names = "--concurrency", split = ",", defaultValue = "1,16,64",
-        description = "Closed-loop client counts (default ${DEFAULT-VALUE}).")
+    @Option(names = "--concurrency", split = ",", defaultValue = "1,16,64,1024,2048",
+        description = "Closed-loop client counts (default ${DEFAULT-VALUE}: the issue's 1, 16 and 64, and where"
+            + " group commit gets to when many clients share 8 groups).")
     List<Integer> concurrency;
 
     @Option(names = "--seconds", defaultValue = "8", description = "Measured seconds per data point (default ${DEFAULT-VALUE}).")
@@ -89,8 +90,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-default-jvm-options", hidden = true, description = "Drop LocalShardCluster.defaultJvmOptions().")
     boolean noDefaultJvmOptions;
 
-    @Option(names = "--route", hidden = true, defaultValue = "SPREAD",
-        description = "SPREAD (round-robin over servers) or LEADER (send to the shard leader's server).")
+    @Option(names = "--route", defaultValue = "LEADER",
+        description = "LEADER (send to the server hosting the shard's leader, as shardlite's virtual masters do;"
+            + " default) or SPREAD (round-robin over servers: non-leaders forward to the leader).")
     ShardWriteLoad.Route route;
 
     @Option(names = "--skip-baseline", hidden = true, description = "Do not run the plain SQLite baseline.")
