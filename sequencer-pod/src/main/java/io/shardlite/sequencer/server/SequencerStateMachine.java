@@ -30,6 +30,7 @@ import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import io.shardlite.common.raft.SnapshotStorage;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -64,7 +65,7 @@ final class SequencerStateMachine extends BaseStateMachine {
   private final LongSupplier clock;
   private final SequencerMetrics metrics;
   private final SequencerWatchers watchers = new SequencerWatchers();
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final SimpleStateMachineStorage storage = new SnapshotStorage();
   private volatile Current current;
 
   SequencerStateMachine(SequencerConfig initialConfig, LongSupplier clock, SequencerMetrics metrics) {

@@ -22,6 +22,7 @@ import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import io.shardlite.common.raft.SnapshotStorage;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -44,7 +45,7 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   private final int shardId;
   private final ShardMetrics metrics;
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final SimpleStateMachineStorage storage = new SnapshotStorage();
   /** Apply, read and dump take it shared; replacing the file (snapshot install, close) exclusive. */
   private final ReentrantReadWriteLock fileLock = new ReentrantReadWriteLock();
   private Path dbFile;

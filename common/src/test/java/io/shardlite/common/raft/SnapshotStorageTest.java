@@ -1,0 +1,74 @@
+package io.shardlite.common.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+import org.apache.ratis.util.SizeInBytes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The storage answers like Ratis' own, without listing the directory while there is no snapshot. */
+class SnapshotStorageTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void noSnapshotIsRememberedUntilOneIsRecordedOrFoundByAReload() throws Exception {
+    try (RaftStorage raft = RaftStorage.newBuilder().setDirectory(dir.toFile())
+        .setOption(RaftStorage.StartupOption.FORMAT)
+        .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
+        .setStorageFreeSpaceMin(SizeInBytes.ONE_KB).build()) {
+      raft.initialize();
+      SnapshotStorage storage = new SnapshotStorage();
+      storage.init(raft);
+      assertThat(storage.loadLatestSnapshot()).isNull();
+      assertThat(storage.getLatestSnapshot()).isNull();
+
+      // A file that appears behind its back (a snapshot installation) counts after the reload the
+      // state machine does when the installation is done, not before.
+      File installed = snapshotFile(storage, 2, 10);
+      assertThat(storage.getLatestSnapshot()).isNull();
+      assertThat(storage.loadLatestSnapshot().getIndex()).isEqualTo(10);
+      assertThat(storage.getLatestSnapshot().getFiles().get(0).getPath()).isEqualTo(installed.toPath());
+
+      // A snapshot the state machine takes counts at once.
+      File taken = snapshotFile(storage, 2, 20);
+      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
+          new FileInfo(taken.toPath(), MD5FileUtil.computeMd5ForFile(taken)), TermIndex.valueOf(2, 20)));
+      assertThat(storage.getLatestSnapshot().getIndex()).isEqualTo(20);
+    }
+  }
+
+  @Test
+  void aStorageThatStartsEmptyCountsItsFirstSnapshot() throws Exception {
+    try (RaftStorage raft = RaftStorage.newBuilder().setDirectory(dir.toFile())
+        .setOption(RaftStorage.StartupOption.FORMAT)
+        .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
+        .setStorageFreeSpaceMin(SizeInBytes.ONE_KB).build()) {
+      raft.initialize();
+      SnapshotStorage storage = new SnapshotStorage();
+      storage.init(raft);
+      assertThat(storage.loadLatestSnapshot()).isNull();
+      File taken = snapshotFile(storage, 1, 5);
+      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
+          new FileInfo(taken.toPath(), MD5FileUtil.computeMd5ForFile(taken)), TermIndex.valueOf(1, 5)));
+      assertThat(storage.getLatestSnapshot().getIndex()).isEqualTo(5);
+    }
+  }
+
+  private static File snapshotFile(SnapshotStorage storage, long term, long index) throws Exception {
+    File f = storage.getSnapshotFile(term, index);
+    Files.createDirectories(f.toPath().getParent());
+    Files.writeString(f.toPath(), "snapshot " + index);
+    MD5FileUtil.computeAndSaveMd5ForFile(f);
+    return f;
+  }
+}
