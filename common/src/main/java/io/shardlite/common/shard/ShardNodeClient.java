@@ -62,13 +62,7 @@ public final class ShardNodeClient implements AutoCloseable {
   /** Proposes several transactions, in this order, as one entry of the shard's log. */
   public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
       List<WriteBatch> batches) {
-    return writeGroupAsync(shard, batches, null);
-  }
-
-  /** A write group that first resolves a multi-shard part in the same entry (null: none). */
-  public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
-      List<WriteBatch> batches, ResolvePart resolveFirst) {
-    return writeGroupAsync(shard, batches, resolveFirst, null);
+    return writeGroupAsync(shard, batches, null, null);
   }
 
   /**

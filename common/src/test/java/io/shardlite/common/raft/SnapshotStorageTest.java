@@ -22,11 +22,7 @@ class SnapshotStorageTest {
 
   @Test
   void noSnapshotIsRememberedUntilOneIsRecordedOrFoundByAReload() throws Exception {
-    try (RaftStorage raft = RaftStorage.newBuilder().setDirectory(dir.toFile())
-        .setOption(RaftStorage.StartupOption.FORMAT)
-        .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
-        .setStorageFreeSpaceMin(SizeInBytes.ONE_KB).build()) {
-      raft.initialize();
+    try (RaftStorage raft = formattedRaftStorage()) {
       SnapshotStorage storage = new SnapshotStorage();
       storage.init(raft);
       assertThat(storage.loadLatestSnapshot()).isNull();
@@ -49,11 +45,7 @@ class SnapshotStorageTest {
 
   @Test
   void aStorageThatStartsEmptyCountsItsFirstSnapshot() throws Exception {
-    try (RaftStorage raft = RaftStorage.newBuilder().setDirectory(dir.toFile())
-        .setOption(RaftStorage.StartupOption.FORMAT)
-        .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
-        .setStorageFreeSpaceMin(SizeInBytes.ONE_KB).build()) {
-      raft.initialize();
+    try (RaftStorage raft = formattedRaftStorage()) {
       SnapshotStorage storage = new SnapshotStorage();
       storage.init(raft);
       assertThat(storage.loadLatestSnapshot()).isNull();
@@ -62,6 +54,15 @@ class SnapshotStorageTest {
           new FileInfo(taken.toPath(), MD5FileUtil.computeMd5ForFile(taken)), TermIndex.valueOf(1, 5)));
       assertThat(storage.getLatestSnapshot().getIndex()).isEqualTo(5);
     }
+  }
+
+  private RaftStorage formattedRaftStorage() throws Exception {
+    RaftStorage raft = RaftStorage.newBuilder().setDirectory(dir.toFile())
+        .setOption(RaftStorage.StartupOption.FORMAT)
+        .setLogCorruptionPolicy(RaftServerConfigKeys.Log.CorruptionPolicy.EXCEPTION)
+        .setStorageFreeSpaceMin(SizeInBytes.ONE_KB).build();
+    raft.initialize();
+    return raft;
   }
 
   private static File snapshotFile(SnapshotStorage storage, long term, long index) throws Exception {

@@ -1,6 +1,7 @@
 package io.shardlite.sequencer.server;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.common.raft.SnapshotStorage;
 import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.GetDecisionRequest;
@@ -30,7 +31,6 @@ import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import io.shardlite.common.raft.SnapshotStorage;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;

@@ -1,6 +1,7 @@
 package io.shardlite.shard.state;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.common.raft.SnapshotStorage;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.proto.ReadQuery;
 import io.shardlite.proto.ShardResult;
@@ -22,7 +23,6 @@ import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import io.shardlite.common.raft.SnapshotStorage;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
