@@ -3,6 +3,7 @@ package io.shardlite.shard;
 import static io.shardlite.shard.ClusterProbe.batch;
 import static io.shardlite.shard.ClusterProbe.sql;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.shardlite.common.shard.ShardNodeClient;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -177,6 +179,29 @@ class ShardBehaviourIT {
     assertThat(second.getDuplicate()).isTrue();
     ShardResult n = cluster.node("s3").client().read(2, Consistency.LINEARIZABLE, 0, List.of(Statements.of("SELECT n FROM hits")));
     assertThat(n.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+  }
+
+  /**
+   * A prepared part's transaction may already be committed and read on another shard: a
+   * linearizable read here waits until the part is resolved and then sees it; a follower read
+   * answers at once from the state before it.
+   */
+  @Test
+  void aLinearizableReadWaitsForAPreparedPartToBeResolved() throws Exception {
+    ok(probe.writeRetrying(2, batch("doubt-schema", sql("CREATE TABLE doubt(k INTEGER PRIMARY KEY)")), BUDGET));
+    ShardNodeClient c = cluster.node("s2").client();
+    List<io.shardlite.proto.Statement> count = List.of(Statements.of("SELECT count(*) FROM doubt"));
+    ok(c.prepare(2, batch("doubt-part", sql("INSERT INTO doubt VALUES (1)")).toBuilder().setGlobalLsn(1_000_000).build()));
+    CompletableFuture<ShardResult> linearizable =
+        CompletableFuture.supplyAsync(() -> c.read(2, Consistency.LINEARIZABLE, 0, count));
+    ShardResult follower = c.read(2, Consistency.FOLLOWER, 10_000, count);
+    assertThat(follower.getResults(0).getRows(0).getValues(0).getInteger()).isZero();
+    assertThatThrownBy(() -> linearizable.get(500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+
+    ok(c.resolve(2, "doubt-part", true, 0));
+    ShardResult after = linearizable.get(10, TimeUnit.SECONDS);
+    ok(after);
+    assertThat(after.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(1);
   }
 
   @Test

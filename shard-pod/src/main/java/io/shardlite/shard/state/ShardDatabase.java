@@ -49,6 +49,12 @@ import org.sqlite.SQLiteException;
  * environment (I/O, full disk, corruption) are not outcomes: they throw {@link IllegalStateException}
  * so the replica stops instead of diverging.
  *
+ * <p>A prepared multi-shard part blocks the shard until it is resolved: no other write or prepare
+ * applies ({@link ErrorCode#PART_IN_DOUBT}) and {@link #readResolved} refuses to read, because the
+ * part's transaction may already be committed and visible on another shard. Owners never send
+ * anything else while a part is prepared; this makes a mistake a typed refusal, never a lost or
+ * reordered commit.
+ *
  * <p>Threading: {@code apply*} and {@link #snapshotTo} run on the group's apply thread only; reads
  * and dumps use a separate read-only connection (WAL mode lets them run beside writes).
  */
@@ -67,6 +73,7 @@ public final class ShardDatabase implements AutoCloseable {
   private final PreparedStatement findTx;
   private final PreparedStatement recordTx;
   private final PreparedStatement lastRowid;
+  private final PreparedStatement otherPrepared;
   /** The committed meta row, as other threads may see it. */
   private Meta meta;
   /** The meta row in the writer's open transaction (apply thread only; equals meta between entries). */
@@ -106,6 +113,7 @@ public final class ShardDatabase implements AutoCloseable {
     this.findTx = writer.prepareStatement("SELECT result FROM _shardlite_tx WHERE tx_id = ?");
     this.recordTx = writer.prepareStatement("INSERT INTO _shardlite_tx(tx_id, applied_index, result) VALUES (?, ?, ?)");
     this.lastRowid = writer.prepareStatement("SELECT last_insert_rowid()");
+    this.otherPrepared = writer.prepareStatement("SELECT tx_id FROM _shardlite_prepared WHERE tx_id <> ? LIMIT 1");
     writer.commit();
     this.meta = readMeta(writer);
     this.written = meta;
@@ -293,10 +301,11 @@ public final class ShardDatabase implements AutoCloseable {
     long lsn = m.globalLsn();
     List<ShardResult> out = new ArrayList<>(batches.size());
     try (java.sql.Statement sp = writer.createStatement()) {
+      String inDoubt = preparedOtherThan("");
       for (WriteBatch batch : batches) {
         sp.execute("SAVEPOINT batch");
         try {
-          ShardResult r = applyOne(index, batch, epoch, lsn);
+          ShardResult r = applyOne(index, batch, epoch, lsn, inDoubt);
           if (!r.getDuplicate()) {
             epoch = Math.max(epoch, batch.getEpoch());
             lsn = Math.max(lsn, batch.getGlobalLsn());
@@ -325,13 +334,20 @@ public final class ShardDatabase implements AutoCloseable {
     }
   }
 
-  /** One batch inside the entry's transaction: checks, statements, the recorded outcome. */
-  private ShardResult applyOne(long index, WriteBatch batch, long epoch, long lsn) throws SQLException {
+  /**
+   * One batch inside the entry's transaction: checks, statements, the recorded outcome. A batch
+   * already applied answers its recorded outcome; otherwise {@code inDoubt} (a transaction with a
+   * part prepared here, or null) refuses it.
+   */
+  private ShardResult applyOne(long index, WriteBatch batch, long epoch, long lsn, String inDoubt) throws SQLException {
     if (!batch.getTxId().isEmpty()) {
       ShardResult recorded = recordedOutcome(batch.getTxId());
       if (recorded != null) {
         return recorded.toBuilder().setDuplicate(true).build();
       }
+    }
+    if (inDoubt != null) {
+      throw inDoubt(inDoubt);
     }
     if (batch.getEpoch() < epoch) {
       throw new ShardliteException(ErrorCode.STALE_EPOCH,
@@ -379,7 +395,8 @@ public final class ShardDatabase implements AutoCloseable {
         if (batch.getTxId().isEmpty()) {
           throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id");
         }
-        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn());
+        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn(),
+            preparedOtherThan(batch.getTxId()));
       } catch (ShardliteException | SQLException e) {
         ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
         sp.execute("ROLLBACK TO prepare");
@@ -417,6 +434,21 @@ public final class ShardDatabase implements AutoCloseable {
         throw new IllegalStateException("corrupt prepared part for tx " + txId, e);
       }
     }
+  }
+
+  /** A transaction other than {@code txId} with a part prepared here (as the open transaction sees it), or null. */
+  private String preparedOtherThan(String txId) throws SQLException {
+    otherPrepared.setString(1, txId);
+    try (ResultSet rs = otherPrepared.executeQuery()) {
+      String found = rs.next() ? rs.getString(1) : null;
+      rs.next(); // step to the end so the statement is not left in progress
+      return found;
+    }
+  }
+
+  private static ShardliteException inDoubt(String txId) {
+    return new ShardliteException(ErrorCode.PART_IN_DOUBT, "a part of multi-shard transaction '" + txId
+        + "' is prepared on this shard and not resolved yet; nothing was changed", true, -1, null);
   }
 
   /** The transactions with a prepared, unresolved part here. */
@@ -497,13 +529,38 @@ public final class ShardDatabase implements AutoCloseable {
     }
   }
 
-  /** Runs read-only statements on the read connection, in one read transaction. */
+  /**
+   * Runs read-only statements on the read connection, in one read transaction, on the latest
+   * committed state (a state the shard had: enough for follower reads).
+   */
   public ShardResult read(List<Statement> statements) {
+    return read(statements, false);
+  }
+
+  /**
+   * {@link #read}, refused with {@link ErrorCode#PART_IN_DOUBT} when a multi-shard part is
+   * prepared in the state it would read: that transaction may already be committed and read on
+   * another shard, so a linearizable read must wait for its resolution.
+   */
+  public ShardResult readResolved(List<Statement> statements) {
+    return read(statements, true);
+  }
+
+  private ShardResult read(List<Statement> statements, boolean resolvedOnly) {
     if (statements.isEmpty()) {
       throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a read needs at least one statement");
     }
     synchronized (reader) {
       try {
+        if (resolvedOnly) {
+          // First statement of the read transaction: it fixes the snapshot the statements read.
+          try (PreparedStatement ps = reader.prepareStatement("SELECT tx_id FROM _shardlite_prepared LIMIT 1");
+              ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              throw inDoubt(rs.getString(1));
+            }
+          }
+        }
         ShardResult.Builder out = ShardResult.newBuilder();
         for (int i = 0; i < statements.size(); i++) {
           out.addResults(execute(reads, statements.get(i), i, false));

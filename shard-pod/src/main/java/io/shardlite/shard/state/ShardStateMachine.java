@@ -3,6 +3,7 @@ package io.shardlite.shard.state;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardlite.common.raft.SnapshotStorage;
 import io.shardlite.common.error.ShardliteException;
+import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ReadQuery;
 import io.shardlite.proto.ShardResult;
 import java.io.File;
@@ -11,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -50,6 +53,13 @@ public final class ShardStateMachine extends BaseStateMachine {
   private final ReentrantReadWriteLock fileLock = new ReentrantReadWriteLock();
   private Path dbFile;
   private volatile ShardDatabase db;
+  /** Linearizable reads waiting for a prepared multi-shard part to be resolved. */
+  private final ConcurrentLinkedQueue<WaitingRead> inDoubtReads = new ConcurrentLinkedQueue<>();
+
+  /** Longest a linearizable read waits for a part in doubt (then it answers PART_IN_DOUBT, retryable). */
+  static final long IN_DOUBT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  private record WaitingRead(ReadQuery query, long deadlineNanos, CompletableFuture<Message> reply) {}
 
   public ShardStateMachine(int shardId, ShardMetrics metrics) {
     this.shardId = shardId;
@@ -134,16 +144,67 @@ public final class ShardStateMachine extends BaseStateMachine {
     }
     updateLastAppliedTermIndex(ti);
     metrics.applied(shardId, System.nanoTime() - start);
+    if (!inDoubtReads.isEmpty()) {
+      CompletableFuture.runAsync(this::retryInDoubtReads);
+    }
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply.asReadOnlyByteBuffer())));
   }
 
+  /**
+   * A linearizable read (Ratis calls this once the read index is applied). While a multi-shard
+   * part is prepared here the read waits, up to {@link #IN_DOUBT_WAIT_NANOS}, for the entry that
+   * resolves it: reading around the part could miss a transaction already committed and read on
+   * another shard.
+   */
   @Override
   public CompletableFuture<Message> query(Message request) {
+    ReadQuery q;
     try {
-      ReadQuery q = ReadQuery.parseFrom(request.getContent().toByteArray());
-      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(read(q).toByteArray())));
+      q = ReadQuery.parseFrom(request.getContent().toByteArray());
     } catch (InvalidProtocolBufferException e) {
       return CompletableFuture.failedFuture(e);
+    }
+    WaitingRead waiting = new WaitingRead(q, System.nanoTime() + IN_DOUBT_WAIT_NANOS, new CompletableFuture<>());
+    if (!serve(waiting)) {
+      inDoubtReads.add(waiting);
+      // An apply may have resolved the part between the read and the add: look once more; and
+      // answer at the wait's end even if nothing applies meanwhile.
+      retryInDoubtReads();
+      CompletableFuture.runAsync(this::retryInDoubtReads,
+          CompletableFuture.delayedExecutor(IN_DOUBT_WAIT_NANOS + TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.NANOSECONDS));
+    }
+    return waiting.reply();
+  }
+
+  /** Answers the read unless a part is in doubt (and its wait has time left); true when answered. */
+  private boolean serve(WaitingRead waiting) {
+    ShardResult result;
+    fileLock.readLock().lock();
+    try {
+      result = db.readResolved(waiting.query().getStatementsList());
+    } catch (ShardliteException e) {
+      result = ShardResult.newBuilder().setError(e.toProto()).build();
+    } finally {
+      fileLock.readLock().unlock();
+    }
+    if (result.hasError() && result.getError().getCode() == ErrorCode.PART_IN_DOUBT
+        && System.nanoTime() - waiting.deadlineNanos() < 0) {
+      return false;
+    }
+    waiting.reply().complete(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
+    return true;
+  }
+
+  /** Serves the reads that waited for a part in doubt (after an apply, which may have resolved it). */
+  private void retryInDoubtReads() {
+    for (int n = inDoubtReads.size(); n > 0; n--) {
+      WaitingRead waiting = inDoubtReads.poll();
+      if (waiting == null) {
+        return;
+      }
+      if (!serve(waiting)) {
+        inDoubtReads.add(waiting);
+      }
     }
   }
 

@@ -92,6 +92,9 @@ final class Coordinator {
         return ExecuteReply.newBuilder().setError(e.toProto()).build();
       }
       if (attempt.committedLsn() > 0) {
+        // Its parts may still wait for their resolution (its coordinator died after the decision):
+        // push it, so reads that follow this answer do not wait for a lane's hold limit.
+        release(attempt.txId(), new ArrayList<>(parts.keySet()), true, deadline);
         return ExecuteReply.newBuilder().setGlobalLsn(attempt.committedLsn()).setReplayed(true).build();
       }
       txId = attempt.txId();
@@ -245,7 +248,12 @@ final class Coordinator {
     return Errors.unavailable("no global LSN for multi-shard transaction " + txId + ": " + cause);
   }
 
-  /** Resolves every reserved part (commit or abort), retrying until each owner confirms. */
+  /**
+   * Resolves every reserved part (commit or abort), retrying until each owner confirms or the
+   * time is up. Answering after an unconfirmed resolution is still safe: a prepared part blocks
+   * its shard's writes and linearizable reads until someone resolves it (its lane, or the next
+   * owner from the sequencer's decision), so nothing can observe the transaction half-applied.
+   */
   private void release(String txId, List<Integer> shards, boolean commit, long deadline) {
     long end = Math.max(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     List<CompletableFuture<PartReply>> done = new ArrayList<>();

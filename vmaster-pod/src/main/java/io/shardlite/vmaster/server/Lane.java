@@ -486,6 +486,13 @@ final class Lane implements Runnable {
         batch.get(i).reply().complete(fenced());
         continue;
       }
+      if (r.hasError() && r.getError().getCode() == ErrorCode.PART_IN_DOUBT) {
+        // A part this lane does not know of is prepared (its prepare's answer was lost): the lane
+        // stops; its successor resolves the part when it claims the shard. Nothing was written.
+        stop("a multi-shard part is in doubt on the shard");
+        batch.get(i).reply().complete(moving());
+        continue;
+      }
       ExecuteReply.Builder reply = ExecuteReply.newBuilder().setShard(shard);
       if (r.hasError()) {
         reply.setError(r.getError());
@@ -586,7 +593,7 @@ final class Lane implements Runnable {
           if (prepared) {
             boolean commit = decisionOf(r.txId);
             LOG.info("shard {}: resolving {} from the sequencer's decision: {}", shard, r.txId, commit ? "commit" : "abort");
-            resolveOnShard(r.txId, commit, 0);
+            stopUnlessSettled(r.txId, "resolve", resolveOnShard(r.txId, commit, 0));
             end = "sequencer";
           } else {
             end = "expired";
@@ -597,6 +604,9 @@ final class Lane implements Runnable {
           PartReply reply = prepareAfterPipeline(call.request());
           call.reply().complete(reply);
           if (reply.hasError()) {
+            if (Errors.retryable(reply.getError())) {
+              stopUnlessSettled(r.txId, "prepare", reply); // unknown outcome: the part may be prepared
+            }
             end = "prepare_failed";
             return;
           }
@@ -607,8 +617,12 @@ final class Lane implements Runnable {
           sequenceQueuedWork();
         } else {
           boolean commit = call.request().getCommit();
-          call.reply().complete(prepared && !pipeline.isEmpty() ? resolveWithNextGroup(r.txId, commit)
-              : resolveOnShard(r.txId, commit, r.deadlineNanos));
+          PartReply resolved = prepared && !pipeline.isEmpty() ? resolveWithNextGroup(r.txId, commit)
+              : resolveOnShard(r.txId, commit, r.deadlineNanos);
+          call.reply().complete(resolved);
+          if (prepared) {
+            stopUnlessSettled(r.txId, "resolve", resolved);
+          }
           end = prepared ? "resolved" : "released";
           return;
         }
@@ -621,6 +635,19 @@ final class Lane implements Runnable {
             ? partError(Errors.reply(ErrorCode.UNAVAILABLE, "the reservation of shard " + shard + " ended", true))
             : resolveOnShard(r.txId, late.request().getCommit(), 0));
       }
+    }
+  }
+
+  /**
+   * Stops the lane when a part may still be prepared on the shard (its prepare or resolution has
+   * no confirmed outcome): nothing may be written after it, and the next lane (same epoch, started
+   * on the next ownership sync) resolves it from the sequencer's decision when it claims the shard.
+   */
+  private void stopUnlessSettled(String txId, String step, PartReply reply) {
+    if (reply.hasError()) {
+      LOG.warn("shard {}: {} of {} not confirmed ({}); the lane stops and its successor resolves the part",
+          shard, step, txId, reply.getError().getMessage());
+      stop(step + " of " + txId + " not confirmed");
     }
   }
 
