@@ -46,7 +46,8 @@ public final class SequencerStateCodec {
             .setMaxTimeStepMillis(c.maxTimeStepMillis()))
         .setNextLsn(state.nextLsn())
         .setTimeMillis(state.timeMillis())
-        .addAllShardLastLsn(state.chain().last());
+        .addAllShardLastLsn(state.chain().last())
+        .addAllShardLastMultiTxId(state.chain().lastMulti());
     for (String vmId : state.replies().vms()) {
       b.addReplies(VmReplies.newBuilder().setVmId(vmId).addAllReplies(state.replies().oldestFirst(vmId)));
     }
@@ -103,8 +104,11 @@ public final class SequencerStateCodec {
     for (io.shardlite.proto.Decision d : p.getDecisionsList()) {
       decisions = decisions.withDecision(Decision.fromProto(d));
     }
+    // Snapshots from before multi-shard predecessors were tracked have none: every one is empty.
+    List<String> lastMulti = p.getShardLastMultiTxIdCount() == config.shards() ? p.getShardLastMultiTxIdList()
+        : java.util.Collections.nCopies(config.shards(), "");
     return new SequencerState(config, p.getNextLsn(), p.getTimeMillis(),
-        new ShardChain(TreePVector.from(p.getShardLastLsnList())), new Ownership(owners), vms,
+        new ShardChain(TreePVector.from(p.getShardLastLsnList()), TreePVector.from(lastMulti)), new Ownership(owners), vms,
         replies, decisions);
   }
 }

@@ -10,19 +10,30 @@ import org.pcollections.PVector;
 import org.pcollections.TreePVector;
 
 /**
- * The last LSN given to a transaction touching each shard (0 = none yet). Handing each
- * transaction the previous LSN of every shard it touches forms a chain per shard, so a shard or a
- * lane can check that nothing is missing before an LSN.
+ * The last LSN given to a transaction touching each shard (0 = none yet), and that transaction's
+ * id when it was a multi-shard one. Handing each transaction the previous LSN of every shard it
+ * touches forms a chain per shard, so a shard or a lane can check that nothing is missing before
+ * an LSN; naming a multi-shard predecessor tells the shard's lane which part it must place before
+ * its own next writes (its single-shard predecessors are the lane's own).
  *
  * @param last index = shard id
+ * @param lastMulti index = shard id: the id of the transaction at {@code last} if it touched
+ *     several shards, else empty
  */
-public record ShardChain(PVector<Long> last) {
+public record ShardChain(PVector<Long> last, PVector<String> lastMulti) {
 
   /** The result of sequencing a batch: the advanced chain and one {@link TxLsn} per request. */
   public record Sequenced(ShardChain chain, List<TxLsn> txs) {}
 
+  public ShardChain {
+    if (last.size() != lastMulti.size()) {
+      throw new IllegalArgumentException(last.size() + " last LSNs but " + lastMulti.size() + " multi-shard ids");
+    }
+  }
+
   public static ShardChain empty(int shards) {
-    return new ShardChain(TreePVector.from(Collections.nCopies(shards, 0L)));
+    return new ShardChain(TreePVector.from(Collections.nCopies(shards, 0L)),
+        TreePVector.from(Collections.nCopies(shards, "")));
   }
 
   public int shards() {
@@ -33,23 +44,32 @@ public record ShardChain(PVector<Long> last) {
     return last.get(shard);
   }
 
+  /** The id of the multi-shard transaction at {@link #last}, or empty. */
+  public String lastMulti(int shard) {
+    return lastMulti.get(shard);
+  }
+
   /**
    * Gives the requests the LSNs {@code firstLsn, firstLsn+1, ...} in order and links each of
    * their shards to the shard's previous LSN. The requests must already be validated.
    */
   public Sequenced sequence(long firstLsn, List<TxRequest> requests) {
     PVector<Long> next = last;
+    PVector<String> nextMulti = lastMulti;
     List<TxLsn> txs = new ArrayList<>(requests.size());
     long lsn = firstLsn;
     for (TxRequest request : requests) {
       TxLsn.Builder tx = TxLsn.newBuilder().setTxId(request.getTxId()).setLsn(lsn);
+      String multi = request.getShardsCount() > 1 ? request.getTxId() : "";
       for (int shard : request.getShardsList()) {
-        tx.addPrev(ShardPrev.newBuilder().setShard(shard).setPrevLsn(next.get(shard)));
+        tx.addPrev(ShardPrev.newBuilder().setShard(shard).setPrevLsn(next.get(shard))
+            .setPrevMultiTxId(nextMulti.get(shard)));
         next = next.with(shard, lsn);
+        nextMulti = nextMulti.with(shard, multi);
       }
       txs.add(tx.build());
       lsn++;
     }
-    return new Sequenced(new ShardChain(next), List.copyOf(txs));
+    return new Sequenced(new ShardChain(next, nextMulti), List.copyOf(txs));
   }
 }

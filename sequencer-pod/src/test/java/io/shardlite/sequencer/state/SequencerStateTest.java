@@ -110,6 +110,29 @@ class SequencerStateTest {
     assertThat(state.chain().last(5)).isEqualTo(5);
   }
 
+  /** A shard's owner learns which multi-shard part comes right before its next transaction. */
+  @Test
+  void aMultiShardPredecessorIsNamedOnEachOfItsShards() {
+    registerAll(0, "vm-a");
+    AssignLsnsReply first = assigned(assign("r1", "vm-a", 1, tx("a", 0), tx("m", 0, 1), tx("c", 1), tx("d", 0)));
+    AssignLsnsReply second = assigned(assign("r2", "vm-a", 2, tx("m2", 1, 0), tx("f", 1)));
+
+    assertThat(multiPrevs(first.getTxs(0))).isEqualTo(Map.of(0, ""));
+    assertThat(multiPrevs(first.getTxs(1))).isEqualTo(Map.of(0, "", 1, ""));
+    assertThat(multiPrevs(first.getTxs(2))).isEqualTo(Map.of(1, "m"));
+    assertThat(multiPrevs(first.getTxs(3))).isEqualTo(Map.of(0, "m"));
+    assertThat(multiPrevs(second.getTxs(0))).isEqualTo(Map.of(0, "", 1, ""));
+    assertThat(multiPrevs(second.getTxs(1))).isEqualTo(Map.of(1, "m2"));
+    assertThat(state.chain().lastMulti(0)).isEqualTo("m2");
+    assertThat(state.chain().lastMulti(1)).isEmpty();
+    // A snapshot keeps it.
+    assertThat(SequencerStateCodec.fromProto(SequencerStateCodec.toProto(state)).chain()).isEqualTo(state.chain());
+  }
+
+  private static Map<Integer, String> multiPrevs(io.shardlite.proto.TxLsn tx) {
+    return tx.getPrevList().stream().collect(Collectors.toMap(ShardPrev::getShard, ShardPrev::getPrevMultiTxId));
+  }
+
   @Test
   void aRetriedRequestGetsTheIdenticalReplyAndNoNewLsns() {
     registerAll(0, "vm-a");
