@@ -214,7 +214,7 @@ class VirtualMasterIT {
         .isEqualTo(100L * accounts);
     // The coordinators timed their phases and the lanes counted their holds.
     String metrics = vms.vms().stream().map(vm -> scrape(vm.metricsPort())).reduce("", String::concat);
-    assertThat(metrics).contains("shardlite_vm_multi_phase_seconds_count{phase=\"reserve\",}")
+    assertThat(metrics).contains("shardlite_vm_multi_phase_seconds_count{phase=\"prepare\",}")
         .contains("shardlite_vm_lane_holds_total{end=\"resolved\",}");
   }
 

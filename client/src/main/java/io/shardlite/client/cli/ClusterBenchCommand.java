@@ -197,7 +197,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
 
   private static String phaseMeans(Map<String, Double> multi) {
     StringBuilder sb = new StringBuilder();
-    for (String phase : List.of("reserve", "lsn", "prepare", "decide", "resolve")) {
+    for (String phase : List.of("lsn", "prepare", "decide", "resolve")) {
       String label = "phase=\"" + phase + "\"";
       double n = multi.getOrDefault("count " + label, 0.0);
       if (n > 0) {

@@ -14,8 +14,10 @@ import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.ParticipantGrpc;
 import io.shardlite.proto.ShardOwner;
+import io.shardlite.proto.ShardPrev;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.StatementResult;
+import io.shardlite.proto.TxLsn;
 import io.shardlite.proto.TxRequest;
 import io.shardlite.proto.TxState;
 import java.util.ArrayList;
@@ -37,11 +39,13 @@ import org.slf4j.LoggerFactory;
  * Runs one multi-shard transaction (atomic, in the global order):
  *
  * <ol>
- *   <li>reserve the lane of every participant shard, one after the other in shard order (so two
- *       coordinators never wait on each other in a cycle);
- *   <li>with every lane held, get the transaction's global LSN: it is above everything each lane
- *       did before and below everything it does after;
- *   <li>each lane prepares its part durably in its shard group (checked, results computed);
+ *   <li>get the transaction's global LSN: the sequencer links it into every participant shard's
+ *       chain (its predecessor there, named when multi-shard), and names it as the multi-shard
+ *       predecessor of whatever comes next on those shards;
+ *   <li>each participant lane prepares its part durably in its shard group (checked, results
+ *       computed) at that place in its order: after the lane's writes below the LSN, before those
+ *       above it, which wait for the resolution; lanes never wait for each other, only for parts
+ *       below their next write, so no cycle can form;
  *   <li>record COMMIT (all prepared) or ABORT in the sequencer: the first decision wins, so a lane
  *       that gave up on a silent coordinator and recorded ABORT wins over a late COMMIT;
  *   <li>resolve every part (retried against whoever owns the shard now), then answer.
@@ -99,39 +103,35 @@ final class Coordinator {
       }
       txId = attempt.txId();
     }
-    List<Integer> reserved = new ArrayList<>();
+    List<Integer> participants = new ArrayList<>(parts.keySet());
     long phaseStart = System.nanoTime();
-    for (int shard : parts.keySet()) {
-      PartReply r = call("reserve", PartRequest.newBuilder().setShard(shard).setTxId(txId)
-          .setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))).build(), deadline);
-      if (r.hasError()) {
-        release(txId, reserved, false, deadline);
-        return ExecuteReply.newBuilder().setError(r.getError()).build();
-      }
-      reserved.add(shard);
-    }
-    phaseStart = phase("reserve", phaseStart);
-
-    long lsn;
+    TxLsn sequenced;
     try {
       AssignLsnsReply assigned = lanes.stream().assign(List.of(TxRequest.newBuilder().setTxId(txId)
           .addAllShards(parts.keySet()).build())).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      lsn = assigned.getTxs(0).getLsn();
+      sequenced = assigned.getTxs(0);
     } catch (ExecutionException | TimeoutException | InterruptedException e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      return afterLsnFailure(txId, reserved, cause, deadline);
+      return afterLsnFailure(txId, participants, cause, deadline);
     }
+    long lsn = sequenced.getLsn();
+    Map<Integer, ShardPrev> prevs = new java.util.HashMap<>();
+    sequenced.getPrevList().forEach(p -> prevs.put(p.getShard(), p));
 
     phaseStart = phase("lsn", phaseStart);
     long time = System.currentTimeMillis();
     long seed = ThreadLocalRandom.current().nextLong();
     Map<Integer, CompletableFuture<PartReply>> prepares = new LinkedHashMap<>();
-    parts.forEach((shard, part) -> prepares.put(shard, async("prepare", PartRequest.newBuilder().setShard(shard)
-        .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
-        .addAllStatements(part.statements()).build(), deadline)));
+    parts.forEach((shard, part) -> {
+      ShardPrev prev = prevs.getOrDefault(shard, ShardPrev.getDefaultInstance());
+      prepares.put(shard, async("prepare", PartRequest.newBuilder().setShard(shard)
+          .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
+          .setPrevLsn(prev.getPrevLsn()).setPrevMultiTxId(prev.getPrevMultiTxId())
+          .addAllStatements(part.statements()).build(), deadline));
+    });
     Error failure = null;
     int failedShard = -1;
     Map<Integer, PartReply> prepared = new LinkedHashMap<>();
@@ -158,7 +158,7 @@ final class Coordinator {
               + " could not be recorded; look it up before retrying: " + e.getMessage())).build();
     }
     phaseStart = phase("decide", phaseStart);
-    release(txId, reserved, commit, deadline);
+    release(txId, participants, commit, deadline);
     phase("resolve", phaseStart);
 
     if (failure != null) {
@@ -231,25 +231,34 @@ final class Coordinator {
     }
   }
 
-  /** No LSN: a retry of a transaction sequenced before answers from its recorded decision. */
-  private ExecuteReply afterLsnFailure(String txId, List<Integer> reserved, Throwable cause, long deadline) {
+  /**
+   * No LSN: a retry of a transaction sequenced before answers from its recorded decision; one
+   * sequenced now whose answer was lost is aborted at once (its lanes would otherwise wait for its
+   * parts until the hold limit).
+   */
+  private ExecuteReply afterLsnFailure(String txId, List<Integer> participants, Throwable cause, long deadline) {
     try {
       var known = sequencer.getDecision(txId);
+      if (known.getState() == TxState.TX_UNDECIDED) {
+        Outcome outcome = sequencer.decide(txId, Outcome.ABORT, known.getLsn()).getDecision().getOutcome();
+        release(txId, participants, outcome == Outcome.COMMIT, deadline);
+        return outcome == Outcome.COMMIT ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).setReplayed(true).build()
+            : Errors.unavailable("multi-shard transaction " + txId + " was aborted; nothing was changed; retry");
+      }
       if (known.getState() == TxState.TX_DECIDED) {
         boolean commit = known.getDecision().getOutcome() == Outcome.COMMIT;
-        release(txId, reserved, commit, deadline);
+        release(txId, participants, commit, deadline);
         return commit ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).setReplayed(true).build()
             : Errors.unavailable("multi-shard transaction " + txId + " was aborted meanwhile; retry");
       }
     } catch (ShardliteException e) {
       LOG.debug("decision lookup of {} failed: {}", txId, e.getMessage());
     }
-    release(txId, reserved, false, deadline);
     return Errors.unavailable("no global LSN for multi-shard transaction " + txId + ": " + cause);
   }
 
   /**
-   * Resolves every reserved part (commit or abort), retrying until each owner confirms or the
+   * Resolves every participant's part (commit or abort), retrying until each owner confirms or the
    * time is up. Answering after an unconfirmed resolution is still safe: a prepared part blocks
    * its shard's writes and linearizable reads until someone resolves it (its lane, or the next
    * owner from the sequencer's decision), so nothing can observe the transaction half-applied.
@@ -301,16 +310,11 @@ final class Coordinator {
       }
       var stub = ParticipantGrpc.newBlockingStub(channels.apply(address))
           .withDeadlineAfter(Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-      switch (op) {
-        case "reserve":
-          return stub.reserve(request);
-        case "prepare":
-          return stub.prepare(request);
-        default:
-          return stub.resolve(request);
-      }
+      return op.equals("prepare") ? stub.prepare(request) : stub.resolve(request);
     } catch (io.grpc.StatusRuntimeException e) {
-      return PartReply.newBuilder().setError(ShardNodeClient.transportError(e).toProto()).build();
+      // Retryable whatever the status: resolving again is idempotent, and a prepare votes once anyway.
+      return PartReply.newBuilder().setError(ShardNodeClient.transportError(e).toProto().toBuilder().setRetryable(true))
+          .build();
     } catch (ExecutionException | TimeoutException e) {
       return unavailable(op + " on shard " + request.getShard() + " did not complete: " + e);
     } catch (InterruptedException e) {

@@ -12,8 +12,10 @@ import io.shardlite.proto.Outcome;
 import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.ResolvePart;
+import io.shardlite.proto.ShardPrev;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.Statement;
+import io.shardlite.proto.TxLsn;
 import io.shardlite.proto.TxRequest;
 import io.shardlite.proto.TxState;
 import io.shardlite.proto.WriteBatch;
@@ -27,6 +29,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -35,38 +38,52 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The single writer of one owned shard. It claims the shard's epoch in the shard group (and
- * first resolves any multi-shard part a previous owner left prepared), then works through its
- * queue in order:
+ * first resolves any multi-shard part a previous owner left prepared), then places everything on
+ * the shard in global LSN order:
  *
  * <ul>
  *   <li>Single-shard writes are grouped: one LSN request on the virtual master's ordered LSN
- *       stream, one ordered entry in the shard group with the lane's epoch. LSN order equals the
- *       lane's order equals the shard's log order.
- *   <li>A reservation holds the lane for one multi-shard transaction: every earlier transaction has
- *       its LSN, nothing later is sequenced before its part is prepared (which proves its LSN,
- *       requested by the coordinator while every participant lane is held, exists) and nothing
- *       later is proposed until it is resolved, so its LSN fits every shard's order. The part is
- *       prepared durably in the shard group, in the same entry as the earlier groups not yet
- *       proposed, then committed or aborted, in the same entry as the next group of writes when
- *       there is one.
+ *       stream, one ordered entry in the shard group with the lane's epoch.
+ *   <li>Multi-shard parts arrive as prepares from their coordinators, which got the transaction's
+ *       LSN first. The sequencer names the multi-shard predecessor of every transaction on the
+ *       shard, so the lane knows which part comes before which of its groups ({@link PartOrder}):
+ *       groups below a part go first (in the same entry as its prepare when they can), the part is
+ *       prepared, nothing else goes to the shard until it is resolved, and the resolution travels
+ *       in the same entry as the next groups. A lane waits only for parts below its next write:
+ *       never for a coordinator gathering other shards.
  * </ul>
  *
  * <p>Pipelined: up to {@code pipeline} groups have their LSN requests out at once (the stream
- * answers them in order), while the oldest group is proposed. Proposals stay one at a time, in
- * LSN order, so nothing can overtake in the shard's log; what the pipeline saves is the sequencer
- * round trip on the critical path. A reservation waits until every earlier group has its LSNs.
+ * answers them in order), while the oldest is proposed. Proposals stay one at a time, in LSN
+ * order, so nothing can overtake in the shard's log, which the shard checks anyway (LSNs must
+ * increase; a prepared part blocks everything but its resolution).
  *
- * <p>A stale epoch means the shard moved to a newer owner: the lane stops and everything queued or
- * in the pipeline fails retryably (a group whose LSN was assigned but never proposed leaves an
- * unused LSN, which is allowed: a shard only requires increasing LSNs).
+ * <p>A part whose prepare does not come is looked up in the sequencer and, past the hold limit,
+ * aborted there (the first decision wins); a prepared part whose resolution does not come is
+ * resolved from the sequencer's decision past the hold limit. A stale epoch means the shard moved
+ * to a newer owner: the lane stops and everything queued or in the pipeline fails retryably (a
+ * group whose LSN was assigned but never proposed leaves an unused LSN, which is allowed: a shard
+ * only requires increasing LSNs).
  */
 final class Lane implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(Lane.class);
-  /** Longest a lane waits for a multi-shard coordinator's next step (then it releases or asks the sequencer). */
+  /** Longest a lane waits for a multi-shard coordinator's next step (then it asks the sequencer). */
   static final long HOLD_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** A part below the lane's next write whose prepare is this late is looked up in the sequencer. */
+  private static final long LOOKUP_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /**
+   * A part whose prepare is this late is aborted in the sequencer. A coordinator sends its
+   * prepares right after it gets the LSN, so this only happens when it died (or stalls): the
+   * lane's later writes must not wait for it as long as for a prepared part's resolution.
+   */
+  static final long PREPARE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** Longest the worker sleeps when it has nothing to do (it wakes for any new item). */
+  private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** Longest the worker waits for the oldest group's LSNs before looking at new items. */
+  private static final long LSN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
-  /** A queued item: a single-shard write, or a reservation for a multi-shard transaction. */
-  sealed interface Item permits Work, Reservation {}
+  /** A queued item: a single-shard write, or a coordinator's call for a multi-shard part. */
+  sealed interface Item permits Work, PartCall {}
 
   record Work(String txId, List<Statement> statements, CompletableFuture<ExecuteReply> reply, long deadlineNanos,
       long queuedNanos, long bytes) implements Item {
@@ -76,27 +93,26 @@ final class Lane implements Runnable {
     }
   }
 
-  /** The lane held for one multi-shard transaction; its prepare and resolve calls arrive here. */
-  static final class Reservation implements Item {
-    final String txId;
-    final long deadlineNanos;
-    final CompletableFuture<PartReply> reserved = new CompletableFuture<>();
-    final LinkedBlockingQueue<PartCall> calls = new LinkedBlockingQueue<>();
-
-    Reservation(String txId, long deadlineNanos) {
-      this.txId = txId;
-      this.deadlineNanos = deadlineNanos;
-    }
-  }
-
-  record PartCall(boolean prepare, PartRequest request, CompletableFuture<PartReply> reply) {}
+  /** A prepare or resolve for one multi-shard part. */
+  record PartCall(boolean prepare, PartRequest request, CompletableFuture<PartReply> reply) implements Item {}
 
   /** A group of writes whose LSN request is out; proposed once every earlier group is done. */
   private record Group(List<Work> batch, long bytes, long deadlineNanos, long startNanos,
-      CompletableFuture<AssignLsnsReply> lsns, AtomicLong lsnsAtNanos) {
+      CompletableFuture<AssignLsnsReply> lsns, AtomicLong lsnsAtNanos, AtomicBoolean learned) {
     /** Its LSNs arrived (so it can join the entry of an earlier group without waiting). */
     boolean sequenced() {
       return lsns.isDone() && !lsns.isCompletedExceptionally();
+    }
+
+    /** Its first LSN; sequenced groups only. */
+    long firstLsn() {
+      return lsns.join().getTxs(0).getLsn();
+    }
+
+    /** Its last LSN; sequenced groups only. */
+    long lastLsn() {
+      AssignLsnsReply r = lsns.join();
+      return r.getTxs(r.getTxsCount() - 1).getLsn();
     }
   }
 
@@ -112,10 +128,11 @@ final class Lane implements Runnable {
   /** Groups with their LSN requests out, oldest first (worker thread only). */
   private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
-  /** Items the worker took from the queue and has not handled yet, in order. */
-  private final ArrayDeque<Item> taken = new ArrayDeque<>();
+  /** Writes the worker took from the queue and has not grouped yet, in order. */
+  private final ArrayDeque<Work> taken = new ArrayDeque<>();
+  /** The multi-shard parts known here (worker thread only; set once the shard is claimed). */
+  private PartOrder<PartCall> order;
   private final Thread worker;
-  private volatile Reservation active;
   private volatile boolean stopped;
   private volatile String stopReason = "";
 
@@ -162,32 +179,14 @@ final class Lane implements Runnable {
     queue.add(work);
   }
 
-  /** Queues a reservation for a multi-shard transaction; completes once the lane is held. */
-  CompletableFuture<PartReply> reserve(String txId, long deadlineNanos) {
-    if (stopped) {
-      return CompletableFuture.completedFuture(partError(moving()));
-    }
-    Reservation r = new Reservation(txId, deadlineNanos);
-    queue.add(r);
-    return r.reserved;
-  }
-
-  /** Prepare or resolve for the transaction holding the lane. */
+  /** A coordinator's prepare (with the part's LSN and predecessor here) or resolve for a multi-shard part. */
   CompletableFuture<PartReply> part(boolean prepare, PartRequest request) {
-    Reservation r = active;
     CompletableFuture<PartReply> reply = new CompletableFuture<>();
-    if (r != null && r.txId.equals(request.getTxId())) {
-      r.calls.add(new PartCall(prepare, request, reply));
+    if (stopped) {
+      reply.complete(partError(moving()));
       return reply;
     }
-    if (prepare) {
-      // The reservation ran out (or never was): vote no; the coordinator aborts.
-      reply.complete(partError(Errors.reply(ErrorCode.UNAVAILABLE, "shard " + shard + " is not reserved for "
-          + request.getTxId() + " (the reservation ended); the transaction aborts", true)));
-    } else {
-      // Resolved here already, or never prepared: resolving again is harmless.
-      reply.complete(resolveOnShard(request.getTxId(), request.getCommit(), 0));
-    }
+    queue.add(new PartCall(prepare, request, reply));
     return reply;
   }
 
@@ -205,32 +204,20 @@ final class Lane implements Runnable {
   @Override
   public void run() {
     try {
-      if (!claim()) {
+      Long claimedLsn = claim();
+      if (claimedLsn == null) {
         return;
       }
+      order = new PartOrder<>(claimedLsn);
       LOG.info("lane of shard {} serving at epoch {}", shard, epoch);
+      long wait = 0;
       while (!stopped) {
-        if (taken.isEmpty() && pipeline.isEmpty()) {
-          Item first = queue.poll(200, TimeUnit.MILLISECONDS);
-          if (first == null) {
-            continue;
-          }
-          taken.add(first);
-        }
-        queue.drainTo(taken);
-        if (taken.peek() instanceof Reservation r) {
-          if (!pipelineSequenced()) {
-            settleLsns(); // the reservation needs every earlier group to have its LSNs
-            continue;
-          }
-          taken.poll();
-          hold(r);
-          continue;
+        Item item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+        for (; item != null && !stopped; item = queue.poll()) {
+          accept(item);
         }
         sequenceTakenWork();
-        if (!pipeline.isEmpty()) {
-          finishOldest();
-        }
+        wait = stopped ? 0 : step();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -244,15 +231,345 @@ final class Lane implements Runnable {
         g.batch().forEach(w -> w.reply().complete(moving()));
       }
       pipeline.clear();
-      List<Item> left = new ArrayList<>(taken);
+      taken.forEach(w -> w.reply().complete(moving()));
       taken.clear();
-      fail(left);
+      if (order != null) {
+        PartOrder.Part<PartCall> held = order.held();
+        if (held != null) {
+          // Prepared, unresolved: the next owner resolves it from the sequencer's decision.
+          held.resolutions.forEach(c -> c.reply().complete(partError(moving())));
+        }
+        for (PartOrder.Part<PartCall> p : order.pendingParts()) {
+          if (p.prepare != null) {
+            p.prepare.reply().complete(partError(moving()));
+          }
+        }
+      }
       failQueued();
     }
   }
 
-  /** Raises the shard's epoch to ours and resolves leftovers; false if a newer owner claimed it. */
-  private boolean claim() throws InterruptedException {
+  /** Takes one queued item: writes wait to be grouped; part calls go to the part order. */
+  private void accept(Item item) {
+    if (item instanceof Work w) {
+      taken.add(w);
+      return;
+    }
+    PartCall call = (PartCall) item;
+    PartRequest q = call.request();
+    long now = System.nanoTime();
+    if (call.prepare()) {
+      if (order.arrived(q.getTxId(), q.getGlobalLsn(), call, q.getPrevLsn(), q.getPrevMultiTxId(), now) == null) {
+        call.reply().complete(partError(Errors.reply(ErrorCode.UNAVAILABLE, "the part of " + q.getTxId() + " on shard "
+            + shard + " can no longer be placed (it was resolved first, or later writes are on the shard); the"
+            + " transaction aborts", true)));
+      }
+      return;
+    }
+    PartOrder.Part<PartCall> held = order.held();
+    if (held != null && held.txId.equals(q.getTxId())) {
+      held.resolutions.add(call);
+      return;
+    }
+    PartOrder.Part<PartCall> pending = order.pendingPart(q.getTxId());
+    boolean known = pending != null || order.isSettled(q.getTxId());
+    if (pending != null && pending.prepare != null) {
+      pending.prepare.reply().complete(partError(Errors.reply(ErrorCode.UNAVAILABLE, "the transaction " + q.getTxId()
+          + " was resolved before its part on shard " + shard + " was placed", true)));
+    }
+    order.settle(q.getTxId()); // a prepare that comes later is refused
+    if (known || !q.getCommit()) {
+      // Never prepared by this lane (an abort) or already resolved here: nothing on the shard to change.
+      call.reply().complete(PartReply.getDefaultInstance());
+    } else {
+      // A commit this lane knows nothing of: a part a previous owner prepared (resolved when this
+      // lane claimed the shard); the shard answers with its recorded outcome.
+      call.reply().complete(resolveOnShard(q.getTxId(), true, 0));
+    }
+  }
+
+  /**
+   * Places what comes next on the shard, if it can: the held part's resolution, a part, or groups
+   * of writes. Returns how long to wait for new items before looking again (0: look right away).
+   */
+  private long step() throws InterruptedException {
+    long now = System.nanoTime();
+    PartOrder.Part<PartCall> held = order.held();
+    if (held != null) {
+      return stepHeld(held, now);
+    }
+    Group head = pipeline.peek();
+    if (head != null && head.lsns().isDone() && !head.sequenced()) {
+      pipeline.poll();
+      awaitWrites(head); // answers its writes: no LSNs, nothing proposed
+      return 0;
+    }
+    learnPredecessors(now);
+    PartOrder.Part<PartCall> part = order.first();
+    if (part != null && part.lsn <= order.placedLsn()) {
+      // Writes above it are on the shard already (it was learned too late): it cannot be placed.
+      refuse(part, "writes above its LSN are on the shard already");
+      return 0;
+    }
+    if (part != null) {
+      boolean partFirst = head == null
+          || (head.sequenced() ? part.lsn < head.firstLsn() : PartOrder.follows(part, order.placedLsn()));
+      if (partFirst) {
+        if (part.prepare == null) {
+          return awaitPrepare(part, now);
+        }
+        prepare(part, null);
+        return 0;
+      }
+    }
+    if (head == null) {
+      return part == null ? IDLE_WAIT_NANOS : awaitPrepare(part, now);
+    }
+    if (!head.sequenced()) {
+      try {
+        head.lsns().get(Math.max(1, Math.min(LSN_WAIT_NANOS, head.deadlineNanos() - now)), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        if (System.nanoTime() - head.deadlineNanos() >= 0) {
+          pipeline.poll();
+          awaitWrites(head); // answers the timeout
+        }
+      }
+      return 0;
+    }
+    proposeEntry(null);
+    return 0;
+  }
+
+  /**
+   * The sequencer names the multi-shard predecessor of each transaction here: learns them from
+   * every group whose LSNs arrived (once per group), before any of them is placed.
+   */
+  private void learnPredecessors(long now) {
+    for (Group group : pipeline) {
+      if (!group.sequenced()) {
+        return;
+      }
+      if (group.learned().compareAndSet(false, true)) {
+        for (TxLsn tx : group.lsns().join().getTxsList()) {
+          for (ShardPrev prev : tx.getPrevList()) {
+            if (prev.getShard() == shard && !prev.getPrevMultiTxId().isEmpty()) {
+              order.predecessor(prev.getPrevLsn(), prev.getPrevMultiTxId(), now);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The part cannot be placed any more: its prepare (if it came) is refused; the transaction aborts. */
+  private void refuse(PartOrder.Part<PartCall> part, String why) {
+    if (part.prepare != null) {
+      part.prepare.reply().complete(partError(Errors.reply(ErrorCode.UNAVAILABLE, "the part of " + part.txId
+          + " on shard " + shard + " cannot be placed (" + why + "); the transaction aborts", true)));
+    }
+    order.settle(part.txId);
+  }
+
+  /**
+   * A part below the lane's next write whose prepare has not come: after a while the sequencer is
+   * asked; a decided (or forgotten) transaction is settled, an undecided one past the prepare
+   * limit is aborted there (the first decision wins, so its coordinator cannot commit it any more).
+   */
+  private long awaitPrepare(PartOrder.Part<PartCall> part, long now) {
+    long age = now - part.knownAtNanos;
+    if (age < LOOKUP_AFTER_NANOS) {
+      return LOOKUP_AFTER_NANOS - age;
+    }
+    if (now - part.lookedUpAtNanos < LOOKUP_AFTER_NANOS) {
+      return LOOKUP_AFTER_NANOS - (now - part.lookedUpAtNanos);
+    }
+    part.lookedUpAtNanos = now;
+    try {
+      var known = sequencer.getDecision(part.txId);
+      boolean settle = known.getState() != TxState.TX_UNDECIDED;
+      if (!settle && age >= PREPARE_LIMIT_NANOS) {
+        var decided = sequencer.decide(part.txId, Outcome.ABORT, known.getLsn());
+        LOG.info("shard {}: gave up waiting for the part of {} (decision: {})", shard, part.txId,
+            decided.getDecision().getOutcome());
+        settle = true;
+      }
+      if (settle) {
+        order.settle(part.txId);
+        metrics.held("never_prepared", now - part.knownAtNanos);
+        return 0;
+      }
+    } catch (ShardliteException e) {
+      LOG.debug("shard {}: lookup of {} failed: {}", shard, part.txId, e.getMessage());
+    }
+    return LOOKUP_AFTER_NANOS;
+  }
+
+  /**
+   * The prepared part: its resolution goes to the shard as soon as it arrives, first in the entry
+   * of the groups that follow it; past the hold limit the lane resolves it from the sequencer's
+   * decision (recording ABORT if still undecided).
+   */
+  private long stepHeld(PartOrder.Part<PartCall> held, long now) throws InterruptedException {
+    PartReply resolved;
+    String end;
+    if (!held.resolutions.isEmpty()) {
+      boolean commit = held.resolutions.get(0).request().getCommit();
+      ResolvePart resolve = ResolvePart.newBuilder().setTxId(held.txId).setCommit(commit).setEpoch(epoch).build();
+      Group head = pipeline.peek();
+      if (head != null && !head.lsns().isDone()) {
+        // Writes wait behind the part: their LSNs are on the way, and one entry can carry both.
+        try {
+          head.lsns().get(LSN_WAIT_NANOS, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          // the resolution goes alone
+        }
+      }
+      learnPredecessors(now);
+      proposeEntry(resolve); // settles the part when the shard confirms its resolution
+      if (order.held() != held || stopped) {
+        return 0;
+      }
+      resolved = resolveOnShard(held.txId, commit, 0);
+      end = "resolved";
+    } else {
+      long left = held.preparedAtNanos + HOLD_LIMIT_NANOS - now;
+      if (left > 0) {
+        return Math.min(left, IDLE_WAIT_NANOS);
+      }
+      boolean commit = decisionOf(held.txId);
+      LOG.info("shard {}: resolving {} from the sequencer's decision: {}", shard, held.txId, commit ? "commit" : "abort");
+      resolved = resolveOnShard(held.txId, commit, 0);
+      end = "sequencer";
+    }
+    held.resolutions.forEach(c -> c.reply().complete(resolved));
+    metrics.held(end, System.nanoTime() - held.preparedAtNanos);
+    if (order.held() == held) {
+      order.settle(held.txId);
+    }
+    stopUnlessSettled(held.txId, "resolve", resolved);
+    return 0;
+  }
+
+  /**
+   * Prepares a part on the shard, after the groups given (below it in LSN order: they go in the
+   * same entry, before it) or alone; the part is then held until resolved.
+   */
+  private void prepare(PartOrder.Part<PartCall> part, WriteGroupResponse withGroups) {
+    PartReply reply;
+    if (withGroups == null) {
+      reply = prepareOnShard(partBatch(part.prepare.request()));
+    } else if (withGroups.hasError()) {
+      reply = withGroups.getError().getCode() == ErrorCode.STALE_EPOCH ? partError(fenced())
+          : PartReply.newBuilder().setError(withGroups.getError()).build();
+    } else if (!withGroups.hasPrepared()) {
+      reply = partError(Errors.reply(ErrorCode.INTERNAL, "shard " + shard + " did not answer the prepare of "
+          + part.txId, false));
+    } else {
+      reply = fencedOrPart(withGroups.getPrepared());
+    }
+    part.prepare.reply().complete(reply);
+    if (reply.hasError()) {
+      order.settle(part.txId);
+      if (Errors.retryable(reply.getError())) {
+        stopUnlessSettled(part.txId, "prepare", reply); // unknown outcome: the part may be prepared
+      }
+      return;
+    }
+    order.prepared(part, System.nanoTime());
+  }
+
+  /**
+   * Proposes the oldest group and the sequenced groups right behind it as ONE shard entry, all
+   * below the lowest part not placed yet, with a resolution of the held part first when given,
+   * and that next part's prepare last when it comes right after them. Answers every group; a
+   * resolution the shard confirms settles the held part; a prepared part becomes the held one.
+   * Returns null (proposing nothing) when no group can go now.
+   */
+  private WriteGroupResponse proposeEntry(ResolvePart resolveFirst) throws InterruptedException {
+    List<Group> groups = new ArrayList<>();
+    List<List<WriteBatch>> writes = new ArrayList<>();
+    int txs = 0;
+    long bytes = 0;
+    long now = System.nanoTime();
+    for (Group g = pipeline.peek(); g != null && g.sequenced(); g = pipeline.peek()) {
+      learnPredecessors(now);
+      PartOrder.Part<PartCall> next = order.first();
+      long bound = next == null ? Long.MAX_VALUE : next.lsn;
+      boolean fits = groups.isEmpty() ? g.firstLsn() < bound
+          : g.lastLsn() < bound && budget.fits(txs, bytes, g.batch().size(), g.bytes());
+      if (!fits) {
+        break;
+      }
+      pipeline.poll();
+      List<WriteBatch> w = awaitWrites(g); // sequenced: does not wait
+      if (w == null) {
+        break;
+      }
+      groups.add(g);
+      writes.add(w);
+      txs += g.batch().size();
+      bytes += g.bytes();
+    }
+    if (groups.isEmpty()) {
+      return null;
+    }
+    long lastLsn = groups.get(groups.size() - 1).lastLsn();
+    PartOrder.Part<PartCall> next = order.first();
+    WriteBatch prepareLast = null;
+    if (next != null && next.lsn > lastLsn && PartOrder.follows(next, lastLsn)) {
+      WriteBatch part = partBatch(next.prepare.request());
+      if (budget.fits(txs, bytes, 1, partBytes(part))) {
+        prepareLast = part;
+      }
+    }
+    List<WriteBatch> all = new ArrayList<>();
+    writes.forEach(all::addAll);
+    long deadline = groups.stream().mapToLong(Group::deadlineNanos).max().orElseThrow();
+    long proposing = System.nanoTime();
+    if (resolveFirst != null || prepareLast != null) {
+      deadline = Math.max(deadline, proposing + TimeUnit.SECONDS.toNanos(10));
+    }
+    WriteGroupResponse response = propose(all, deadline, resolveFirst, prepareLast);
+    order.placed(lastLsn);
+    metrics.proposedEntry(all.size());
+    int offset = 0;
+    for (int g = 0; g < groups.size(); g++) {
+      int n = writes.get(g).size();
+      answer(groups.get(g), writes.get(g), slice(response, offset, n), proposing);
+      offset += n;
+    }
+    if (response.hasError() && Errors.retryable(response.getError()) && (resolveFirst != null || prepareLast != null)) {
+      // The entry's outcome is unknown, and with it whether a part is prepared: the successor
+      // lane settles that from the shard and the sequencer.
+      stop("an entry with a multi-shard part has no confirmed outcome: " + response.getError().getMessage());
+    }
+    PartOrder.Part<PartCall> held = order.held();
+    if (resolveFirst != null && held != null && !response.hasError() && response.hasResolved()) {
+      ShardResult r = response.getResolved();
+      if (!(r.hasError() && Errors.retryable(r.getError()))) {
+        PartReply resolved = toPart(r);
+        held.resolutions.forEach(c -> c.reply().complete(resolved));
+        metrics.held("resolved", System.nanoTime() - held.preparedAtNanos);
+        order.settle(held.txId);
+        stopUnlessSettled(held.txId, "resolve", resolved);
+      }
+    }
+    if (prepareLast != null) {
+      if (order.held() == null) {
+        prepare(next, response);
+      } else {
+        // The resolution before it is not settled: the shard refused the part (PART_IN_DOUBT).
+        refuse(next, "an earlier part is not resolved");
+      }
+    }
+    return response;
+  }
+
+  /**
+   * Raises the shard's epoch to ours and resolves leftovers; returns the shard's last applied LSN
+   * then, or null if a newer owner claimed it (or the lane stopped).
+   */
+  private Long claim() throws InterruptedException {
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     while (!stopped) {
       List<ShardNodeClient> servers = directory.serversOf(shard);
@@ -262,11 +579,11 @@ final class Lane implements Runnable {
           ShardResult claimed = servers.get(0).claim(shard, epoch, vmId);
           if (!claimed.hasError()) {
             resolveLeftovers(claimed.getPreparedTxIdsList());
-            return true;
+            return claimed.getGlobalLsn();
           }
           if (claimed.getError().getCode() == ErrorCode.STALE_EPOCH) {
             stop("epoch " + epoch + " is stale: " + claimed.getError().getMessage());
-            return false;
+            return null;
           }
           problem = claimed.getError().getMessage();
         } catch (ShardliteException e) {
@@ -281,7 +598,7 @@ final class Lane implements Runnable {
         throw new InterruptedException();
       }
     }
-    return false;
+    return null;
   }
 
   private List<Work> dropExpired(List<Work> batch) {
@@ -297,46 +614,12 @@ final class Lane implements Runnable {
     return live;
   }
 
-  /** Whether every group in the pipeline has its LSNs. */
-  private boolean pipelineSequenced() {
-    for (Group g : pipeline) {
-      if (!g.sequenced()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * Waits (within the groups' deadline) until the pipeline's LSN requests are answered; groups
-   * that got none are answered with the failure, and what was before them is proposed.
-   */
-  private void settleLsns() throws InterruptedException {
-    Group last = pipeline.peekLast();
-    if (!last.lsns().isDone()) {
-      try {
-        last.lsns().get(Math.max(1, last.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        // handled below, in order, as every group whose LSN request failed
-      }
-    }
-    if (!pipelineSequenced()) {
-      finishOldest();
-    }
-  }
-
-  /** Takes what is queued and sequences the writes at its head (see {@link #sequenceTakenWork}). */
-  private void sequenceQueuedWork() {
-    queue.drainTo(taken);
-    sequenceTakenWork();
-  }
-
   /** Groups the writes at the head of what was taken and asks for their LSNs, while the pipeline has room. */
   private void sequenceTakenWork() {
-    while (pipeline.size() < pipelineDepth && taken.peek() instanceof Work) {
+    while (pipeline.size() < pipelineDepth && !taken.isEmpty()) {
       List<Work> batch = new ArrayList<>();
       long bytes = 0;
-      while (taken.peek() instanceof Work w && budget.fits(batch.size(), bytes, 1, w.bytes())) {
+      for (Work w = taken.peek(); w != null && budget.fits(batch.size(), bytes, 1, w.bytes()); w = taken.peek()) {
         batch.add(w);
         bytes += w.bytes();
         taken.poll();
@@ -359,78 +642,7 @@ final class Lane implements Runnable {
     AtomicLong lsnsAt = new AtomicLong();
     CompletableFuture<AssignLsnsReply> assigned = lsns.assign(txs);
     assigned.whenComplete((r, e) -> lsnsAt.set(System.nanoTime()));
-    pipeline.add(new Group(List.copyOf(batch), bytes, deadline, now, assigned, lsnsAt));
-  }
-
-  /**
-   * Waits for the oldest group's LSNs, proposes it to the shard group, together with the groups
-   * after it whose LSNs are already in (see {@link #takeEntry}), and answers their transactions.
-   */
-  private void finishOldest() throws InterruptedException {
-    proposeEntry(null, null);
-  }
-
-  /**
-   * Proposes the oldest group and the sequenced groups right behind it as ONE shard entry, with
-   * a resolution first and a multi-shard part prepared last when given (then the entry takes
-   * every group in the pipeline: they are all before the part); answers every group and returns
-   * the shard's answer (null if the oldest group got no LSNs and nothing was proposed).
-   */
-  private WriteGroupResponse proposeEntry(ResolvePart resolveFirst, WriteBatch prepareLast)
-      throws InterruptedException {
-    List<Group> groups = new ArrayList<>();
-    List<List<WriteBatch>> writes = new ArrayList<>();
-    Group oldest = pipeline.poll();
-    List<WriteBatch> first = awaitWrites(oldest);
-    if (first == null) {
-      return null;
-    }
-    groups.add(oldest);
-    writes.add(first);
-    takeEntry(groups, writes, prepareLast);
-    if (prepareLast != null && !pipeline.isEmpty()) {
-      throw new IllegalStateException("shard " + shard + ": a prepare must follow every group sequenced before it");
-    }
-    List<WriteBatch> all = new ArrayList<>();
-    writes.forEach(all::addAll);
-    long deadline = groups.stream().mapToLong(Group::deadlineNanos).max().orElseThrow();
-    long proposing = System.nanoTime();
-    if (resolveFirst != null || prepareLast != null) {
-      deadline = Math.max(deadline, proposing + TimeUnit.SECONDS.toNanos(10));
-    }
-    WriteGroupResponse response = propose(all, deadline, resolveFirst, prepareLast);
-    metrics.proposedEntry(all.size());
-    int offset = 0;
-    for (int g = 0; g < groups.size(); g++) {
-      int n = writes.get(g).size();
-      answer(groups.get(g), writes.get(g), slice(response, offset, n), proposing);
-      offset += n;
-    }
-    return response;
-  }
-
-  /**
-   * Adds to an entry the groups behind it whose LSNs have arrived, in order, while the entry's
-   * budget allows. Groups proposed one at a time would each cost a Raft round; their LSNs are
-   * consecutive in the lane's order, so one entry keeps the shard's log in LSN order. Room is kept
-   * for a part prepared last, when there is one.
-   */
-  private void takeEntry(List<Group> groups, List<List<WriteBatch>> writes, WriteBatch prepareLast)
-      throws InterruptedException {
-    int txs = groups.get(0).batch().size() + (prepareLast == null ? 0 : 1);
-    long bytes = groups.get(0).bytes() + (prepareLast == null ? 0 : partBytes(prepareLast));
-    while (pipeline.peek() != null && pipeline.peek().sequenced()
-        && budget.fits(txs, bytes, pipeline.peek().batch().size(), pipeline.peek().bytes())) {
-      Group next = pipeline.poll();
-      List<WriteBatch> w = awaitWrites(next); // already answered: does not wait
-      if (w == null) {
-        break;
-      }
-      groups.add(next);
-      writes.add(w);
-      txs += next.batch().size();
-      bytes += next.bytes();
-    }
+    pipeline.add(new Group(List.copyOf(batch), bytes, deadline, now, assigned, lsnsAt, new AtomicBoolean()));
   }
 
   /** One group's part of an entry's response (an error answers every group). */
@@ -505,24 +717,6 @@ final class Lane implements Runnable {
   }
 
   /**
-   * Resolves the held transaction's part in the same entry as the next group of writes (one Raft
-   * entry instead of two; the group's LSNs, asked for after the prepare, are above the
-   * transaction's). If that entry's outcome is unknown, the resolution is settled on its own
-   * (idempotent) before anything later is proposed, so nothing overtakes it in the shard's log.
-   */
-  private PartReply resolveWithNextGroup(String txId, boolean commit) throws InterruptedException {
-    ResolvePart resolve = ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
-    WriteGroupResponse response = proposeEntry(resolve, null);
-    if (response == null) {
-      return resolveOnShard(txId, commit, 0);
-    }
-    ShardResult resolved = response.getResolved();
-    boolean settled = !response.hasError() && response.hasResolved()
-        && !(resolved.hasError() && Errors.retryable(resolved.getError()));
-    return settled ? toPart(resolved) : resolveOnShard(txId, commit, 0);
-  }
-
-  /**
    * Proposes the group until the shard group answers or the deadline passes. Repeating is safe:
    * the shard answers a transaction id it already applied with the recorded outcome.
    */
@@ -557,88 +751,6 @@ final class Lane implements Runnable {
   }
 
   /**
-   * Holds the lane for one multi-shard transaction. Unprepared, the hold ends at the reservation's
-   * deadline (nothing durable happened). Prepared, it ends only with a resolution: from the
-   * coordinator, or, if the coordinator falls silent, from the sequencer's decision (recording
-   * ABORT first when still undecided: the first decision wins everywhere).
-   */
-  private void hold(Reservation r) throws InterruptedException {
-    if (System.nanoTime() - r.deadlineNanos >= 0) {
-      r.reserved.complete(partError(Errors.reply(ErrorCode.TIMEOUT, "reservation expired in the queue", true)));
-      return;
-    }
-    active = r;
-    long heldAt = System.nanoTime();
-    String end = "stopped";
-    try {
-      r.reserved.complete(PartReply.getDefaultInstance());
-      boolean prepared = false;
-      // A held lane stops its shard: whatever the transaction's own deadline, a silent coordinator
-      // holds it for at most HOLD_LIMIT per phase.
-      long phaseEnd = Math.min(r.deadlineNanos, System.nanoTime() + HOLD_LIMIT_NANOS);
-      while (true) {
-        long wait = phaseEnd - System.nanoTime();
-        PartCall call = wait > 0 ? r.calls.poll(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS)
-            : null;
-        if (call == null) {
-          if (stopped) {
-            return;
-          }
-          if (wait > 0) {
-            if (prepared) {
-              sequenceQueuedWork();
-            }
-            continue;
-          }
-          if (prepared) {
-            boolean commit = decisionOf(r.txId);
-            LOG.info("shard {}: resolving {} from the sequencer's decision: {}", shard, r.txId, commit ? "commit" : "abort");
-            stopUnlessSettled(r.txId, "resolve", resolveOnShard(r.txId, commit, 0));
-            end = "sequencer";
-          } else {
-            end = "expired";
-          }
-          return;
-        }
-        if (call.prepare()) {
-          PartReply reply = prepareAfterPipeline(call.request());
-          call.reply().complete(reply);
-          if (reply.hasError()) {
-            if (Errors.retryable(reply.getError())) {
-              stopUnlessSettled(r.txId, "prepare", reply); // unknown outcome: the part may be prepared
-            }
-            end = "prepare_failed";
-            return;
-          }
-          prepared = true;
-          phaseEnd = System.nanoTime() + HOLD_LIMIT_NANOS;
-          // The transaction's LSN is assigned (the prepare carries it): later writes may get theirs
-          // now, above it, and the first group goes to the shard with the resolution.
-          sequenceQueuedWork();
-        } else {
-          boolean commit = call.request().getCommit();
-          PartReply resolved = prepared && !pipeline.isEmpty() ? resolveWithNextGroup(r.txId, commit)
-              : resolveOnShard(r.txId, commit, r.deadlineNanos);
-          call.reply().complete(resolved);
-          if (prepared) {
-            stopUnlessSettled(r.txId, "resolve", resolved);
-          }
-          end = prepared ? "resolved" : "released";
-          return;
-        }
-      }
-    } finally {
-      active = null;
-      metrics.held(end, System.nanoTime() - heldAt);
-      for (PartCall late; (late = r.calls.poll()) != null; ) {
-        late.reply().complete(late.prepare()
-            ? partError(Errors.reply(ErrorCode.UNAVAILABLE, "the reservation of shard " + shard + " ended", true))
-            : resolveOnShard(r.txId, late.request().getCommit(), 0));
-      }
-    }
-  }
-
-  /**
    * Stops the lane when a part may still be prepared on the shard (its prepare or resolution has
    * no confirmed outcome): nothing may be written after it, and the next lane (same epoch, started
    * on the next ownership sync) resolves it from the sequencer's decision when it claims the shard.
@@ -649,48 +761,6 @@ final class Lane implements Runnable {
           shard, step, txId, reply.getError().getMessage());
       stop(step + " of " + txId + " not confirmed");
     }
-  }
-
-  /**
-   * Prepares the held transaction's part. The groups still in the pipeline were sequenced before
-   * the lane was reserved (their LSNs are below the transaction's): they go to the shard in the
-   * same entry, before the part, instead of one entry each (as many as fit go with it; the others
-   * first, on their own).
-   */
-  private PartReply prepareAfterPipeline(PartRequest request) throws InterruptedException {
-    WriteBatch part = partBatch(request);
-    while (!pipeline.isEmpty() && !pipelineFitsWith(part)) {
-      finishOldest();
-    }
-    if (pipeline.isEmpty()) {
-      return prepareOnShard(part);
-    }
-    WriteGroupResponse response = proposeEntry(null, part);
-    if (response == null) {
-      return prepareOnShard(part);
-    }
-    if (response.hasError()) {
-      return response.getError().getCode() == ErrorCode.STALE_EPOCH ? partError(fenced())
-          : PartReply.newBuilder().setError(response.getError()).build();
-    }
-    if (!response.hasPrepared()) {
-      return partError(Errors.reply(ErrorCode.INTERNAL, "shard " + shard + " did not answer the prepare of "
-          + request.getTxId(), false));
-    }
-    return fencedOrPart(response.getPrepared());
-  }
-
-  private boolean pipelineFitsWith(WriteBatch part) {
-    int txs = 1;
-    long bytes = partBytes(part);
-    for (Group g : pipeline) {
-      if (!budget.fits(txs, bytes, g.batch().size(), g.bytes())) {
-        return false;
-      }
-      txs += g.batch().size();
-      bytes += g.bytes();
-    }
-    return true;
   }
 
   private static long partBytes(WriteBatch part) {
@@ -803,8 +873,8 @@ final class Lane implements Runnable {
     for (Item item : items) {
       if (item instanceof Work w) {
         w.reply().complete(moving());
-      } else if (item instanceof Reservation r) {
-        r.reserved.complete(partError(moving()));
+      } else if (item instanceof PartCall c) {
+        c.reply().complete(partError(moving()));
       }
     }
   }

@@ -5,7 +5,6 @@ import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.ParticipantGrpc;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /** The owner's side of multi-shard transactions, for coordinators on other virtual masters. */
 final class ParticipantService extends ParticipantGrpc.ParticipantImplBase {
@@ -21,20 +20,7 @@ final class ParticipantService extends ParticipantGrpc.ParticipantImplBase {
       return CompletableFuture.completedFuture(PartReply.newBuilder().setError(
           Errors.unavailable("shard " + request.getShard() + " is not served here (ownership is moving)").getError()).build());
     }
-    switch (op) {
-      case "reserve":
-        return lane.reserve(request.getTxId(),
-            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, request.getTimeoutMillis())));
-      case "prepare":
-        return lane.part(true, request);
-      default:
-        return lane.part(false, request);
-    }
-  }
-
-  @Override
-  public void reserve(PartRequest request, StreamObserver<PartReply> out) {
-    answer(onLane(lanes, "reserve", request), out);
+    return lane.part(op.equals("prepare"), request);
   }
 
   @Override

@@ -45,17 +45,17 @@ final class VmMetrics {
         .labelNames("phase")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     multiPhase = Histogram.build("shardlite_vm_multi_phase_seconds",
-            "Where a multi-shard transaction's time goes on its coordinator: reserve (every participant lane held,"
-                + " one after the other), lsn, prepare (every part), decide (sequencer), resolve (every part).")
+            "Where a multi-shard transaction's time goes on its coordinator: lsn, prepare (every part, each"
+                + " placed in its shard's LSN order), decide (sequencer), resolve (every part).")
         .labelNames("phase")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     holdSeconds = Histogram.build("shardlite_vm_lane_hold_seconds",
-            "How long a lane stayed held for one multi-shard transaction (its shard writes nothing meanwhile).")
+            "How long a multi-shard part stayed prepared on its shard (the shard writes nothing else meanwhile).")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     holds = Counter.build("shardlite_vm_lane_holds_total",
-            "Lane holds by how they ended: resolved (by the coordinator), released (before any prepare),"
-                + " prepare_failed, expired (no prepare in time), sequencer (prepared, decided from the sequencer),"
-                + " stopped.")
+            "Multi-shard parts by how they ended on their lane: resolved (by the coordinator), sequencer"
+                + " (prepared, resolved from the sequencer's decision after the hold limit), never_prepared (the"
+                + " prepare never came; settled from the sequencer).")
         .labelNames("end").register(registry);
     ownedShards = Gauge.build("shardlite_vm_owned_shards", "Shards this virtual master owns (lanes running).")
         .register(registry);
