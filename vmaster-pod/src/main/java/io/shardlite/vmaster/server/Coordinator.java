@@ -67,8 +67,15 @@ final class Coordinator {
   private final java.util.concurrent.Executor executor;
   private final VmMetrics metrics;
 
+  /** The transactions this coordinator is running (participant lanes ask: {@link #running}). */
+  private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** This virtual master's address, which prepares carry so participant lanes can ask it. */
+  private final java.util.function.Supplier<String> address;
+
   Coordinator(String vmId, OwnershipView view, Lanes lanes, SequencerClient sequencer,
-      Function<String, ManagedChannel> channels, java.util.concurrent.Executor executor, VmMetrics metrics) {
+      Function<String, ManagedChannel> channels, java.util.concurrent.Executor executor, VmMetrics metrics,
+      java.util.function.Supplier<String> address) {
+    this.address = address;
     this.executor = executor;
     this.metrics = metrics;
     this.vmId = vmId;
@@ -76,6 +83,11 @@ final class Coordinator {
     this.lanes = lanes;
     this.sequencer = sequencer;
     this.channels = channels;
+  }
+
+  /** Whether {@code txId} is being coordinated here right now. */
+  boolean running(String txId) {
+    return running.contains(txId);
   }
 
   ExecuteReply run(String key, boolean firstAttempt, SortedMap<Integer, Part> parts, int statementCount,
@@ -103,6 +115,16 @@ final class Coordinator {
       }
       txId = attempt.txId();
     }
+    running.add(txId);
+    try {
+      return coordinate(txId, parts, statementCount, readOnly, deadline);
+    } finally {
+      running.remove(txId);
+    }
+  }
+
+  private ExecuteReply coordinate(String txId, SortedMap<Integer, Part> parts, int statementCount, boolean readOnly,
+      long deadline) {
     List<Integer> participants = new ArrayList<>(parts.keySet());
     long phaseStart = System.nanoTime();
     TxLsn sequenced;
@@ -129,7 +151,7 @@ final class Coordinator {
       ShardPrev prev = prevs.getOrDefault(shard, ShardPrev.getDefaultInstance());
       prepares.put(shard, async("prepare", PartRequest.newBuilder().setShard(shard)
           .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
-          .setPrevLsn(prev.getPrevLsn()).setPrevMultiTxId(prev.getPrevMultiTxId())
+          .setPrevLsn(prev.getPrevLsn()).setPrevMultiTxId(prev.getPrevMultiTxId()).setCoordinator(address.get())
           .addAllStatements(part.statements()).build(), deadline));
     });
     Error failure = null;

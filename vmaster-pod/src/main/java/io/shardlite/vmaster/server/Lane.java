@@ -77,6 +77,8 @@ final class Lane implements Runnable {
    * lane's later writes must not wait for it as long as for a prepared part's resolution.
    */
   static final long PREPARE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** A prepared part unresolved this long makes the lane ask its coordinator whether it still runs (then again). */
+  private static final long PROBE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   /** Longest the worker sleeps when it has nothing to do (it wakes for any new item). */
   private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** Longest the worker waits for the oldest group's LSNs before looking at new items. */
@@ -125,6 +127,7 @@ final class Lane implements Runnable {
   private final VmMetrics metrics;
   private final EntryBudget budget;
   private final int pipelineDepth;
+  private final CoordinatorProbe probe;
   /** Groups with their LSN requests out, oldest first (worker thread only). */
   private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
@@ -137,7 +140,8 @@ final class Lane implements Runnable {
   private volatile String stopReason = "";
 
   Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipelineDepth) {
+      VmMetrics metrics, EntryBudget budget, int pipelineDepth, CoordinatorProbe probe) {
+    this.probe = probe;
     this.shard = shard;
     this.epoch = epoch;
     this.vmId = vmId;
@@ -433,13 +437,20 @@ final class Lane implements Runnable {
       end = "resolved";
     } else {
       long left = held.preparedAtNanos + HOLD_LIMIT_NANOS - now;
-      if (left > 0) {
-        return Math.min(left, IDLE_WAIT_NANOS);
+      boolean gone = false;
+      if (left > 0 && now - held.preparedAtNanos >= PROBE_AFTER_NANOS && now - held.lookedUpAtNanos >= PROBE_AFTER_NANOS) {
+        held.lookedUpAtNanos = now;
+        gone = probe.gone(held.prepare.request().getCoordinator(), held.txId);
+      }
+      if (left > 0 && !gone) {
+        long probeIn = PROBE_AFTER_NANOS - (now - Math.max(held.preparedAtNanos, held.lookedUpAtNanos));
+        return Math.max(1, Math.min(left, Math.min(IDLE_WAIT_NANOS, probeIn)));
       }
       boolean commit = decisionOf(held.txId);
-      LOG.info("shard {}: resolving {} from the sequencer's decision: {}", shard, held.txId, commit ? "commit" : "abort");
+      LOG.info("shard {}: resolving {} from the sequencer's decision ({}): {}", shard, held.txId,
+          gone ? "its coordinator is gone" : "hold limit", commit ? "commit" : "abort");
       resolved = resolveOnShard(held.txId, commit, 0);
-      end = "sequencer";
+      end = gone ? "coordinator_gone" : "sequencer";
     }
     held.resolutions.forEach(c -> c.reply().complete(resolved));
     metrics.held(end, System.nanoTime() - held.preparedAtNanos);

@@ -20,11 +20,13 @@ final class Lanes implements AutoCloseable {
   private final EntryBudget budget;
   private final int pipeline;
   private final io.shardlite.common.sequencer.SequencerClient sequencer;
+  private final CoordinatorProbe probe;
   private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
   private volatile LsnStream lsns;
 
   Lanes(String vmId, ShardDirectory directory, io.shardlite.common.sequencer.SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipeline) {
+      VmMetrics metrics, EntryBudget budget, int pipeline, CoordinatorProbe probe) {
+    this.probe = probe;
     this.vmId = vmId;
     this.sequencer = sequencer;
     this.directory = directory;
@@ -58,7 +60,7 @@ final class Lanes implements AutoCloseable {
       }
     }
     owned.forEach((shard, epoch) -> lanes.computeIfAbsent(shard, s -> {
-      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, budget, pipeline);
+      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, budget, pipeline, probe);
       lane.start();
       return lane;
     }));

@@ -38,7 +38,7 @@ final class PartOrder<C> {
     long preparedAtNanos;
     /** Resolve calls that arrived for it while it is prepared. */
     final List<C> resolutions = new ArrayList<>();
-    /** When the lane last asked the sequencer about it. */
+    /** When the lane last asked the sequencer (unprepared) or the coordinator (prepared) about it. */
     long lookedUpAtNanos;
 
     Part(String txId, long lsn, long knownAtNanos) {

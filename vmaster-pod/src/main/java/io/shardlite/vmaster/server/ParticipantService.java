@@ -9,9 +9,22 @@ import java.util.concurrent.CompletableFuture;
 /** The owner's side of multi-shard transactions, for coordinators on other virtual masters. */
 final class ParticipantService extends ParticipantGrpc.ParticipantImplBase {
   private final Lanes lanes;
+  private final java.util.function.Predicate<String> coordinating;
 
-  ParticipantService(Lanes lanes) {
+  ParticipantService(Lanes lanes, java.util.function.Predicate<String> coordinating) {
     this.lanes = lanes;
+    this.coordinating = coordinating;
+  }
+
+  @Override
+  public void running(PartRequest request, StreamObserver<PartReply> out) {
+    PartReply.Builder reply = PartReply.newBuilder();
+    if (!coordinating.test(request.getTxId())) {
+      reply.setError(Errors.reply(io.shardlite.proto.ErrorCode.UNKNOWN_TRANSACTION, "transaction " + request.getTxId()
+          + " is not running here", false).getError());
+    }
+    out.onNext(reply.build());
+    out.onCompleted();
   }
 
   static CompletableFuture<PartReply> onLane(Lanes lanes, String op, PartRequest request) {

@@ -52,8 +52,8 @@ final class Router {
 
   Router(String vmId, int shards, OwnershipView view, Lanes lanes, ShardDirectory directory, VmMetrics metrics,
       io.shardlite.common.sequencer.SequencerClient sequencer, ExecutorService blocking, ScheduledExecutorService timer,
-      long defaultTimeoutMillis, int maxTxBytes) {
-    this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking, metrics);
+      long defaultTimeoutMillis, int maxTxBytes, java.util.function.Supplier<String> address) {
+    this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking, metrics, address);
     this.vmId = vmId;
     this.shards = shards;
     this.view = view;
@@ -64,6 +64,11 @@ final class Router {
     this.timer = timer;
     this.defaultTimeoutMillis = defaultTimeoutMillis;
     this.maxTxBytes = maxTxBytes;
+  }
+
+  /** Whether a multi-shard transaction is being coordinated here (participant lanes ask). */
+  boolean coordinating(String txId) {
+    return coordinator.running(txId);
   }
 
   void drain() {

@@ -9,6 +9,9 @@ import io.shardlite.common.metrics.HttpEndpoints;
 import io.shardlite.common.sequencer.LsnStream;
 import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.PartReply;
+import io.shardlite.proto.PartRequest;
+import io.shardlite.proto.ParticipantGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -65,13 +68,13 @@ public final class VirtualMasterServer implements AutoCloseable {
     directory.refresh();
     sequencer = new SequencerClient(config.sequencer(), config.requestTimeout());
     lanes = new Lanes(config.vmId(), directory, sequencer, metrics, new EntryBudget(config.maxLaneBatch(), config.maxTxBytes()),
-        config.lanePipeline());
+        config.lanePipeline(), this::coordinatorGone);
     router = new Router(config.vmId(), config.shards(), view, lanes, directory, metrics, sequencer, blocking, timer,
-        config.requestTimeout().toMillis(), config.maxTxBytes());
+        config.requestTimeout().toMillis(), config.maxTxBytes(), this::advertised);
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
         .maxInboundMessageSize(Math.max(4 << 20, config.maxTxBytes() * 2))
         .addService(new ExecuteService(router, config.requestTimeout().toMillis()))
-        .addService(new ParticipantService(lanes))
+        .addService(new ParticipantService(lanes, txId -> router.coordinating(txId)))
         .build()
         .start();
     register();
@@ -114,6 +117,26 @@ public final class VirtualMasterServer implements AutoCloseable {
     }
     String host = config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress();
     return host + ":" + grpcPort();
+  }
+
+  /**
+   * Whether the coordinator of a multi-shard transaction is gone: asked directly (this virtual
+   * master, or another over its Participant service, briefly); a refused connection counts as gone.
+   */
+  private boolean coordinatorGone(String address, String txId) {
+    if (address.isEmpty()) {
+      return false;
+    }
+    if (address.equals(advertised())) {
+      return !router.coordinating(txId);
+    }
+    try {
+      PartReply r = ParticipantGrpc.newBlockingStub(router.channel(address)).withDeadlineAfter(200, TimeUnit.MILLISECONDS)
+          .running(PartRequest.newBuilder().setTxId(txId).build());
+      return r.hasError() && r.getError().getCode() == ErrorCode.UNKNOWN_TRANSACTION;
+    } catch (io.grpc.StatusRuntimeException e) {
+      return e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
+    }
   }
 
   /** Registers (again) and opens a fresh LSN stream for the new lease. */

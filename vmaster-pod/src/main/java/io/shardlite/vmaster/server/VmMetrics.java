@@ -53,7 +53,8 @@ final class VmMetrics {
             "How long a multi-shard part stayed prepared on its shard (the shard writes nothing else meanwhile).")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     holds = Counter.build("shardlite_vm_lane_holds_total",
-            "Multi-shard parts by how they ended on their lane: resolved (by the coordinator), sequencer"
+            "Multi-shard parts by how they ended on their lane: resolved (by the coordinator), coordinator_gone"
+                + " (resolved from the sequencer's decision: the coordinator no longer runs it), sequencer"
                 + " (prepared, resolved from the sequencer's decision after the hold limit), never_prepared (the"
                 + " prepare never came; settled from the sequencer).")
         .labelNames("end").register(registry);
