@@ -50,6 +50,11 @@ final class ClusterBenchCommand implements Callable<Integer> {
   @Option(names = "--warmup-seconds", defaultValue = "3", description = "Warm-up per workload (default ${DEFAULT-VALUE}).")
   double warmupSeconds;
 
+  @Option(names = "--jit-warmup-seconds", defaultValue = "10",
+      description = "Unmeasured transfers (10% multi-shard) before the first workload, so no workload meets cold JVMs"
+          + " (default ${DEFAULT-VALUE}).")
+  double jitWarmupSeconds;
+
   @Option(names = "--records", defaultValue = "10000", description = "YCSB records (default ${DEFAULT-VALUE}).")
   int records;
 
@@ -112,6 +117,12 @@ final class ClusterBenchCommand implements Callable<Integer> {
       ClusterBench bench = new ClusterBench(client, shards, records, accounts);
       System.out.printf("loading %d records and %d accounts over %d shards...%n", records, accounts, shards);
       bench.load();
+      if (jitWarmupSeconds > 0) {
+        // Freshly started JVMs run interpreted code: without this the first workload measured
+        // ~30% below the same workload measured later in the run.
+        System.out.printf("warming up the JVMs for %.0f s (not measured)...%n", jitWarmupSeconds);
+        bench.transfers(10, concurrency, 0, jitWarmupSeconds);
+      }
       Map<String, List<Long>> roles = new LinkedHashMap<>();
       roles.put("sequencer", sequencer.replicas().stream().map(LocalSequencerCluster.Replica::pid).toList());
       roles.put("shard servers", shardServers.nodes().stream().map(LocalShardCluster.Node::pid).toList());

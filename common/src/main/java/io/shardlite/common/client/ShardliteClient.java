@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The Java client of shardlite: sends transactions to any virtual master and retries only where
  * the error says it is safe. Every transaction carries an idempotency key (one is generated if
  * the caller gives none) that stays the same across retries, so a retry never applies twice.
- * Transport failures and retryable errors move to the next endpoint until the deadline.
+ * Transport failures and retryable errors move to the next endpoint until the deadline. A
+ * transaction on one shard goes first to the endpoint a reply named as that shard's owner (any
+ * virtual master accepts it, but the owner need not forward it).
  */
 public final class ShardliteClient implements AutoCloseable {
   private final List<String> endpoints;
@@ -39,6 +41,12 @@ public final class ShardliteClient implements AutoCloseable {
   private volatile boolean closed;
   private final AtomicInteger retriesWaiting = new AtomicInteger();
   private final AtomicInteger attemptsSent = new AtomicInteger();
+  /** Endpoint index by address. */
+  private final java.util.Map<String, Integer> endpointIndex = new java.util.HashMap<>();
+  /** The endpoint that owns each shard, as the last single-shard write said (sent there first). */
+  private final java.util.Map<Integer, Integer> ownerEndpoint = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The cluster's shard count, once a reply told it (0 = unknown). */
+  private volatile int shardCount;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "shardlite-client");
     t.setDaemon(true);
@@ -60,6 +68,7 @@ public final class ShardliteClient implements AutoCloseable {
       if (colon <= 0 || colon == e.length() - 1) {
         throw new IllegalArgumentException("endpoint '" + e + "' is not host:port");
       }
+      endpointIndex.putIfAbsent(e, channels.size());
       channels.add(NettyChannelBuilder.forAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1)))
           .usePlaintext().maxInboundMessageSize(64 << 20).build());
     }
@@ -110,9 +119,48 @@ public final class ShardliteClient implements AutoCloseable {
       result.complete(closedReply(tx));
       return result;
     }
-    attempt(tx, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget), Math.floorMod(next.getAndIncrement(), channels.size()),
-        10, result);
+    attempt(tx, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budget), firstEndpoint(tx), 10, result);
     return result;
+  }
+
+  /**
+   * The shard's owner when the transaction touches one shard whose owner a reply named (saves the
+   * receiving virtual master a forward); otherwise the next endpoint in turn.
+   */
+  private int firstEndpoint(ExecuteRequest tx) {
+    int shard = singleShard(tx);
+    Integer owner = shard < 0 ? null : ownerEndpoint.get(shard);
+    return owner != null ? owner : Math.floorMod(next.getAndIncrement(), channels.size());
+  }
+
+  /** The one shard the transaction's statements map to, or -1 (several, or the shard count is unknown). */
+  private int singleShard(ExecuteRequest tx) {
+    if (tx.hasShard()) {
+      return tx.getShard();
+    }
+    int shards = shardCount;
+    if (shards <= 0 || tx.getStatementsCount() == 0) {
+      return -1;
+    }
+    int shard = io.shardlite.common.routing.ShardKeys.shardOf(tx.getStatements(0).getShardKey(), shards);
+    for (int i = 1; i < tx.getStatementsCount(); i++) {
+      if (io.shardlite.common.routing.ShardKeys.shardOf(tx.getStatements(i).getShardKey(), shards) != shard) {
+        return -1;
+      }
+    }
+    return shard;
+  }
+
+  /** Remembers the owner a single-shard write's reply names (when it is one of our endpoints). */
+  private void learnOwner(ExecuteReply reply) {
+    if (reply.hasError() || reply.getOwnerAddress().isEmpty() || reply.getShardCount() <= 0) {
+      return;
+    }
+    shardCount = reply.getShardCount();
+    Integer index = endpointIndex.get(reply.getOwnerAddress());
+    if (index != null) {
+      ownerEndpoint.put(reply.getShard(), index);
+    }
   }
 
   private void attempt(ExecuteRequest tx, long deadline, int endpoint, long backoffMillis,
@@ -134,8 +182,11 @@ public final class ShardliteClient implements AutoCloseable {
       try {
         reply = call.get();
       } catch (java.util.concurrent.ExecutionException e) {
+        // Any transport failure is retryable: the transaction keeps its idempotency key, which
+        // the cluster applies at most once (a read changes nothing).
         reply = e.getCause() instanceof StatusRuntimeException s
-            ? ExecuteReply.newBuilder().setError(ShardNodeClient.transportError(s).toProto()).build()
+            ? ExecuteReply.newBuilder().setError(ShardNodeClient.transportError(s).toProto().toBuilder().setRetryable(true))
+                .build()
             : error(ErrorCode.INTERNAL, String.valueOf(e.getCause()), false);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -146,6 +197,7 @@ public final class ShardliteClient implements AutoCloseable {
       boolean retry = err != null && (err.getRetryable() || ErrorCodes.retryableByDefault(err.getCode()))
           && deadline - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(backoffMillis);
       if (!retry) {
+        learnOwner(reply);
         result.complete(reply);
         return;
       }

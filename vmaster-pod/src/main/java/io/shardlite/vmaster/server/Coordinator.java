@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  *   <li>resolve every part (retried against whoever owns the shard now), then answer.
  * </ol>
  * Read-only multi-shard transactions run the same way and are then aborted (nothing to apply): the
- * held lanes make their results one consistent cut at the transaction's LSN.
+ * parts, placed at the transaction's LSN on every shard, make their results one consistent cut.
  */
 final class Coordinator {
   private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
@@ -227,7 +227,7 @@ final class Coordinator {
 
   /**
    * Attempts of one transaction (same idempotency key) are {@code key}, {@code key#2}, ... in the
-   * sequencer, so an attempt that aborted (a reservation ran out, a participant moved) does not
+   * sequencer, so an attempt that aborted (a part could not be placed, a participant moved) does not
    * burn the key, and one that committed is never applied twice: earlier attempts are looked up
    * first; an undecided one is aborted (first decision wins) unless it committed meanwhile.
    */

@@ -48,12 +48,15 @@ final class Router {
   private final int maxTxBytes;
   private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
   private final Coordinator coordinator;
+  /** This virtual master's client API address. */
+  private final java.util.function.Supplier<String> address;
   private volatile boolean draining;
 
   Router(String vmId, int shards, OwnershipView view, Lanes lanes, ShardDirectory directory, VmMetrics metrics,
       io.shardlite.common.sequencer.SequencerClient sequencer, ExecutorService blocking, ScheduledExecutorService timer,
       long defaultTimeoutMillis, int maxTxBytes, java.util.function.Supplier<String> address) {
     this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking, metrics, address);
+    this.address = address;
     this.vmId = vmId;
     this.shards = shards;
     this.view = view;
@@ -186,7 +189,9 @@ final class Router {
       }
       CompletableFuture<ExecuteReply> reply = new CompletableFuture<>();
       lane.submit(new Lane.Work(tx.getIdempotencyKey(), statements(tx), reply, deadline));
-      return reply;
+      // Tells the client where this shard's writes go without a forward.
+      return reply.thenApply(r -> r.hasError() ? r
+          : r.toBuilder().setOwnerAddress(address.get()).setShardCount(shards).build());
     }
     if (tx.getForwarded()) {
       return CompletableFuture.completedFuture(Errors.unavailable(
