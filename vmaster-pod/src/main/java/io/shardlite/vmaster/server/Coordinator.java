@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *       that gave up on a silent coordinator and recorded ABORT wins over a late COMMIT;
  *   <li>resolve every part (retried against whoever owns the shard now), then answer.
  * </ol>
- * Read-only multi-shard transactions run the same way and are then aborted (nothing to apply): the
- * parts, placed at the transaction's LSN on every shard, make their results one consistent cut.
+ * Read-only multi-shard transactions get an LSN the same way; each lane answers its part with a
+ * linearizable read at that LSN's place in its shard's order and holds nothing, so the results are
+ * one consistent cut; the transaction is then aborted in the sequencer, off the answer's path.
  */
 final class Coordinator {
   private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
@@ -152,6 +153,7 @@ final class Coordinator {
       prepares.put(shard, async("prepare", PartRequest.newBuilder().setShard(shard)
           .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
           .setPrevLsn(prev.getPrevLsn()).setPrevMultiTxId(prev.getPrevMultiTxId()).setCoordinator(address.get())
+          .setReadOnly(readOnly)
           .addAllStatements(part.statements()).build(), deadline));
     });
     Error failure = null;
@@ -167,6 +169,18 @@ final class Coordinator {
     }
 
     phaseStart = phase("prepare", phaseStart);
+    if (readOnly) {
+      // Each lane read at the transaction's place and kept nothing prepared: nothing to resolve.
+      // ABORT clears it from the sequencer's undecided ones, off the answer's path.
+      executor.execute(() -> {
+        try {
+          sequencer.decide(txId, Outcome.ABORT, lsn);
+        } catch (ShardliteException e) {
+          LOG.debug("abort of read-only {} not recorded (the sequencer expires it): {}", txId, e.getMessage());
+        }
+      });
+      return failure != null ? mappedFailure(parts, failedShard, failure) : results(parts, prepared, statementCount, 0);
+    }
     Outcome wanted = failure == null && !readOnly ? Outcome.COMMIT : Outcome.ABORT;
     boolean commit;
     try {
@@ -184,18 +198,29 @@ final class Coordinator {
     phase("resolve", phaseStart);
 
     if (failure != null) {
-      Part part = parts.get(failedShard);
-      Error.Builder mapped = failure.toBuilder();
-      if (failure.getStatementIndex() >= 0 && failure.getStatementIndex() < part.indexes().size()) {
-        mapped.setStatementIndex(part.indexes().get(failure.getStatementIndex()));
-      }
-      return ExecuteReply.newBuilder().setError(mapped).build();
+      return mappedFailure(parts, failedShard, failure);
     }
-    if (!commit && !readOnly) {
+    if (!commit) {
       return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
           .setStatementIndex(-1).setMessage("multi-shard transaction " + txId
               + " was aborted (a participant gave up waiting); nothing was changed")).build();
     }
+    return results(parts, prepared, statementCount, lsn);
+  }
+
+  /** A participant's error, its statement index mapped to the transaction's. */
+  private static ExecuteReply mappedFailure(SortedMap<Integer, Part> parts, int failedShard, Error failure) {
+    Part part = parts.get(failedShard);
+    Error.Builder mapped = failure.toBuilder();
+    if (failure.getStatementIndex() >= 0 && failure.getStatementIndex() < part.indexes().size()) {
+      mapped.setStatementIndex(part.indexes().get(failure.getStatementIndex()));
+    }
+    return ExecuteReply.newBuilder().setError(mapped).build();
+  }
+
+  /** The participants' results in the transaction's statement order ({@code lsn} 0 for reads). */
+  private static ExecuteReply results(SortedMap<Integer, Part> parts, Map<Integer, PartReply> prepared,
+      int statementCount, long lsn) {
     StatementResult[] results = new StatementResult[statementCount];
     parts.forEach((shard, part) -> {
       List<StatementResult> got = prepared.get(shard).getResultsList();
@@ -209,7 +234,7 @@ final class Coordinator {
     for (StatementResult r : results) {
       reply.addResults(r == null ? StatementResult.getDefaultInstance() : r);
     }
-    if (!readOnly) {
+    if (lsn > 0) {
       reply.setGlobalLsn(lsn);
     }
     return reply.build();

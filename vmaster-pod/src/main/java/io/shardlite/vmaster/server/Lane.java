@@ -4,6 +4,7 @@ import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.LsnStream;
 import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.common.shard.ShardNodeClient;
+import io.shardlite.proto.Consistency;
 import io.shardlite.proto.AssignLsnsReply;
 import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
@@ -466,6 +467,10 @@ final class Lane implements Runnable {
    * same entry, before it) or alone; the part is then held until resolved.
    */
   private void prepare(PartOrder.Part<PartCall> part, WriteGroupResponse withGroups) {
+    if (part.prepare.request().getReadOnly()) {
+      readInPlace(part);
+      return;
+    }
     PartReply reply;
     if (withGroups == null) {
       reply = prepareOnShard(partBatch(part.prepare.request()));
@@ -487,6 +492,21 @@ final class Lane implements Runnable {
       return;
     }
     order.prepared(part, System.nanoTime());
+  }
+
+  /**
+   * A read-only part: everything below its LSN is on the shard and nothing above it goes there
+   * until this returns, so a linearizable read now sees the shard exactly at the transaction's
+   * place in the global order (one consistent cut over its shards). Nothing is prepared or held:
+   * no Raft entry, and the shard's later writes do not wait for the coordinator's decision.
+   */
+  private void readInPlace(PartOrder.Part<PartCall> part) {
+    PartRequest q = part.prepare.request();
+    ShardResult r = onShard(client -> client.read(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    order.placed(part.lsn);
+    order.settle(part.txId);
+    part.prepare.reply().complete(toPart(r));
   }
 
   /**
@@ -527,7 +547,8 @@ final class Lane implements Runnable {
     long lastLsn = groups.get(groups.size() - 1).lastLsn();
     PartOrder.Part<PartCall> next = order.first();
     WriteBatch prepareLast = null;
-    if (next != null && next.lsn > lastLsn && PartOrder.follows(next, lastLsn)) {
+    if (next != null && next.lsn > lastLsn && PartOrder.follows(next, lastLsn)
+        && !next.prepare.request().getReadOnly()) {
       WriteBatch part = partBatch(next.prepare.request());
       if (budget.fits(txs, bytes, 1, partBytes(part))) {
         prepareLast = part;
