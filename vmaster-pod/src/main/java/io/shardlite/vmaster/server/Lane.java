@@ -59,9 +59,10 @@ import org.slf4j.LoggerFactory;
  * order, so nothing can overtake in the shard's log, which the shard checks anyway (LSNs must
  * increase; a prepared part blocks everything but its resolution).
  *
- * <p>A part whose prepare does not come is looked up in the sequencer and, past the hold limit,
+ * <p>A part whose prepare does not come is looked up in the sequencer and, past the prepare limit,
  * aborted there (the first decision wins); a prepared part whose resolution does not come is
- * resolved from the sequencer's decision past the hold limit. A stale epoch means the shard moved
+ * resolved from the sequencer's decision as soon as its coordinator is known to be gone, else past
+ * the hold limit. Read-only parts are answered by a read in place and hold nothing. A stale epoch means the shard moved
  * to a newer owner: the lane stops and everything queued or in the pipeline fails retryably (a
  * group whose LSN was assigned but never proposed leaves an unused LSN, which is allowed: a shard
  * only requires increasing LSNs).
@@ -411,8 +412,10 @@ final class Lane implements Runnable {
 
   /**
    * The prepared part: its resolution goes to the shard as soon as it arrives, first in the entry
-   * of the groups that follow it; past the hold limit the lane resolves it from the sequencer's
-   * decision (recording ABORT if still undecided).
+   * of the groups that follow it. Without one, the lane asks the coordinator every
+   * {@link #PROBE_AFTER_NANOS} whether it still runs the transaction; when it is gone, or past the
+   * hold limit, the lane resolves the part from the sequencer's decision (recording ABORT if still
+   * undecided).
    */
   private long stepHeld(PartOrder.Part<PartCall> held, long now) throws InterruptedException {
     PartReply resolved;
