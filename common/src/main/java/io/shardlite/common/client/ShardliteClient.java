@@ -182,11 +182,9 @@ public final class ShardliteClient implements AutoCloseable {
       try {
         reply = call.get();
       } catch (java.util.concurrent.ExecutionException e) {
-        // Any transport failure is retryable: the transaction keeps its idempotency key, which
-        // the cluster applies at most once (a read changes nothing).
+        // The transaction keeps its idempotency key, which the cluster applies at most once.
         reply = e.getCause() instanceof StatusRuntimeException s
-            ? ExecuteReply.newBuilder().setError(ShardNodeClient.transportError(s).toProto().toBuilder().setRetryable(true))
-                .build()
+            ? ExecuteReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
             : error(ErrorCode.INTERNAL, String.valueOf(e.getCause()), false);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

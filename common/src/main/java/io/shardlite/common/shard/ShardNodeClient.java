@@ -10,6 +10,7 @@ import io.shardlite.proto.ClaimEpochRequest;
 import io.shardlite.proto.Consistency;
 import io.shardlite.proto.DumpRequest;
 import io.shardlite.proto.DumpResponse;
+import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ListGroupsRequest;
 import io.shardlite.proto.ListGroupsResponse;
@@ -166,6 +167,15 @@ public final class ShardNodeClient implements AutoCloseable {
       default -> ErrorCode.INTERNAL;
     };
     return new ShardliteException(code, "shard server call failed: " + e.getStatus(), code != ErrorCode.INTERNAL, -1, e);
+  }
+
+  /**
+   * {@link #transportError} for a call that is always safe to repeat (it carries an id the cluster
+   * applies at most once, or it only reads): retryable whatever the status, even UNKNOWN (e.g. the
+   * server died mid-call), because repeating it cannot apply anything twice.
+   */
+  public static Error repeatableCallError(StatusRuntimeException e) {
+    return transportError(e).toProto().toBuilder().setRetryable(true).build();
   }
 
   @Override

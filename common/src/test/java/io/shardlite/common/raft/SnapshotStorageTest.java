@@ -36,9 +36,7 @@ class SnapshotStorageTest {
       assertThat(storage.getLatestSnapshot().getFiles().get(0).getPath()).isEqualTo(installed.toPath());
 
       // A snapshot the state machine takes counts at once.
-      File taken = snapshotFile(storage, 2, 20);
-      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
-          new FileInfo(taken.toPath(), MD5FileUtil.computeMd5ForFile(taken)), TermIndex.valueOf(2, 20)));
+      record(storage, snapshotFile(storage, 2, 20), 2, 20);
       assertThat(storage.getLatestSnapshot().getIndex()).isEqualTo(20);
     }
   }
@@ -49,11 +47,15 @@ class SnapshotStorageTest {
       SnapshotStorage storage = new SnapshotStorage();
       storage.init(raft);
       assertThat(storage.loadLatestSnapshot()).isNull();
-      File taken = snapshotFile(storage, 1, 5);
-      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
-          new FileInfo(taken.toPath(), MD5FileUtil.computeMd5ForFile(taken)), TermIndex.valueOf(1, 5)));
+      record(storage, snapshotFile(storage, 1, 5), 1, 5);
       assertThat(storage.getLatestSnapshot().getIndex()).isEqualTo(5);
     }
+  }
+
+  /** Records a snapshot the state machine took, as ShardStateMachine does. */
+  private static void record(SnapshotStorage storage, File taken, long term, long index) throws Exception {
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
+        new FileInfo(taken.toPath(), MD5FileUtil.computeMd5ForFile(taken)), TermIndex.valueOf(term, index)));
   }
 
   private RaftStorage formattedRaftStorage() throws Exception {

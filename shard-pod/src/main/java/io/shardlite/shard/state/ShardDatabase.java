@@ -74,6 +74,8 @@ public final class ShardDatabase implements AutoCloseable {
   private final PreparedStatement recordTx;
   private final PreparedStatement lastRowid;
   private final PreparedStatement otherPrepared;
+  /** On the read connection: any prepared part in the snapshot a read sees. */
+  private final PreparedStatement anyPrepared;
   /** The committed meta row, as other threads may see it. */
   private Meta meta;
   /** The meta row in the writer's open transaction (apply thread only; equals meta between entries). */
@@ -125,6 +127,7 @@ public final class ShardDatabase implements AutoCloseable {
     }
     reader.setAutoCommit(false);
     this.reads = new StatementCache(reader, STATEMENT_CACHE);
+    this.anyPrepared = reader.prepareStatement("SELECT tx_id FROM _shardlite_prepared LIMIT 1");
   }
 
   /** Opens (creating if needed) the shard file. */
@@ -554,8 +557,7 @@ public final class ShardDatabase implements AutoCloseable {
       try {
         if (resolvedOnly) {
           // First statement of the read transaction: it fixes the snapshot the statements read.
-          try (PreparedStatement ps = reader.prepareStatement("SELECT tx_id FROM _shardlite_prepared LIMIT 1");
-              ResultSet rs = ps.executeQuery()) {
+          try (ResultSet rs = anyPrepared.executeQuery()) {
             if (rs.next()) {
               throw inDoubt(rs.getString(1));
             }
@@ -824,7 +826,8 @@ public final class ShardDatabase implements AutoCloseable {
   public void close() {
     writes.close();
     reads.close();
-    for (AutoCloseable c : new AutoCloseable[] {updateMeta, findTx, recordTx, lastRowid, writer, reader}) {
+    for (AutoCloseable c : new AutoCloseable[] {updateMeta, findTx, recordTx, lastRowid, otherPrepared, anyPrepared,
+        writer, reader}) {
       try {
         c.close();
       } catch (Exception ignored) {

@@ -285,19 +285,12 @@ final class Coordinator {
    */
   private ExecuteReply afterLsnFailure(String txId, List<Integer> participants, Throwable cause, long deadline) {
     try {
-      var known = sequencer.getDecision(txId);
-      if (known.getState() == TxState.TX_UNDECIDED) {
-        Outcome outcome = sequencer.decide(txId, Outcome.ABORT, known.getLsn()).getDecision().getOutcome();
-        release(txId, participants, outcome == Outcome.COMMIT, deadline);
-        return outcome == Outcome.COMMIT ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).setReplayed(true).build()
-            : Errors.unavailable("multi-shard transaction " + txId + " was aborted; nothing was changed; retry");
-      }
-      if (known.getState() == TxState.TX_DECIDED) {
-        boolean commit = known.getDecision().getOutcome() == Outcome.COMMIT;
-        release(txId, participants, commit, deadline);
-        return commit ? ExecuteReply.newBuilder().setGlobalLsn(known.getLsn()).setReplayed(true).build()
-            : Errors.unavailable("multi-shard transaction " + txId + " was aborted meanwhile; retry");
-      }
+      var decided = DecisionLookup.of(sequencer, txId, true);
+      boolean commit = decided.getOutcome() == Outcome.COMMIT;
+      release(txId, participants, commit, deadline);
+      return commit ? ExecuteReply.newBuilder().setGlobalLsn(decided.getLsn()).setReplayed(true).build()
+          : Errors.unavailable("no global LSN for multi-shard transaction " + txId + " (" + cause
+              + "); it is aborted, nothing was changed; retry");
     } catch (ShardliteException e) {
       LOG.debug("decision lookup of {} failed: {}", txId, e.getMessage());
     }
@@ -359,9 +352,8 @@ final class Coordinator {
           .withDeadlineAfter(Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
       return op.equals("prepare") ? stub.prepare(request) : stub.resolve(request);
     } catch (io.grpc.StatusRuntimeException e) {
-      // Retryable whatever the status: resolving again is idempotent, and a prepare votes once anyway.
-      return PartReply.newBuilder().setError(ShardNodeClient.transportError(e).toProto().toBuilder().setRetryable(true))
-          .build();
+      // Resolving again is idempotent, and a prepare votes once anyway.
+      return PartReply.newBuilder().setError(ShardNodeClient.repeatableCallError(e)).build();
     } catch (ExecutionException | TimeoutException e) {
       return unavailable(op + " on shard " + request.getShard() + " did not complete: " + e);
     } catch (InterruptedException e) {

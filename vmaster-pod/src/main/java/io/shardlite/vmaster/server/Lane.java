@@ -18,7 +18,6 @@ import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.TxLsn;
 import io.shardlite.proto.TxRequest;
-import io.shardlite.proto.TxState;
 import io.shardlite.proto.WriteBatch;
 import io.shardlite.proto.WriteGroupResponse;
 import java.util.ArrayDeque;
@@ -279,9 +278,8 @@ final class Lane implements Runnable {
     }
     PartOrder.Part<PartCall> pending = order.pendingPart(q.getTxId());
     boolean known = pending != null || order.isSettled(q.getTxId());
-    if (pending != null && pending.prepare != null) {
-      pending.prepare.reply().complete(partError(Errors.reply(ErrorCode.UNAVAILABLE, "the transaction " + q.getTxId()
-          + " was resolved before its part on shard " + shard + " was placed", true)));
+    if (pending != null) {
+      refuse(pending, "the transaction was resolved before it was placed");
     }
     order.settle(q.getTxId()); // a prepare that comes later is refused
     if (known || !q.getCommit()) {
@@ -391,15 +389,9 @@ final class Lane implements Runnable {
     }
     part.lookedUpAtNanos = now;
     try {
-      var known = sequencer.getDecision(part.txId);
-      boolean settle = known.getState() != TxState.TX_UNDECIDED;
-      if (!settle && age >= PREPARE_LIMIT_NANOS) {
-        var decided = sequencer.decide(part.txId, Outcome.ABORT, known.getLsn());
-        LOG.info("shard {}: gave up waiting for the part of {} (decision: {})", shard, part.txId,
-            decided.getDecision().getOutcome());
-        settle = true;
-      }
-      if (settle) {
+      var decided = DecisionLookup.of(sequencer, part.txId, age >= PREPARE_LIMIT_NANOS);
+      if (decided != null) {
+        LOG.debug("shard {}: the part of {} never came (decision: {})", shard, part.txId, decided.getOutcome());
         order.settle(part.txId);
         metrics.held("never_prepared", now - part.knownAtNanos);
         return 0;
@@ -432,7 +424,6 @@ final class Lane implements Runnable {
           // the resolution goes alone
         }
       }
-      learnPredecessors(now);
       proposeEntry(resolve); // settles the part when the shard confirms its resolution
       if (order.held() != held || stopped) {
         return 0;
@@ -456,13 +447,16 @@ final class Lane implements Runnable {
       resolved = resolveOnShard(held.txId, commit, 0);
       end = gone ? "coordinator_gone" : "sequencer";
     }
+    finishHeld(held, resolved, end);
+    return 0;
+  }
+
+  /** The held part is resolved (or its resolution failed): answers the coordinator's calls, frees the shard. */
+  private void finishHeld(PartOrder.Part<PartCall> held, PartReply resolved, String end) {
     held.resolutions.forEach(c -> c.reply().complete(resolved));
     metrics.held(end, System.nanoTime() - held.preparedAtNanos);
-    if (order.held() == held) {
-      order.settle(held.txId);
-    }
+    order.settle(held.txId);
     stopUnlessSettled(held.txId, "resolve", resolved);
-    return 0;
   }
 
   /**
@@ -582,11 +576,7 @@ final class Lane implements Runnable {
     if (resolveFirst != null && held != null && !response.hasError() && response.hasResolved()) {
       ShardResult r = response.getResolved();
       if (!(r.hasError() && Errors.retryable(r.getError()))) {
-        PartReply resolved = toPart(r);
-        held.resolutions.forEach(c -> c.reply().complete(resolved));
-        metrics.held("resolved", System.nanoTime() - held.preparedAtNanos);
-        order.settle(held.txId);
-        stopUnlessSettled(held.txId, "resolve", resolved);
+        finishHeld(held, toPart(r), "resolved");
       }
     }
     if (prepareLast != null) {
@@ -834,14 +824,7 @@ final class Lane implements Runnable {
   /** The recorded decision (true = commit); records ABORT first when the transaction is undecided. */
   private boolean decisionOf(String txId) {
     try {
-      var known = sequencer.getDecision(txId);
-      if (known.getState() == TxState.TX_DECIDED) {
-        return known.getDecision().getOutcome() == Outcome.COMMIT;
-      }
-      if (known.getState() != TxState.TX_UNDECIDED) {
-        return false;
-      }
-      return sequencer.decide(txId, Outcome.ABORT, known.getLsn()).getDecision().getOutcome() == Outcome.COMMIT;
+      return DecisionLookup.of(sequencer, txId, true).getOutcome() == Outcome.COMMIT;
     } catch (ShardliteException e) {
       throw new IllegalStateException("cannot learn the decision of " + txId + ": " + e.getMessage(), e);
     }

@@ -217,11 +217,9 @@ final class Router {
       try {
         reply.complete(call.get());
       } catch (java.util.concurrent.ExecutionException e) {
-        // Any transport failure (even UNKNOWN, e.g. the owner died mid-write) is retryable: the
-        // transaction keeps its id, which the shard applies at most once.
+        // The transaction keeps its id, which the shard applies at most once.
         reply.complete(e.getCause() instanceof io.grpc.StatusRuntimeException s
-            ? ExecuteReply.newBuilder().setError(ShardNodeClient.transportError(s).toProto().toBuilder().setRetryable(true))
-                .build()
+            ? ExecuteReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
             : Errors.reply(e.getCause()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
