@@ -71,14 +71,14 @@ public final class ShardNodeClient implements AutoCloseable {
    * entry (null: none).
    */
   public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
-      List<WriteBatch> batches, ResolvePart resolveFirst, WriteBatch prepareLast) {
+      List<WriteBatch> batches, ResolvePart resolveFirst, PreparePart prepareLast) {
     WriteGroupRequest.Builder request = WriteGroupRequest.newBuilder().setShardId(shard).addAllBatches(batches)
         .setTimeoutMillis(deadline.toMillis());
     if (resolveFirst != null) {
       request.setResolveFirst(resolveFirst);
     }
     if (prepareLast != null) {
-      request.setPrepareLast(PreparePart.newBuilder().setBatch(prepareLast));
+      request.setPrepareLast(prepareLast);
     }
     return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(request.build());
   }
@@ -91,8 +91,13 @@ public final class ShardNodeClient implements AutoCloseable {
 
   /** Phase one of a multi-shard part: check and store it (see {@code PreparePart}). */
   public ShardResult prepare(int shard, WriteBatch part) {
+    return prepare(shard, PreparePart.newBuilder().setBatch(part).build());
+  }
+
+  /** Phase one of a multi-shard part, stored or speculative (see {@code PreparePart}). */
+  public ShardResult prepare(int shard, PreparePart part) {
     return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
-        .prepare(PrepareRequest.newBuilder().setShardId(shard).setPart(PreparePart.newBuilder().setBatch(part))
+        .prepare(PrepareRequest.newBuilder().setShardId(shard).setPart(part)
             .setTimeoutMillis(deadline.toMillis()).build()));
   }
 

@@ -78,7 +78,7 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
       }
       if (request.hasPrepareLast()) {
         group.setPrepareLast(PreparePart.newBuilder().setBatch(validatePart(request.getShardId(),
-            request.getPrepareLast().getBatch())));
+            request.getPrepareLast().getBatch())).setSpeculative(request.getPrepareLast().getSpeculative()));
       }
       if (group.build().getSerializedSize() > config.maxBatchBytes()) {
         throw new ShardliteException(ErrorCode.BATCH_TOO_LARGE, "write group is " + group.build().getSerializedSize()
@@ -138,7 +138,8 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   public void prepare(PrepareRequest request, StreamObserver<ShardResult> out) {
     reply(out, () -> {
       WriteBatch batch = validatePart(request.getShardId(), request.getPart().getBatch());
-      ShardEntry entry = ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch)).build();
+      ShardEntry entry = ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch)
+          .setSpeculative(request.getPart().getSpeculative())).build();
       return propose(request.getShardId(), entry, request.getTimeoutMillis(), "prepare");
     });
   }

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.proto.ClaimEpoch;
 import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.PreparePart;
 import io.shardlite.proto.Row;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.ShardResult;
@@ -34,6 +35,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteException;
 
 /**
@@ -59,6 +62,7 @@ import org.sqlite.SQLiteException;
  * and dumps use a separate read-only connection (WAL mode lets them run beside writes).
  */
 public final class ShardDatabase implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardDatabase.class);
   /** Successful tx ids are remembered for this many log entries (idempotent client retries). */
   static final long TX_RETENTION_ENTRIES = 200_000;
   private static final int STATEMENT_CACHE = 64;
@@ -82,6 +86,10 @@ public final class ShardDatabase implements AutoCloseable {
   private Meta written;
   /** Set while an entry applies in several steps that must share one SQLite commit (apply thread only). */
   private boolean deferCommit;
+  /** Speculative parts in the writer's open transaction (apply thread only; empty: none open). */
+  private final SpeculativeTail tail = new SpeculativeTail();
+  /** The first unresolved speculative part while the tail is open (reads wait), else null. */
+  private volatile String openTail;
 
   /** The meta row: what the file contains. */
   public record Meta(long appliedIndex, long appliedTerm, long globalLsn, long epoch) {}
@@ -148,6 +156,14 @@ public final class ShardDatabase implements AutoCloseable {
     return meta;
   }
 
+  /**
+   * Whether speculative parts are applied and not all resolved: the file (and {@link #meta()})
+   * then lags the applied entries, which the Raft log still holds.
+   */
+  public boolean speculativeTailOpen() {
+    return openTail != null;
+  }
+
   /** Bytes on disk: the database file plus its WAL. */
   public long sizeBytes() {
     return sizeOf(file) + sizeOf(Path.of(file + "-wal"));
@@ -195,7 +211,7 @@ public final class ShardDatabase implements AutoCloseable {
     return switch (entry.getBodyCase()) {
       case WRITE -> applyBatches(term, index, List.of(entry.getWrite())).get(0);
       case CLAIM -> applyClaim(term, index, entry.getClaim());
-      case PREPARE -> applyPrepare(term, index, entry.getPrepare().getBatch());
+      case PREPARE -> applyPrepare(term, index, entry.getPrepare());
       case RESOLVE -> applyResolve(term, index, entry.getResolve());
       case BODY_NOT_SET -> fail(term, index, new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty shard entry"));
       case GROUP -> throw new IllegalStateException("write groups are applied by applyGroup");
@@ -229,7 +245,7 @@ public final class ShardDatabase implements AutoCloseable {
       deferCommit = false;
     }
     if (group.hasPrepareLast()) {
-      out.setPrepared(applyPrepare(term, index, group.getPrepareLast().getBatch()));
+      out.setPrepared(applyPrepare(term, index, group.getPrepareLast()));
     }
     return out.build();
   }
@@ -246,6 +262,10 @@ public final class ShardDatabase implements AutoCloseable {
       ShardliteException error = null;
       WriteBatch committedPart = null;
       boolean stale = resolve.getEpoch() < m.epoch();
+      SpeculativeTail.Part speculative = stale ? null : tail.find(resolve.getTxId());
+      if (speculative != null) {
+        return resolveSpeculative(term, index, resolve, speculative, batches);
+      }
       WriteBatch part = stale ? null : preparedPart(resolve.getTxId());
       if (stale) {
         error = new ShardliteException(ErrorCode.STALE_EPOCH,
@@ -384,7 +404,11 @@ public final class ShardDatabase implements AutoCloseable {
    * them back, store the part. Fenced and LSN-checked like a write; the shard's LSN and data are
    * unchanged until the part is resolved.
    */
-  private ShardResult applyPrepare(long term, long index, WriteBatch batch) {
+  private ShardResult applyPrepare(long term, long index, PreparePart prepare) {
+    if (prepare.getSpeculative()) {
+      return applySpeculativePrepare(term, index, prepare.getBatch());
+    }
+    WriteBatch batch = prepare.getBatch();
     Meta m = written;
     try (java.sql.Statement sp = writer.createStatement()) {
       ShardResult recorded = batch.getTxId().isEmpty() ? null : recordedOutcome(batch.getTxId());
@@ -399,7 +423,7 @@ public final class ShardDatabase implements AutoCloseable {
           throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id");
         }
         checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn(),
-            preparedOtherThan(batch.getTxId()));
+            tail.isEmpty() ? preparedOtherThan(batch.getTxId()) : tail.firstUnresolved());
       } catch (ShardliteException | SQLException e) {
         ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
         sp.execute("ROLLBACK TO prepare");
@@ -421,6 +445,97 @@ public final class ShardDatabase implements AutoCloseable {
     } catch (SQLException e) {
       throw environmental(e);
     }
+  }
+
+  /**
+   * Phase one of a speculative part: applied at its LSN behind a savepoint of its own and left
+   * applied, in the open transaction, where later entries see it (see {@link SpeculativeTail}).
+   * Checked like a write (epoch, LSN, a non-speculative part in doubt refuses it).
+   */
+  private ShardResult applySpeculativePrepare(long term, long index, WriteBatch batch) {
+    Meta m = written;
+    try (java.sql.Statement sp = writer.createStatement()) {
+      ShardResult recorded = batch.getTxId().isEmpty() ? null : recordedOutcome(batch.getTxId());
+      SpeculativeTail.Part open = tail.find(batch.getTxId());
+      if (recorded != null || open != null) {
+        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        return (recorded != null ? recorded : open.prepared).toBuilder().setDuplicate(true).build();
+      }
+      String savepoint = tail.nextSavepoint();
+      sp.execute("SAVEPOINT " + savepoint);
+      ShardResult checked;
+      try {
+        if (batch.getTxId().isEmpty()) {
+          throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id");
+        }
+        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn(),
+            preparedOtherThan(batch.getTxId()));
+      } catch (ShardliteException | SQLException e) {
+        ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
+        sp.execute("ROLLBACK TO " + savepoint);
+        sp.execute("RELEASE " + savepoint);
+        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        return resultOf(written).setError(error.toProto()).build();
+      }
+      Meta next = new Meta(index, term, Math.max(m.globalLsn(), batch.getGlobalLsn()), Math.max(m.epoch(), batch.getEpoch()));
+      ShardResult prepared = checked.toBuilder().setAppliedIndex(index).setEpoch(next.epoch())
+          .setGlobalLsn(next.globalLsn()).build();
+      tail.add(new SpeculativeTail.Part(batch.getTxId(), savepoint, m, prepared));
+      openTail = tail.firstUnresolved();
+      commitMeta(next);
+      return prepared;
+    } catch (SQLException e) {
+      throw environmental(e);
+    }
+  }
+
+  /**
+   * Resolves a speculative part, then applies the batches after it, in one entry. COMMIT records
+   * the part's outcome (its tx id now answers retries); ABORT rolls back to the part's savepoint,
+   * undoing it and everything applied after it (claimed epochs excepted: fencing never goes back).
+   * When no unresolved part is left the open transaction commits with this entry.
+   */
+  private ShardResults resolveSpeculative(long term, long index, ResolvePart resolve, SpeculativeTail.Part part,
+      List<WriteBatch> batches) throws SQLException {
+    ShardResult resolved;
+    if (part.committed) {
+      resolved = part.prepared.toBuilder().setDuplicate(true).build();
+    } else if (resolve.getCommit()) {
+      if (tail.unresolvedBefore(part)) {
+        LOG.error("shard part of {} commits before an unresolved speculative part below it", part.txId);
+      }
+      part.committed = true;
+      recordTx.setString(1, part.txId);
+      recordTx.setLong(2, index);
+      recordTx.setBytes(3, part.prepared.toByteArray());
+      recordTx.executeUpdate();
+      resolved = part.prepared.toBuilder().setAppliedIndex(index).build();
+    } else {
+      if (tail.committedAfter(part)) {
+        LOG.error("shard part of {} aborts under a committed speculative part", part.txId);
+      }
+      try (java.sql.Statement sp = writer.createStatement()) {
+        sp.execute("ROLLBACK TO " + part.savepoint);
+        sp.execute("RELEASE " + part.savepoint);
+      }
+      tail.dropFrom(part);
+      Meta b = part.before;
+      written = new Meta(b.appliedIndex(), b.appliedTerm(), b.globalLsn(), Math.max(b.epoch(), written.epoch()));
+      resolved = resultOf(written).build();
+    }
+    if (tail.allCommitted()) {
+      tail.clear(); // this entry's commit makes the whole tail durable
+    }
+    openTail = tail.isEmpty() ? openTail : tail.firstUnresolved();
+    Meta m = written;
+    List<ShardResult> results;
+    if (batches.isEmpty()) {
+      commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+      results = List.of();
+    } else {
+      results = applyBatches(term, index, batches);
+    }
+    return ShardResults.newBuilder().setResolved(resolved).addAllResults(results).build();
   }
 
   /** Phase two: commit applies the stored part as a write at its LSN; abort drops it. */
@@ -475,6 +590,7 @@ public final class ShardDatabase implements AutoCloseable {
     Meta next = new Meta(index, term, m.globalLsn(), claim.getEpoch());
     try {
       List<String> prepared = preparedTxIds();
+      prepared.addAll(tail.unresolvedTxIds());
       commitMeta(next);
       return resultOf(next).addAllPreparedTxIds(prepared).build();
     } catch (SQLException e) {
@@ -487,7 +603,9 @@ public final class ShardDatabase implements AutoCloseable {
     Meta m = written;
     Meta next = new Meta(index, term, m.globalLsn(), m.epoch());
     try {
-      writer.rollback();
+      if (tail.isEmpty()) {
+        writer.rollback(); // nothing of the entry stays; an open speculative tail must
+      }
       commitMeta(next);
     } catch (SQLException e) {
       throw environmental(e);
@@ -502,10 +620,11 @@ public final class ShardDatabase implements AutoCloseable {
     updateMeta.setLong(4, next.epoch());
     updateMeta.executeUpdate();
     written = next;
-    if (deferCommit) {
+    if (deferCommit || !tail.isEmpty()) {
       return;
     }
     writer.commit();
+    openTail = null;
     synchronized (this) {
       meta = next;
     }
@@ -556,6 +675,11 @@ public final class ShardDatabase implements AutoCloseable {
     synchronized (reader) {
       try {
         if (resolvedOnly) {
+          String speculative = openTail;
+          if (speculative != null) {
+            // The committed state lacks what the open tail holds, acknowledged writes included.
+            throw inDoubt(speculative);
+          }
           // First statement of the read transaction: it fixes the snapshot the statements read.
           try (ResultSet rs = anyPrepared.executeQuery()) {
             if (rs.next()) {

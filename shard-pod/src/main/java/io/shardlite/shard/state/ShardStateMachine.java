@@ -250,6 +250,15 @@ public final class ShardStateMachine extends BaseStateMachine {
     if (last == null || last.getIndex() < 0) {
       return -1;
     }
+    if (db.speculativeTailOpen()) {
+      // The file holds only what is committed: a copy labelled with the last applied index would
+      // let Ratis purge log entries the copy lacks. Label it with what it holds instead.
+      ShardDatabase.Meta committed = db.meta();
+      if (committed.appliedIndex() <= Math.max(0, latestSnapshotIndex())) {
+        return latestSnapshotIndex();
+      }
+      last = TermIndex.valueOf(committed.appliedTerm(), committed.appliedIndex());
+    }
     File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
     Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
     fileLock.readLock().lock();

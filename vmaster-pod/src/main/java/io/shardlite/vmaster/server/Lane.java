@@ -12,6 +12,7 @@ import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.Outcome;
 import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
+import io.shardlite.proto.PreparePart;
 import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.ShardPrev;
 import io.shardlite.proto.ShardResult;
@@ -753,7 +754,8 @@ final class Lane implements Runnable {
       List<ShardNodeClient> servers = directory.serversOf(shard);
       if (!servers.isEmpty()) {
         try {
-          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst, prepareLast)
+          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst,
+              prepareLast == null ? null : PreparePart.newBuilder().setBatch(prepareLast).build())
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {

@@ -1,0 +1,256 @@
+package io.shardlite.shard.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.shard.Statements;
+import io.shardlite.proto.ClaimEpoch;
+import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ResolvePart;
+import io.shardlite.proto.ShardEntry;
+import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.ShardResults;
+import io.shardlite.proto.WriteBatch;
+import io.shardlite.proto.WriteGroup;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Speculative multi-shard parts on one shard file, without Raft: later entries apply on top of
+ * them, COMMIT keeps them, ABORT undoes them and what followed, reads wait, and a restart
+ * replays the log to the same state.
+ */
+class SpeculativePartsTest {
+  @TempDir
+  Path dir;
+
+  private static WriteBatch batch(String txId, long epoch, long lsn, String... sql) {
+    WriteBatch.Builder b = WriteBatch.newBuilder().setTxId(txId).setEpoch(epoch).setGlobalLsn(lsn)
+        .setTimestampMillis(1_700_000_000_000L).setRandomSeed(42);
+    for (String s : sql) {
+      b.addStatements(Statements.of(s));
+    }
+    return b.build();
+  }
+
+  private static ByteString write(String txId, long epoch, long lsn, String... sql) {
+    return ShardEntry.newBuilder().setWrite(batch(txId, epoch, lsn, sql)).build().toByteString();
+  }
+
+  private static ByteString speculative(String txId, long epoch, long lsn, String... sql) {
+    return ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql))
+        .setSpeculative(true)).build().toByteString();
+  }
+
+  private static ByteString stored(String txId, long epoch, long lsn, String... sql) {
+    return ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql)))
+        .build().toByteString();
+  }
+
+  private static ResolvePart resolution(String txId, boolean commit, long epoch) {
+    return ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
+  }
+
+  private static ByteString resolve(String txId, boolean commit, long epoch) {
+    return ShardEntry.newBuilder().setResolve(resolution(txId, commit, epoch)).build().toByteString();
+  }
+
+  private static ByteString claim(long epoch) {
+    return ShardEntry.newBuilder().setClaim(ClaimEpoch.newBuilder().setEpoch(epoch).setOwner("o")).build().toByteString();
+  }
+
+  /** Committed rows of t, as a follower read sees them. */
+  private static List<Long> committedRows(ShardDatabase db) {
+    return db.read(List.of(Statements.of("SELECT x FROM t ORDER BY x"))).getResults(0).getRowsList().stream()
+        .map(r -> r.getValues(0).getInteger()).toList();
+  }
+
+  /** Rows of t by a linearizable read: refused while a speculative part is unresolved. */
+  private static List<Long> resolvedRows(ShardDatabase db) {
+    return db.readResolved(List.of(Statements.of("SELECT x FROM t ORDER BY x"))).getResults(0).getRowsList().stream()
+        .map(r -> r.getValues(0).getInteger()).toList();
+  }
+
+  private static void assertReadWaits(ShardDatabase db, String txId) {
+    assertThatThrownBy(() -> resolvedRows(db)).isInstanceOfSatisfying(ShardliteException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.PART_IN_DOUBT);
+      assertThat(e.getMessage()).contains(txId);
+    });
+  }
+
+  @Test
+  void writesApplyOnTopOfASpeculativePartAndBecomeDurableWithItsCommit() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"));
+      ShardResult prepared = db.apply(1, 2, speculative("m1", 0, 5, "INSERT INTO t VALUES (1, 'a')",
+          "SELECT count(*) FROM t"));
+      assertThat(prepared.hasError()).isFalse();
+      assertThat(prepared.getResults(1).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+      // The write after the part sees it: it runs at its place in LSN order.
+      ShardResult onTop = db.apply(1, 3, write("w1", 0, 6, "UPDATE t SET y = 'b' WHERE x = 1"));
+      assertThat(onTop.getResults(0).getRowsAffected()).isEqualTo(1);
+      assertThat(db.speculativeTailOpen()).isTrue();
+      assertThat(committedRows(db)).isEmpty();
+      assertThat(db.meta().appliedIndex()).isEqualTo(1);
+      assertReadWaits(db, "m1");
+
+      ShardResult committed = db.apply(1, 4, resolve("m1", true, 0));
+      assertThat(committed.hasError()).isFalse();
+      assertThat(committed.getResults(1).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+      assertThat(db.speculativeTailOpen()).isFalse();
+      assertThat(resolvedRows(db)).containsExactly(1L);
+      assertThat(db.readResolved(List.of(Statements.of("SELECT y FROM t"))).getResults(0).getRows(0).getValues(0)
+          .getText()).isEqualTo("b");
+      assertThat(db.meta()).isEqualTo(new ShardDatabase.Meta(4, 1, 6, 0));
+      // The part's outcome is recorded: its prepare and its resolution again are duplicates.
+      assertThat(db.apply(1, 5, resolve("m1", true, 0)).getDuplicate()).isTrue();
+      assertThat(db.apply(1, 6, speculative("m1", 0, 5, "INSERT INTO t VALUES (1, 'a')")).getDuplicate()).isTrue();
+      assertThat(committedRows(db)).containsExactly(1L);
+    }
+  }
+
+  @Test
+  void anAbortUndoesThePartAndEverythingAfterItButNeverAClaimedEpoch() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+      db.apply(1, 2, write("w0", 0, 3, "INSERT INTO t VALUES (1)"));
+      assertThat(db.apply(1, 3, speculative("m1", 0, 5, "INSERT INTO t VALUES (2)")).hasError()).isFalse();
+      assertThat(db.apply(1, 4, write("w1", 0, 6, "INSERT INTO t VALUES (3)")).hasError()).isFalse();
+      // A new owner's claim lands in the open tail and reports the unresolved part.
+      assertThat(db.apply(1, 5, claim(2)).getPreparedTxIdsList()).containsExactly("m1");
+
+      ShardResult aborted = db.apply(1, 6, resolve("m1", false, 2));
+      assertThat(aborted.hasError()).isFalse();
+      assertThat(resolvedRows(db)).containsExactly(1L);
+      assertThat(db.meta()).isEqualTo(new ShardDatabase.Meta(6, 1, 3, 2));
+      // The rolled-back write left no recorded outcome: its retry applies (at the new epoch)...
+      ShardResult retried = db.apply(1, 7, write("w1", 2, 7, "INSERT INTO t VALUES (3)"));
+      assertThat(retried.hasError()).isFalse();
+      assertThat(retried.getDuplicate()).isFalse();
+      // ...and the claim still fences the old owner.
+      assertThat(db.apply(1, 8, write("w2", 0, 8, "INSERT INTO t VALUES (4)")).getError().getCode())
+          .isEqualTo(ErrorCode.STALE_EPOCH);
+      assertThat(db.apply(1, 9, resolve("m1", true, 2)).getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_TRANSACTION);
+      assertThat(db.apply(1, 10, resolve("m1", false, 2)).hasError()).isFalse();
+      assertThat(resolvedRows(db)).containsExactly(1L, 3L);
+    }
+  }
+
+  @Test
+  void stackedPartsCommitInOrderAndAnAbortUndoesOnlyWhatFollowsTheAbortedPart() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+      db.apply(1, 2, speculative("m1", 0, 5, "INSERT INTO t VALUES (1)"));
+      db.apply(1, 3, write("w1", 0, 6, "INSERT INTO t VALUES (10)"));
+      db.apply(1, 4, speculative("m2", 0, 7, "INSERT INTO t VALUES (2)"));
+      db.apply(1, 5, write("w2", 0, 8, "INSERT INTO t VALUES (20)"));
+      assertThat(db.apply(1, 6, claim(0)).getPreparedTxIdsList()).containsExactly("m1", "m2");
+
+      assertThat(db.apply(1, 7, resolve("m1", true, 0)).hasError()).isFalse();
+      assertReadWaits(db, "m2"); // m1 is committed, m2 still holds the tail open
+      assertThat(committedRows(db)).isEmpty();
+      assertThat(db.apply(1, 8, resolve("m2", false, 0)).hasError()).isFalse();
+      assertThat(db.speculativeTailOpen()).isFalse();
+      assertThat(resolvedRows(db)).containsExactly(1L, 10L);
+      assertThat(db.meta()).isEqualTo(new ShardDatabase.Meta(8, 1, 6, 0));
+
+      // Aborting the lower part takes the upper one with it.
+      db.apply(1, 9, speculative("m3", 0, 9, "INSERT INTO t VALUES (3)"));
+      db.apply(1, 10, speculative("m4", 0, 10, "INSERT INTO t VALUES (4)"));
+      assertThat(db.apply(1, 11, resolve("m3", false, 0)).hasError()).isFalse();
+      assertThat(db.speculativeTailOpen()).isFalse();
+      assertThat(db.apply(1, 12, resolve("m4", false, 0)).hasError()).isFalse();
+      assertThat(db.apply(1, 13, resolve("m4", true, 0)).getError().getCode()).isEqualTo(ErrorCode.UNKNOWN_TRANSACTION);
+      assertThat(resolvedRows(db)).containsExactly(1L, 10L);
+    }
+  }
+
+  @Test
+  void storedAndSpeculativePartsDoNotMix() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+      assertThat(db.apply(1, 2, stored("m1", 0, 5, "INSERT INTO t VALUES (1)")).hasError()).isFalse();
+      assertThat(db.apply(1, 3, speculative("m2", 0, 6, "INSERT INTO t VALUES (2)")).getError().getCode())
+          .isEqualTo(ErrorCode.PART_IN_DOUBT);
+      db.apply(1, 4, resolve("m1", true, 0));
+      assertThat(db.apply(1, 5, speculative("m2", 0, 6, "INSERT INTO t VALUES (2)")).hasError()).isFalse();
+      assertThat(db.apply(1, 6, stored("m3", 0, 7, "INSERT INTO t VALUES (3)")).getError().getCode())
+          .isEqualTo(ErrorCode.PART_IN_DOUBT);
+      // A failing speculative part leaves nothing, and the tail it would have joined stays as it was.
+      assertThat(db.apply(1, 7, speculative("m4", 0, 8, "INSERT INTO t VALUES (2)")).getError().getCode())
+          .isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+      assertThat(db.apply(1, 8, claim(0)).getPreparedTxIdsList()).containsExactly("m2");
+      db.apply(1, 9, resolve("m2", true, 0));
+      assertThat(resolvedRows(db)).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
+  void groupEntriesCarryASpeculativePartLastAndItsResolutionFirst() throws Exception {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+      ShardEntry first = ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder()
+          .addBatches(batch("w1", 0, 3, "INSERT INTO t VALUES (1)"))
+          .setPrepareLast(PreparePart.newBuilder().setBatch(batch("m1", 0, 4, "INSERT INTO t VALUES (2)"))
+              .setSpeculative(true))).build();
+      ShardResults r1 = ShardResults.parseFrom(db.applyEntry(1, 2, first.toByteString()));
+      assertThat(r1.getResults(0).hasError()).isFalse();
+      assertThat(r1.getPrepared().hasError()).isFalse();
+      assertThat(db.speculativeTailOpen()).isTrue();
+      assertThat(committedRows(db)).isEmpty(); // the group before the part commits with the tail
+
+      ShardEntry second = ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder()
+          .setResolveFirst(resolution("m1", true, 0))
+          .addBatches(batch("w2", 0, 5, "INSERT INTO t VALUES (3)"))).build();
+      ShardResults r2 = ShardResults.parseFrom(db.applyEntry(1, 3, second.toByteString()));
+      assertThat(r2.getResolved().hasError()).isFalse();
+      assertThat(r2.getResults(0).hasError()).isFalse();
+      assertThat(resolvedRows(db)).containsExactly(1L, 2L, 3L);
+      assertThat(db.meta()).isEqualTo(new ShardDatabase.Meta(3, 1, 5, 0));
+    }
+  }
+
+  /** The tail is not in the file until it commits: a restarted replica rebuilds it from the log. */
+  @Test
+  void aReplicaRestartedWithATailOpenReplaysTheLogToTheSameState() {
+    List<ByteString> log = new ArrayList<>(List.of(
+        write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"),
+        write("w0", 0, 2, "INSERT INTO t VALUES (1, random())"),
+        speculative("m1", 0, 3, "INSERT INTO t VALUES (2, random())"),
+        write("w1", 0, 4, "UPDATE t SET y = y + 1"),
+        speculative("m2", 0, 5, "INSERT INTO t VALUES (3, 0)"),
+        resolve("m1", true, 0),
+        write("w2", 0, 6, "INSERT INTO t VALUES (4, 0)"),
+        resolve("m2", false, 0),
+        write("w3", 0, 7, "INSERT INTO t VALUES (5, 0)")));
+    String expected;
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("a.db"))) {
+      for (int i = 0; i < log.size(); i++) {
+        db.apply(1, i + 1, log.get(i));
+      }
+      expected = db.dump(true).sha256();
+    }
+    for (int crashAfter = 1; crashAfter < log.size(); crashAfter++) {
+      Path file = dir.resolve("b" + crashAfter + ".db");
+      try (ShardDatabase db = ShardDatabase.open(file)) {
+        for (int i = 0; i < crashAfter; i++) {
+          db.apply(1, i + 1, log.get(i));
+        }
+      }
+      try (ShardDatabase db = ShardDatabase.open(file)) {
+        assertThat(db.meta().appliedIndex()).isLessThanOrEqualTo(crashAfter);
+        for (int i = 0; i < log.size(); i++) {
+          db.apply(1, i + 1, log.get(i)); // Ratis re-delivers from its snapshot; applied entries are skipped
+        }
+        assertThat(db.dump(true).sha256()).as("crash after entry %d", crashAfter).isEqualTo(expected);
+        assertThat(db.meta().appliedIndex()).isEqualTo(log.size());
+      }
+    }
+  }
+}
