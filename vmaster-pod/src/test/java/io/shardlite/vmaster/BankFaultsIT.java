@@ -7,10 +7,6 @@ import io.shardlite.common.client.ShardliteClient;
 import io.shardlite.sequencer.launch.LocalSequencerCluster;
 import io.shardlite.shard.launch.LocalShardCluster;
 import io.shardlite.vmaster.launch.LocalVmCluster;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,21 +136,8 @@ class BankFaultsIT {
     }
   }
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
   private static double metric(int port, String name) {
-    try {
-      String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-      for (String line : body.split("\n")) {
-        if (line.startsWith(name + " ")) {
-          return Double.parseDouble(line.substring(name.length() + 1).trim());
-        }
-      }
-    } catch (Exception e) {
-      return -1;
-    }
-    return -1;
+    return MetricsText.value(port, name);
   }
 
   private static Map<String, Integer> ownedShards(LocalVmCluster vms) {

@@ -45,6 +45,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * restarted later), checked together with the clean phase. After each fault the time until
  * service is back is measured: until a workload transaction invoked after the fault succeeds,
  * and until a probe transaction appending on every shard succeeds.
+ *
+ * <p>The two virtual masters differ: vm2 stacks speculative multi-shard parts
+ * ({@code --speculative-parts}), vm1 holds each shard for a prepared part (the default). The fault
+ * phase kills vm2, so vm1 resolves the speculative parts it left, and vm2's shards come back to it
+ * from vm1 after its restart.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ListAppendIT {
@@ -79,7 +84,8 @@ class ListAppendIT {
     shardServers = new LocalShardCluster(dir.resolve("shards"), 3, SHARDS, 3,
         List.of("--request-timeout-ms", "5000"), JVM).start();
     vms = new LocalVmCluster(dir.resolve("vms"), 2, sequencer.endpoints(), shardServers.endpoints(), SHARDS,
-        List.of("--lease-ms", "2000", "--heartbeat-ms", "400"), JVM).start();
+        List.of("--lease-ms", "2000", "--heartbeat-ms", "400"), JVM)
+        .withArgs("vm2", List.of("--speculative-parts", "8")).start();
     client = new ShardliteClient(vms.endpoints(), Duration.ofSeconds(10));
     ExecuteReply ddl = client.execute(List.of(statement("", ListAppendWorkload.DDL)));
     assertThat(ddl.hasError()).as("DDL: %s", ddl.getError()).isFalse();
@@ -113,9 +119,15 @@ class ListAppendIT {
     cleanEnd = workload.history.size();
     List<Txn> history = List.copyOf(workload.history);
     report("clean", history, start, Map.of());
+    int vm2Metrics = vms.vms().get(1).metricsPort();
+    double bottom = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"bottom\",}");
+    double stacked = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"stacked\",}");
+    System.out.printf("list-append clean: vm2 prepared %.0f speculative parts on empty stacks and %.0f on top of"
+        + " others%n", Math.max(0, bottom), Math.max(0, stacked));
     List<Anomaly> anomalies = ListAppendChecker.check(history);
     explain("clean", history, anomalies);
     assertThat(anomalies).as("anomalies of the clean history (see %s)", dir).isEmpty();
+    assertThat(bottom).as("speculative parts prepared by vm2").isPositive();
     assertThat(history.stream().filter(t -> t.status() == Status.OK).count()).as("committed transactions")
         .isGreaterThan(MIN_TXNS);
     assertThat(workload.definiteErrors).as("definite (non-retryable) errors").isEmpty();

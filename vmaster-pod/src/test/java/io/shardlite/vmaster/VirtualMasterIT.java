@@ -213,23 +213,11 @@ class VirtualMasterIT {
     assertThat(end.getResultsList().stream().mapToLong(x -> x.getRows(0).getValues(0).getInteger()).sum())
         .isEqualTo(100L * accounts);
     // The coordinators timed their phases and the lanes counted their holds.
-    String metrics = vms.vms().stream().map(vm -> scrape(vm.metricsPort())).reduce("", String::concat);
+    String metrics = vms.vms().stream().map(vm -> MetricsText.scrape(vm.metricsPort())).reduce("", String::concat);
     assertThat(metrics).contains("shardlite_vm_multi_phase_seconds_count{phase=\"prepare\",}")
         .contains("shardlite_vm_lane_holds_total{end=\"resolved\",}");
   }
 
-  private static String scrape(int port) {
-    try {
-      return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 
   @Test
   @Order(3)

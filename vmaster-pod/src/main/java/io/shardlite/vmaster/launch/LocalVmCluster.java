@@ -26,6 +26,7 @@ public final class LocalVmCluster implements AutoCloseable {
   private final List<String> shardServers;
   private final int shards;
   private final List<String> extraArgs;
+  private final Map<String, List<String>> argsByVm = new java.util.HashMap<>();
   private final List<String> jvmOptions;
   private final Map<String, Vm> vms = new LinkedHashMap<>();
 
@@ -86,6 +87,12 @@ public final class LocalVmCluster implements AutoCloseable {
     Vm vm = new Vm(id, Ports.freePort(), baseDir.resolve(id));
     vms.put(id, vm);
     return vm;
+  }
+
+  /** Extra arguments for one virtual master only (e.g. a cluster whose members differ); before it starts. */
+  public LocalVmCluster withArgs(String vmId, List<String> args) {
+    argsByVm.put(vmId, List.copyOf(args));
+    return this;
   }
 
   public LocalVmCluster start() {
@@ -154,6 +161,7 @@ public final class LocalVmCluster implements AutoCloseable {
         "--shards", Integer.toString(shards),
         "--ready-file", readyFile(vm).toString()));
     args.addAll(extraArgs);
+    args.addAll(argsByVm.getOrDefault(vm.id, List.of()));
     vm.process = ManagedProcess.start(new JavaProcessSpec("vmaster-" + vm.id, VirtualMasterMain.class.getName(), args,
         Map.of(), jvmOptions, vm.logFile()));
   }

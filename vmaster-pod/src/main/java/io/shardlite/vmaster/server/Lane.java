@@ -33,6 +33,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,12 @@ final class Lane implements Runnable {
   static final long PREPARE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** A prepared part unresolved this long makes the lane ask its coordinator whether it still runs (then again). */
   private static final long PROBE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /**
+   * How long a lane keeps stacking parts on a non-empty stack. The shard's open transaction (and
+   * with it every linearizable read of the shard) waits until the stack is empty, so past this
+   * the stack must drain before another part goes on it.
+   */
+  static final long STACK_OPEN_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** Longest the worker sleeps when it has nothing to do (it wakes for any new item). */
   private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** Longest the worker waits for the oldest group's LSNs before looking at new items. */
@@ -99,6 +106,24 @@ final class Lane implements Runnable {
 
   /** A prepare or resolve for one multi-shard part. */
   record PartCall(boolean prepare, PartRequest request, CompletableFuture<PartReply> reply) implements Item {}
+
+  /** An answer held back until every speculative part below it commits, and how to fail it instead. */
+  private record Deferred(Runnable answer, Consumer<ExecuteReply> fail) {}
+
+  /**
+   * A part prepared speculatively on the shard and not resolved there yet. What the lane placed
+   * after it (and before the next part) applied on top of it: those answers, the next part's vote
+   * included, wait in {@code waiting} until every part up to this one commits.
+   */
+  private static final class Spec {
+    final PartOrder.Part<PartCall> part;
+    final List<Deferred> waiting = new ArrayList<>();
+    boolean committed;
+
+    Spec(PartOrder.Part<PartCall> part) {
+      this.part = part;
+    }
+  }
 
   /** A group of writes whose LSN request is out; proposed once every earlier group is done. */
   private record Group(List<Work> batch, long bytes, long deadlineNanos, long startNanos,
@@ -130,6 +155,12 @@ final class Lane implements Runnable {
   private final EntryBudget budget;
   private final int pipelineDepth;
   private final CoordinatorProbe probe;
+  /** Most speculative parts stacked on the shard (0: a prepared part holds the shard, see {@link #stepHeld}). */
+  private final int maxSpeculative;
+  /** The speculative parts on the shard, lowest first (worker thread only). */
+  private final ArrayDeque<Spec> stack = new ArrayDeque<>();
+  /** When the stack last went from empty to non-empty. */
+  private long stackOpenedAtNanos;
   /** Groups with their LSN requests out, oldest first (worker thread only). */
   private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
@@ -142,8 +173,9 @@ final class Lane implements Runnable {
   private volatile String stopReason = "";
 
   Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipelineDepth, CoordinatorProbe probe) {
+      VmMetrics metrics, EntryBudget budget, int pipelineDepth, int maxSpeculative, CoordinatorProbe probe) {
     this.probe = probe;
+    this.maxSpeculative = maxSpeculative;
     this.shard = shard;
     this.epoch = epoch;
     this.vmId = vmId;
@@ -239,6 +271,12 @@ final class Lane implements Runnable {
       pipeline.clear();
       taken.forEach(w -> w.reply().complete(moving()));
       taken.clear();
+      for (Spec spec : stack) {
+        // Their fate is the parts' below them, which the next owner resolves: retrying is safe.
+        spec.part.resolutions.forEach(c -> c.reply().complete(partError(moving())));
+        spec.waiting.forEach(d -> d.fail().accept(outcomeUnknown()));
+      }
+      stack.clear();
       if (order != null) {
         PartOrder.Part<PartCall> held = order.held();
         if (held != null) {
@@ -272,6 +310,11 @@ final class Lane implements Runnable {
       }
       return;
     }
+    Spec spec = stacked(q.getTxId());
+    if (spec != null) {
+      spec.part.resolutions.add(call);
+      return;
+    }
     PartOrder.Part<PartCall> held = order.held();
     if (held != null && held.txId.equals(q.getTxId())) {
       held.resolutions.add(call);
@@ -303,6 +346,18 @@ final class Lane implements Runnable {
     if (held != null) {
       return stepHeld(held, now);
     }
+    long stackWait = Long.MAX_VALUE;
+    if (!stack.isEmpty()) {
+      Spec resolvable = resolvable();
+      if (resolvable != null) {
+        resolveSpec(resolvable, resolvable.part.resolutions.get(0).request().getCommit(), "resolved");
+        return 0;
+      }
+      stackWait = awaitStack(now);
+      if (stackWait == 0) {
+        return 0;
+      }
+    }
     Group head = pipeline.peek();
     if (head != null && head.lsns().isDone() && !head.sequenced()) {
       pipeline.poll();
@@ -321,14 +376,17 @@ final class Lane implements Runnable {
           || (head.sequenced() ? part.lsn < head.firstLsn() : PartOrder.follows(part, order.placedLsn()));
       if (partFirst) {
         if (part.prepare == null) {
-          return awaitPrepare(part, now);
+          return Math.min(stackWait, awaitPrepare(part, now));
+        }
+        if (!canPlace(part)) {
+          return Math.min(stackWait, IDLE_WAIT_NANOS); // the stack drains first (a resolution wakes the lane)
         }
         prepare(part, null);
         return 0;
       }
     }
     if (head == null) {
-      return part == null ? IDLE_WAIT_NANOS : awaitPrepare(part, now);
+      return Math.min(stackWait, part == null ? IDLE_WAIT_NANOS : awaitPrepare(part, now));
     }
     if (!head.sequenced()) {
       try {
@@ -341,8 +399,29 @@ final class Lane implements Runnable {
       }
       return 0;
     }
+    if (!stack.isEmpty() && pipeline.size() < pipelineDepth && !partRidesWith(part)) {
+      // Their answers wait for the stack anyway: the groups grow until a resolution or a prepare
+      // can carry them (one entry instead of several small ones). LSNs arriving do not wake the
+      // worker: it looks again shortly.
+      return Math.min(stackWait, LSN_WAIT_NANOS);
+    }
     proposeEntry(null);
     return 0;
+  }
+
+  /** Whether the sequenced groups below {@code part} and its prepare can go in one entry now. */
+  private boolean partRidesWith(PartOrder.Part<PartCall> part) {
+    if (part == null || part.prepare == null || part.prepare.request().getReadOnly() || !canPlace(part)) {
+      return false;
+    }
+    long last = order.placedLsn();
+    for (Group g : pipeline) {
+      if (!g.sequenced() || g.lastLsn() >= part.lsn) {
+        break;
+      }
+      last = g.lastLsn();
+    }
+    return PartOrder.follows(part, last);
   }
 
   /**
@@ -432,24 +511,169 @@ final class Lane implements Runnable {
       resolved = resolveOnShard(held.txId, commit, 0);
       end = "resolved";
     } else {
-      long left = held.preparedAtNanos + HOLD_LIMIT_NANOS - now;
-      boolean gone = false;
-      if (left > 0 && now - held.preparedAtNanos >= PROBE_AFTER_NANOS && now - held.lookedUpAtNanos >= PROBE_AFTER_NANOS) {
-        held.lookedUpAtNanos = now;
-        gone = probe.gone(held.prepare.request().getCoordinator(), held.txId);
+      CoordinatorWait wait = awaitCoordinator(held, now);
+      if (wait.nanos() > 0) {
+        return wait.nanos();
       }
-      if (left > 0 && !gone) {
-        long probeIn = PROBE_AFTER_NANOS - (now - Math.max(held.preparedAtNanos, held.lookedUpAtNanos));
-        return Math.max(1, Math.min(left, Math.min(IDLE_WAIT_NANOS, probeIn)));
-      }
-      boolean commit = decisionOf(held.txId);
-      LOG.info("shard {}: resolving {} from the sequencer's decision ({}): {}", shard, held.txId,
-          gone ? "its coordinator is gone" : "hold limit", commit ? "commit" : "abort");
-      resolved = resolveOnShard(held.txId, commit, 0);
-      end = gone ? "coordinator_gone" : "sequencer";
+      resolved = resolveOnShard(held.txId, decisionOf(held, wait.gone()), 0);
+      end = wait.end();
     }
     finishHeld(held, resolved, end);
     return 0;
+  }
+
+  /** The stacked speculative part of {@code txId}, or null. */
+  private Spec stacked(String txId) {
+    for (Spec spec : stack) {
+      if (spec.part.txId.equals(txId)) {
+        return spec;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether the part can be prepared now: nothing is stacked, or it may go on top (read-only parts
+   * never: they read the shard's committed state; nor once the stack has been open too long).
+   */
+  private boolean canPlace(PartOrder.Part<PartCall> part) {
+    return stack.isEmpty() || (stack.size() < maxSpeculative && !part.prepare.request().getReadOnly()
+        && System.nanoTime() - stackOpenedAtNanos < STACK_OPEN_LIMIT_NANOS);
+  }
+
+  /**
+   * The stacked part whose resolution goes to the shard next: any abort, or the commit of the
+   * lowest unresolved part (a part's vote waits for every part below it, so nothing else can be
+   * committed yet). Null when none has arrived.
+   */
+  private Spec resolvable() {
+    boolean unresolvedBelow = false;
+    for (Spec spec : stack) {
+      if (!spec.part.resolutions.isEmpty() && (!spec.part.resolutions.get(0).request().getCommit() || !unresolvedBelow)) {
+        return spec;
+      }
+      unresolvedBelow |= !spec.committed;
+    }
+    return null;
+  }
+
+  /**
+   * The lowest stacked part (its vote is out) waits for its resolution as a held part does: its
+   * coordinator is asked whether it still runs, and the sequencer's decision resolves the part
+   * when the coordinator is gone or past the hold limit. Returns how long the lane may wait (0:
+   * it resolved the part).
+   */
+  private long awaitStack(long now) throws InterruptedException {
+    Spec bottom = stack.peekFirst();
+    CoordinatorWait wait = awaitCoordinator(bottom.part, now);
+    if (wait.nanos() > 0) {
+      return wait.nanos();
+    }
+    resolveSpec(bottom, decisionOf(bottom.part, wait.gone()), wait.end());
+    return 0;
+  }
+
+  /** How long to keep waiting for a prepared part's resolution (0: resolve it now), and whether its coordinator is gone. */
+  private record CoordinatorWait(long nanos, boolean gone) {
+    String end() {
+      return gone ? "coordinator_gone" : "sequencer";
+    }
+  }
+
+  /**
+   * A prepared part without a resolution: its coordinator is asked every {@link #PROBE_AFTER_NANOS}
+   * whether it still runs the transaction; the part must be resolved from the sequencer's
+   * decision once it does not, or past the hold limit.
+   */
+  private CoordinatorWait awaitCoordinator(PartOrder.Part<PartCall> part, long now) {
+    long left = part.preparedAtNanos + HOLD_LIMIT_NANOS - now;
+    boolean gone = false;
+    if (left > 0 && now - part.preparedAtNanos >= PROBE_AFTER_NANOS && now - part.lookedUpAtNanos >= PROBE_AFTER_NANOS) {
+      part.lookedUpAtNanos = now;
+      gone = probe.gone(part.prepare.request().getCoordinator(), part.txId);
+    }
+    if (left > 0 && !gone) {
+      long probeIn = PROBE_AFTER_NANOS - (now - Math.max(part.preparedAtNanos, part.lookedUpAtNanos));
+      return new CoordinatorWait(Math.max(1, Math.min(left, Math.min(IDLE_WAIT_NANOS, probeIn))), false);
+    }
+    return new CoordinatorWait(0, gone);
+  }
+
+  /** The sequencer's decision for a prepared part whose coordinator went silent (ABORT recorded if undecided). */
+  private boolean decisionOf(PartOrder.Part<PartCall> part, boolean gone) {
+    boolean commit = decisionOf(part.txId);
+    LOG.info("shard {}: resolving {} from the sequencer's decision ({}): {}", shard, part.txId,
+        gone ? "its coordinator is gone" : "hold limit", commit ? "commit" : "abort");
+    return commit;
+  }
+
+  /** Sends a stacked part's resolution: first in the entry of the groups that can go now, else alone. */
+  private void resolveSpec(Spec spec, boolean commit, String end) throws InterruptedException {
+    ResolvePart resolve = ResolvePart.newBuilder().setTxId(spec.part.txId).setCommit(commit).setEpoch(epoch).build();
+    if (proposeEntry(resolve, end) == null && !stopped) {
+      specResolved(spec, commit, resolveOnShard(spec.part.txId, commit, 0), end);
+    }
+  }
+
+  /**
+   * The shard answered a stacked part's resolution. A commit releases the answers of every part
+   * now committed from the bottom up; an abort rolled back the part and everything above it on
+   * the shard, so their answers fail retryably (nothing of them stays) and the parts above are
+   * settled (their coordinators got no vote: they abort). A failed resolution stops the lane: its
+   * successor resolves the part from the sequencer's decision.
+   */
+  private void specResolved(Spec spec, boolean commit, PartReply resolved, String end) {
+    spec.part.resolutions.forEach(c -> c.reply().complete(resolved));
+    spec.part.resolutions.clear();
+    if (resolved.hasError()) {
+      stopUnlessSettled(spec.part.txId, "resolve", resolved);
+      return;
+    }
+    metrics.held(end, System.nanoTime() - spec.part.preparedAtNanos);
+    if (commit) {
+      spec.committed = true;
+      while (!stack.isEmpty() && stack.peekFirst().committed) {
+        Spec done = stack.pollFirst();
+        order.settle(done.part.txId);
+        done.waiting.forEach(d -> d.answer().run());
+      }
+      return;
+    }
+    if (!stack.contains(spec)) {
+      return;
+    }
+    ExecuteReply rolledBack = Errors.unavailable("rolled back on shard " + shard + ": multi-shard transaction "
+        + spec.part.txId + " below it aborted; nothing of it was kept, retry");
+    while (!stack.isEmpty()) {
+      Spec top = stack.pollLast();
+      order.settle(top.part.txId);
+      top.waiting.forEach(d -> d.fail().accept(rolledBack));
+      if (top == spec) {
+        break;
+      }
+      metrics.speculative("rolled_back");
+      // Its vote failed with the answers above: its coordinator aborts (an abort needs nothing here).
+      top.part.resolutions.forEach(c -> c.reply().complete(c.request().getCommit()
+          ? partError(Errors.reply(ErrorCode.UNKNOWN_TRANSACTION, "the part of " + top.part.txId + " on shard " + shard
+              + " was rolled back", false)) : PartReply.getDefaultInstance()));
+    }
+  }
+
+  /** Gives an answer now, or once every stacked part below it commits. */
+  private void deliver(Runnable answer, Consumer<ExecuteReply> fail) {
+    Spec top = stack.peekLast();
+    if (top == null) {
+      answer.run();
+    } else {
+      top.waiting.add(new Deferred(answer, fail));
+    }
+  }
+
+  /** For answers whose outcome the next owner settles (it resolves the parts below them). */
+  private ExecuteReply outcomeUnknown() {
+    return Errors.reply(ErrorCode.TIMEOUT, "shard " + shard + " is moving to another owner (" + stopReason
+        + ") before the multi-shard parts below this transaction were resolved; retrying with the same idempotency"
+        + " key is safe", true);
   }
 
   /** The held part is resolved (or its resolution failed): answers the coordinator's calls, frees the shard. */
@@ -481,15 +705,31 @@ final class Lane implements Runnable {
     } else {
       reply = fencedOrPart(withGroups.getPrepared());
     }
-    part.prepare.reply().complete(reply);
     if (reply.hasError()) {
+      part.prepare.reply().complete(reply); // a vote to abort needs nothing below it
       order.settle(part.txId);
       if (Errors.retryable(reply.getError())) {
         stopUnlessSettled(part.txId, "prepare", reply); // unknown outcome: the part may be prepared
       }
       return;
     }
-    order.prepared(part, System.nanoTime());
+    if (maxSpeculative == 0) {
+      part.prepare.reply().complete(reply);
+      order.prepared(part, System.nanoTime());
+      return;
+    }
+    // On the stack: its vote (the prepared reply) waits for every part below it to commit, so a
+    // coordinator never commits a part that an abort below could still roll back.
+    order.placedSpeculative(part, System.nanoTime());
+    deliver(() -> {
+      part.preparedAtNanos = System.nanoTime(); // its hold, as its coordinator sees it, starts now
+      part.prepare.reply().complete(reply);
+    }, error -> part.prepare.reply().complete(partError(error)));
+    if (stack.isEmpty()) {
+      stackOpenedAtNanos = System.nanoTime();
+    }
+    metrics.speculative(stack.isEmpty() ? "bottom" : "stacked");
+    stack.addLast(new Spec(part));
   }
 
   /**
@@ -515,6 +755,15 @@ final class Lane implements Runnable {
    * Returns null (proposing nothing) when no group can go now.
    */
   private WriteGroupResponse proposeEntry(ResolvePart resolveFirst) throws InterruptedException {
+    return proposeEntry(resolveFirst, "resolved");
+  }
+
+  /**
+   * {@link #proposeEntry(ResolvePart)}; {@code end} names how a stacked part's resolution was
+   * decided (metrics). With speculative parts the resolution is accounted first: the groups'
+   * answers then wait for the parts still below them, and the prepared part goes on the stack.
+   */
+  private WriteGroupResponse proposeEntry(ResolvePart resolveFirst, String end) throws InterruptedException {
     List<Group> groups = new ArrayList<>();
     List<List<WriteBatch>> writes = new ArrayList<>();
     int txs = 0;
@@ -544,12 +793,12 @@ final class Lane implements Runnable {
     }
     long lastLsn = groups.get(groups.size() - 1).lastLsn();
     PartOrder.Part<PartCall> next = order.first();
-    WriteBatch prepareLast = null;
+    PreparePart prepareLast = null;
     if (next != null && next.lsn > lastLsn && PartOrder.follows(next, lastLsn)
-        && !next.prepare.request().getReadOnly()) {
+        && !next.prepare.request().getReadOnly() && canPlace(next)) {
       WriteBatch part = partBatch(next.prepare.request());
       if (budget.fits(txs, bytes, 1, partBytes(part))) {
-        prepareLast = part;
+        prepareLast = preparePart(part);
       }
     }
     List<WriteBatch> all = new ArrayList<>();
@@ -562,16 +811,15 @@ final class Lane implements Runnable {
     WriteGroupResponse response = propose(all, deadline, resolveFirst, prepareLast);
     order.placed(lastLsn);
     metrics.proposedEntry(all.size());
-    int offset = 0;
-    for (int g = 0; g < groups.size(); g++) {
-      int n = writes.get(g).size();
-      answer(groups.get(g), writes.get(g), slice(response, offset, n), proposing);
-      offset += n;
-    }
     if (response.hasError() && Errors.retryable(response.getError()) && (resolveFirst != null || prepareLast != null)) {
       // The entry's outcome is unknown, and with it whether a part is prepared: the successor
       // lane settles that from the shard and the sequencer.
       stop("an entry with a multi-shard part has no confirmed outcome: " + response.getError().getMessage());
+    }
+    Spec resolvedSpec = resolveFirst == null ? null : stacked(resolveFirst.getTxId());
+    if (resolvedSpec != null && !stopped) {
+      specResolved(resolvedSpec, resolveFirst.getCommit(), response.hasError()
+          ? PartReply.newBuilder().setError(response.getError()).build() : toPart(response.getResolved()), end);
     }
     PartOrder.Part<PartCall> held = order.held();
     if (resolveFirst != null && held != null && !response.hasError() && response.hasResolved()) {
@@ -579,6 +827,12 @@ final class Lane implements Runnable {
       if (!(r.hasError() && Errors.retryable(r.getError()))) {
         finishHeld(held, toPart(r), "resolved");
       }
+    }
+    int offset = 0;
+    for (int g = 0; g < groups.size(); g++) {
+      int n = writes.get(g).size();
+      answer(groups.get(g), writes.get(g), slice(response, offset, n), proposing);
+      offset += n;
     }
     if (prepareLast != null) {
       if (order.held() == null) {
@@ -737,7 +991,11 @@ final class Lane implements Runnable {
       } else {
         reply.addAllResults(r.getResultsList()).setGlobalLsn(writes.get(i).getGlobalLsn());
       }
-      batch.get(i).reply().complete(reply.build());
+      // Applied on top of any stacked part (even an error may come from a part's rows): answered
+      // once they commit, failed retryably if one aborts.
+      CompletableFuture<ExecuteReply> future = batch.get(i).reply();
+      ExecuteReply answer = reply.build();
+      deliver(() -> future.complete(answer), future::complete);
     }
     metrics.committed(shard, batch.size(), System.nanoTime() - group.startNanos());
   }
@@ -747,15 +1005,14 @@ final class Lane implements Runnable {
    * the shard answers a transaction id it already applied with the recorded outcome.
    */
   private WriteGroupResponse propose(List<WriteBatch> writes, long deadlineNanos, ResolvePart resolveFirst,
-      WriteBatch prepareLast) throws InterruptedException {
+      PreparePart prepareLast) throws InterruptedException {
     String last = "no shard server hosts shard " + shard;
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     while (System.nanoTime() - deadlineNanos < 0) {
       List<ShardNodeClient> servers = directory.serversOf(shard);
       if (!servers.isEmpty()) {
         try {
-          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst,
-              prepareLast == null ? null : PreparePart.newBuilder().setBatch(prepareLast).build())
+          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst, prepareLast)
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
@@ -801,7 +1058,13 @@ final class Lane implements Runnable {
   }
 
   private PartReply prepareOnShard(WriteBatch part) {
-    return fencedOrPart(onShard(client -> client.prepare(shard, part), System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+    PreparePart prepare = preparePart(part);
+    return fencedOrPart(onShard(client -> client.prepare(shard, prepare), System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+  }
+
+  /** The part as this lane prepares it: speculative when parts may stack. */
+  private PreparePart preparePart(WriteBatch part) {
+    return PreparePart.newBuilder().setBatch(part).setSpeculative(maxSpeculative > 0).build();
   }
 
   private PartReply fencedOrPart(ShardResult r) {

@@ -138,6 +138,17 @@ final class PartOrder<C> {
     placed(part.lsn);
   }
 
+  /**
+   * The part is prepared speculatively: placed, but not held (later writes and parts go on top of
+   * it; the lane tracks it until {@link #settle}).
+   */
+  void placedSpeculative(Part<C> part, long nowNanos) {
+    pending.remove(part.lsn);
+    byTx.remove(part.txId);
+    part.preparedAtNanos = nowNanos;
+    placed(part.lsn);
+  }
+
   /** The pending (unprepared) part of {@code txId}, or null. */
   Part<C> pendingPart(String txId) {
     return byTx.get(txId);

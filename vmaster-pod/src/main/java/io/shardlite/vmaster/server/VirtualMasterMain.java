@@ -76,6 +76,13 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " the current one; 1 = one group at a time (env SHARDLITE_LANE_PIPELINE, default ${DEFAULT-VALUE}).")
   int lanePipeline;
 
+  @Option(names = "--speculative-parts", defaultValue = "${env:SHARDLITE_SPECULATIVE_PARTS:-0}",
+      description = "Experimental: unresolved multi-shard parts a lane may stack on its shard; later writes and"
+          + " parts apply on top and are answered once every part below them commits (an abort rolls them back and"
+          + " they fail retryably). 0 = a prepared part holds its shard until it is resolved (env"
+          + " SHARDLITE_SPECULATIVE_PARTS, default ${DEFAULT-VALUE}).")
+  int speculativeParts;
+
   @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-1}",
       description = "LSN requests this virtual master keeps unanswered on its sequencer stream; lanes asking meanwhile"
           + " share the next request (one sequencer log entry); 0 = one request per lane group"
@@ -98,7 +105,7 @@ public final class VirtualMasterMain implements Callable<Integer> {
   VirtualMasterConfig config() {
     return new VirtualMasterConfig(vmId, cluster, bindAddress, grpcPort, metricsPort, advertiseAddress, list(sequencer),
         list(shardServers), shards, Duration.ofMillis(leaseMs), Duration.ofMillis(heartbeatMs),
-        Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline, lsnRequestsInFlight,
+        Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline, speculativeParts, lsnRequestsInFlight,
         lsnBatchLimit, maxTxBytes,
         readyFile);
   }

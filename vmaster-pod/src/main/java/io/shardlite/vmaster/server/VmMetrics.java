@@ -18,6 +18,7 @@ final class VmMetrics {
   private final Histogram multiPhase;
   private final Histogram holdSeconds;
   private final Counter holds;
+  private final Counter speculative;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -58,6 +59,10 @@ final class VmMetrics {
                 + " (prepared, resolved from the sequencer's decision after the hold limit), never_prepared (the"
                 + " prepare never came; settled from the sequencer).")
         .labelNames("end").register(registry);
+    speculative = Counter.build("shardlite_vm_speculative_parts_total",
+            "Speculative multi-shard parts (--speculative-parts) by event: bottom (prepared on an empty stack),"
+                + " stacked (prepared on top of unresolved parts), rolled_back (undone by an abort below it).")
+        .labelNames("event").register(registry);
     ownedShards = Gauge.build("shardlite_vm_owned_shards", "Shards this virtual master owns (lanes running).")
         .register(registry);
     queueDepth = Gauge.build("shardlite_vm_lane_queue_depth", "Transactions waiting in lanes.").register(registry);
@@ -87,6 +92,10 @@ final class VmMetrics {
   void held(String end, long nanos) {
     holds.labels(end).inc();
     holdSeconds.observe(nanos / 1e9);
+  }
+
+  void speculative(String event) {
+    speculative.labels(event).inc();
   }
 
   void proposedEntry(int transactions) {
