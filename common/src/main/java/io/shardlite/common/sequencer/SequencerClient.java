@@ -75,7 +75,15 @@ public final class SequencerClient implements AutoCloseable {
 
   /** Records a decision (first wins); returns the recorded one. */
   public DecideReply decide(String txId, Outcome outcome, long lsn) {
-    Decide request = Decide.newBuilder().setTxId(txId).setOutcome(outcome).setLsn(lsn).build();
+    return decide(txId, outcome, lsn, java.util.List.of());
+  }
+
+  /**
+   * Records the decision of a transaction prepared on top of others ({@code dependsOn}): a COMMIT
+   * is recorded once they all committed (the call waits until then) and becomes an ABORT if one aborts.
+   */
+  public DecideReply decide(String txId, Outcome outcome, long lsn, java.util.Collection<String> dependsOn) {
+    Decide request = Decide.newBuilder().setTxId(txId).setOutcome(outcome).setLsn(lsn).addAllDependsOn(dependsOn).build();
     return call((stub, r) -> stub.decide(r), request, DecideReply::getError, DecideReply::hasError);
   }
 

@@ -60,8 +60,26 @@ final class SequencerService extends SequencerGrpc.SequencerImplBase {
 
   @Override
   public void decide(Decide request, StreamObserver<DecideReply> out) {
-    unary("Decide", SequencerCommand.newBuilder().setDecide(request).build(), out,
-        r -> r.hasDecided() ? r.getDecided() : DecideReply.newBuilder().setError(errorOf(r)).build());
+    long start = System.nanoTime();
+    batcher.submit(SequencerCommand.newBuilder().setDecide(request).build()).whenComplete((r, e) -> {
+      DecideReply reply = e != null
+          ? DecideReply.newBuilder().setError(Error.newBuilder().setCode(io.shardlite.proto.ErrorCode.UNAVAILABLE)
+              .setRetryable(true).setMessage("decide not applied: " + e)).build()
+          : r.hasDecided() ? r.getDecided() : DecideReply.newBuilder().setError(errorOf(r)).build();
+      if (!reply.getWaiting()) {
+        out.onNext(reply);
+        out.onCompleted();
+        metrics.request("Decide", start);
+        return;
+      }
+      // A COMMIT waiting for the transactions it depends on: answered when the decision applies
+      // (the caller's deadline bounds the wait; a retry waits again).
+      machine.awaitDecision(request.getTxId()).whenComplete((d, ignored) -> {
+        out.onNext(DecideReply.newBuilder().setDecision(d).setWon(d.getOutcome() == request.getOutcome()).build());
+        out.onCompleted();
+        metrics.request("Decide", start);
+      });
+    });
   }
 
   @Override

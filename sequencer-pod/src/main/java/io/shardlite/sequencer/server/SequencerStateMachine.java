@@ -65,6 +65,9 @@ final class SequencerStateMachine extends BaseStateMachine {
   private final LongSupplier clock;
   private final SequencerMetrics metrics;
   private final SequencerWatchers watchers = new SequencerWatchers();
+  /** Decides waiting for their transaction's decision (Decide.depends_on), by tx id; guarded by {@code watchers}. */
+  private final java.util.Map<String, java.util.List<CompletableFuture<io.shardlite.proto.Decision>>> decisionWaiters =
+      new java.util.HashMap<>();
   private final SimpleStateMachineStorage storage = new SnapshotStorage();
   private volatile Current current;
 
@@ -150,6 +153,13 @@ final class SequencerStateMachine extends BaseStateMachine {
         // Together, so a watcher subscribing in between sees each change exactly once.
         current = new Current(applied.state(), ti);
         watchers.publish(ti.getIndex(), applied.state(), applied.ownerChanges(), applied.decisions());
+        for (var decision : applied.decisions()) {
+          var waiting = decisionWaiters.remove(decision.txId());
+          if (waiting != null) {
+            io.shardlite.proto.Decision d = decision.toProto();
+            waiting.forEach(w -> w.complete(d));
+          }
+        }
       }
       metrics.applied(ti.getIndex(), before, applied);
       reply = applied.reply();
@@ -179,6 +189,22 @@ final class SequencerStateMachine extends BaseStateMachine {
     synchronized (watchers) {
       Current now = current;
       return watchers.subscribe(now.state(), now.appliedIndex(), includeDecisions, sink);
+    }
+  }
+
+  /**
+   * Completes with the decision of {@code txId} once one is applied on this replica (at once if
+   * there is one). A COMMIT waiting for the transactions it depends on is answered this way.
+   */
+  CompletableFuture<io.shardlite.proto.Decision> awaitDecision(String txId) {
+    synchronized (watchers) {
+      io.shardlite.proto.GetDecisionReply known = current.state().decision(txId);
+      if (known.getState() == io.shardlite.proto.TxState.TX_DECIDED) {
+        return CompletableFuture.completedFuture(known.getDecision());
+      }
+      CompletableFuture<io.shardlite.proto.Decision> waiter = new CompletableFuture<>();
+      decisionWaiters.computeIfAbsent(txId, k -> new java.util.ArrayList<>()).add(waiter);
+      return waiter;
     }
   }
 

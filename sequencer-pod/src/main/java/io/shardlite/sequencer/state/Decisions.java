@@ -25,11 +25,15 @@ public record Decisions(
     PMap<String, Decision> decided,
     PSortedMap<Long, String> decidedByLsn) {
 
-  /** The result of a decide: the recorded decision and whether this request recorded it. */
-  public record Decided(Decisions decisions, Decision decision, boolean won) {}
+  /**
+   * The result of a decide: the recorded decision (null while a COMMIT waits for the
+   * transactions it depends on), whether this request recorded it, and every decision recorded
+   * by it (its own and those of transactions whose COMMIT waited for it).
+   */
+  public record Decided(Decisions decisions, Decision decision, boolean won, List<Decision> recorded) {}
 
-  /** The result of aborting expired transactions. */
-  public record Expired(Decisions decisions, List<Decision> aborted) {}
+  /** The result of aborting expired transactions: the aborted ones, and every decision recorded. */
+  public record Expired(Decisions decisions, List<Decision> aborted, List<Decision> recorded) {}
 
   public static Decisions empty() {
     return new Decisions(TreePMap.empty(), HashTreePMap.empty(), TreePMap.empty());
@@ -55,9 +59,20 @@ public record Decisions(
    *     the transaction was given
    */
   Decided decide(String txId, Outcome outcome, long lsn, long nowMillis) {
+    return decide(txId, outcome, lsn, List.of(), nowMillis);
+  }
+
+  /**
+   * {@link #decide(String, Outcome, long, long)} for a transaction prepared on top of others
+   * ({@code dependsOn}, speculative parts below its own): a COMMIT is recorded only once all of
+   * them committed and becomes an ABORT as soon as one aborts (or is unknown, so cannot be shown
+   * to have committed); until then the transaction stays undecided, waiting. Every decision
+   * recorded settles the COMMITs that waited for it, transitively.
+   */
+  Decided decide(String txId, Outcome outcome, long lsn, List<String> dependsOn, long nowMillis) {
     Decision existing = decided.get(txId);
     if (existing != null) {
-      return new Decided(this, existing, false);
+      return new Decided(this, existing, false, List.of());
     }
     PendingTx pending = undecided.get(txId);
     if (pending == null) {
@@ -69,22 +84,81 @@ public record Decisions(
       throw new ShardliteException(ErrorCode.MALFORMED_REQUEST,
           "commit of '" + txId + "' names LSN " + lsn + " but it was sequenced at " + pending.lsn());
     }
-    Decision decision = new Decision(txId, outcome, pending.lsn(), nowMillis);
-    return new Decided(withDecision(decision), decision, true);
+    if (outcome == Outcome.COMMIT && !pending.commitAfter().isEmpty()) {
+      return new Decided(this, null, false, List.of()); // already waiting (a retry)
+    }
+    Outcome recorded = outcome;
+    if (outcome == Outcome.COMMIT) {
+      List<String> waitFor = new ArrayList<>();
+      for (String dep : dependsOn) {
+        Decision d = decided.get(dep);
+        if (dep.equals(txId) || (d != null && d.outcome() == Outcome.COMMIT)) {
+          continue;
+        }
+        if (d == null && undecided.containsKey(dep)) {
+          waitFor.add(dep);
+        } else {
+          recorded = Outcome.ABORT; // aborted, or unknown: its part (and ours above it) may be rolled back
+          break;
+        }
+      }
+      if (recorded == Outcome.COMMIT && !waitFor.isEmpty()) {
+        PendingTx waiting = new PendingTx(txId, pending.lsn(), pending.startMillis(), waitFor);
+        return new Decided(new Decisions(undecided.plus(txId, waiting), decided, decidedByLsn), null, false, List.of());
+      }
+    }
+    Decision decision = new Decision(txId, recorded, pending.lsn(), nowMillis);
+    List<Decision> all = new ArrayList<>();
+    return new Decided(record(decision, nowMillis, all), decision, true, List.copyOf(all));
+  }
+
+  /**
+   * Records {@code decision}, then settles the COMMITs waiting for it (an abort aborts them, a
+   * commit lets those with nothing else to wait for commit), transitively; adds every decision
+   * recorded to {@code out}.
+   */
+  private Decisions record(Decision decision, long nowMillis, List<Decision> out) {
+    Decisions next = withDecision(decision);
+    out.add(decision);
+    java.util.ArrayDeque<Decision> work = new java.util.ArrayDeque<>(List.of(decision));
+    while (!work.isEmpty()) {
+      Decision d = work.poll();
+      List<PendingTx> waiting = new ArrayList<>();
+      for (PendingTx tx : next.undecided.values()) {
+        if (tx.commitAfter().contains(d.txId())) {
+          waiting.add(tx);
+        }
+      }
+      for (PendingTx tx : waiting) {
+        List<String> rest = new ArrayList<>(tx.commitAfter());
+        rest.remove(d.txId());
+        if (d.outcome() == Outcome.COMMIT && !rest.isEmpty()) {
+          next = new Decisions(next.undecided.plus(tx.txId(), new PendingTx(tx.txId(), tx.lsn(), tx.startMillis(), rest)),
+              next.decided, next.decidedByLsn);
+          continue;
+        }
+        Decision settled = new Decision(tx.txId(), d.outcome(), tx.lsn(), nowMillis);
+        next = next.withDecision(settled);
+        out.add(settled);
+        work.add(settled);
+      }
+    }
+    return next;
   }
 
   /** Aborts the undecided transactions that started at or before {@code nowMillis - timeout}. */
   Expired abortExpired(long nowMillis, long timeoutMillis) {
     Decisions next = this;
     List<Decision> aborted = new ArrayList<>();
+    List<Decision> recorded = new ArrayList<>();
     for (PendingTx tx : undecided.values()) {
-      if (nowMillis - tx.startMillis() >= timeoutMillis) {
+      if (nowMillis - tx.startMillis() >= timeoutMillis && !next.decided.containsKey(tx.txId())) {
         Decision decision = new Decision(tx.txId(), Outcome.ABORT, tx.lsn(), nowMillis);
-        next = next.withDecision(decision);
+        next = next.record(decision, nowMillis, recorded);
         aborted.add(decision);
       }
     }
-    return new Expired(next, List.copyOf(aborted));
+    return new Expired(next, List.copyOf(aborted), List.copyOf(recorded));
   }
 
   /** Forgets the decisions whose LSN is below {@code minLsn}; undecided ones are kept. */

@@ -179,12 +179,11 @@ public record SequencerState(
     }
     SequencerState now = advancedTo(command.getTimeMillis());
     Decisions.Decided decided = now.decisions.decide(
-        command.getTxId(), command.getOutcome(), command.getLsn(), now.timeMillis);
+        command.getTxId(), command.getOutcome(), command.getLsn(), command.getDependsOnList(), now.timeMillis);
     SequencerState after = now.withDecisions(decided.decisions());
-    DecideReply reply = DecideReply.newBuilder()
-        .setDecision(decided.decision().toProto()).setWon(decided.won()).build();
-    return applied(after, SequencerReply.newBuilder().setDecided(reply).build(),
-        decided.won() ? List.of(decided.decision()) : List.of());
+    DecideReply reply = decided.decision() == null ? DecideReply.newBuilder().setWaiting(true).build()
+        : DecideReply.newBuilder().setDecision(decided.decision().toProto()).setWon(decided.won()).build();
+    return applied(after, SequencerReply.newBuilder().setDecided(reply).build(), decided.recorded());
   }
 
   private Applied abortExpired(AbortExpired command) {
@@ -193,7 +192,7 @@ public record SequencerState(
     SequencerState after = now.withDecisions(expired.decisions());
     AbortExpiredReply.Builder reply = AbortExpiredReply.newBuilder();
     expired.aborted().forEach(d -> reply.addAborted(d.toProto()));
-    return applied(after, SequencerReply.newBuilder().setExpired(reply).build(), expired.aborted());
+    return applied(after, SequencerReply.newBuilder().setExpired(reply).build(), expired.recorded());
   }
 
   // --- transitions ---

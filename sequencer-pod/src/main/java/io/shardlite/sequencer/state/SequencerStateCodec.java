@@ -59,7 +59,7 @@ public final class SequencerStateCodec {
     }
     for (PendingTx tx : state.decisions().undecided().values()) {
       b.addUndecided(UndecidedTx.newBuilder().setTxId(tx.txId()).setLsn(tx.lsn())
-          .setStartMillis(tx.startMillis()));
+          .setStartMillis(tx.startMillis()).addAllCommitAfter(tx.commitAfter()));
     }
     state.decisions().decidedByLsnOrder().forEach(d -> b.addDecisions(d.toProto()));
     return b.build();
@@ -98,7 +98,7 @@ public final class SequencerStateCodec {
     }
     List<PendingTx> undecided = new ArrayList<>();
     for (UndecidedTx tx : p.getUndecidedList()) {
-      undecided.add(new PendingTx(tx.getTxId(), tx.getLsn(), tx.getStartMillis()));
+      undecided.add(new PendingTx(tx.getTxId(), tx.getLsn(), tx.getStartMillis(), tx.getCommitAfterList()));
     }
     Decisions decisions = Decisions.empty().begin(undecided);
     for (io.shardlite.proto.Decision d : p.getDecisionsList()) {

@@ -47,6 +47,11 @@ final class Commands {
         .setOutcome(outcome).setLsn(lsn).setTimeMillis(time)).build();
   }
 
+  static SequencerCommand decide(String txId, Outcome outcome, long lsn, long time, String... dependsOn) {
+    return SequencerCommand.newBuilder().setDecide(Decide.newBuilder().setTxId(txId)
+        .setOutcome(outcome).setLsn(lsn).setTimeMillis(time).addAllDependsOn(Arrays.asList(dependsOn))).build();
+  }
+
   static SequencerCommand abortExpired(long time) {
     return SequencerCommand.newBuilder()
         .setAbortExpired(AbortExpired.newBuilder().setTimeMillis(time)).build();

@@ -8,6 +8,7 @@ import static io.shardlite.sequencer.state.Commands.heartbeat;
 import static io.shardlite.sequencer.state.Commands.register;
 import static io.shardlite.sequencer.state.Commands.tx;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.shardlite.proto.AssignLsnsReply;
 import io.shardlite.proto.ErrorCode;
@@ -314,6 +315,63 @@ class SequencerStateTest {
     assertThat(commit.reply().getDecided().getWon()).isFalse();
     assertThat(commit.reply().getDecided().getDecision().getOutcome()).isEqualTo(Outcome.ABORT);
     assertThat(state.decision("m").getDecision().getOutcome()).isEqualTo(Outcome.ABORT);
+  }
+
+  /** A transaction prepared on top of others commits only after them and aborts with any of them. */
+  @Test
+  void aCommitWaitsForTheTransactionsItDependsOnAndSettlesWithThem() {
+    registerAll(0, "vm-a");
+    AssignLsnsReply r = assigned(assign("r", "vm-a", 1, tx("p1", 0, 1), tx("p2", 0, 2), tx("p3", 0, 3),
+        tx("q", 1, 2)));
+    long p1 = lsn(r, 0);
+    long p2 = lsn(r, 1);
+    long p3 = lsn(r, 2);
+
+    // p3 waits for p1 and p2, p2 for p1: no decision yet, and the replies say so.
+    Applied waiting3 = apply(decide("p3", Outcome.COMMIT, p3, 2, "p1", "p2"));
+    assertThat(waiting3.reply().getDecided().getWaiting()).isTrue();
+    assertThat(waiting3.decisions()).isEmpty();
+    assertThat(apply(decide("p2", Outcome.COMMIT, p2, 3, "p1")).reply().getDecided().getWaiting()).isTrue();
+    assertThat(state.decision("p3").getState()).isEqualTo(TxState.TX_UNDECIDED);
+    // A retry of a waiting commit waits again.
+    assertThat(apply(decide("p3", Outcome.COMMIT, p3, 4, "p1", "p2")).reply().getDecided().getWaiting()).isTrue();
+
+    // p1's commit settles the chain in the same entry.
+    Applied commit1 = apply(decide("p1", Outcome.COMMIT, p1, 5));
+    assertThat(commit1.decisions()).extracting(Decision::txId, Decision::outcome).containsExactly(
+        tuple("p1", Outcome.COMMIT), tuple("p2", Outcome.COMMIT), tuple("p3", Outcome.COMMIT));
+    assertThat(state.decision("p3").getDecision().getLsn()).isEqualTo(p3);
+
+    // A dependency that aborts takes its dependents with it, and so does one already aborted.
+    AssignLsnsReply r2 = assigned(assign("r2", "vm-a", 6, tx("a1", 0, 1), tx("a2", 0, 1), tx("a3", 0, 1)));
+    apply(decide("a2", Outcome.COMMIT, lsn(r2, 1), 7, "a1"));
+    Applied abort1 = apply(decide("a1", Outcome.ABORT, 0, 8));
+    assertThat(abort1.decisions()).extracting(Decision::txId, Decision::outcome).containsExactly(
+        tuple("a1", Outcome.ABORT), tuple("a2", Outcome.ABORT));
+    Applied late = apply(decide("a3", Outcome.COMMIT, lsn(r2, 2), 9, "a1"));
+    assertThat(late.reply().getDecided().getDecision().getOutcome()).isEqualTo(Outcome.ABORT);
+    assertThat(late.reply().getDecided().getWon()).isTrue();
+    // A dependency the sequencer does not know cannot be shown to have committed.
+    Applied unknownDep = apply(decide("q", Outcome.COMMIT, lsn(r, 3), 10, "never-sequenced"));
+    assertThat(unknownDep.reply().getDecided().getDecision().getOutcome()).isEqualTo(Outcome.ABORT);
+    assertThat(state.decisions().undecided()).isEmpty();
+  }
+
+  @Test
+  void aWaitingCommitIsAbortedOnExpiryOrByAnAbortAndSurvivesASnapshot() {
+    registerAll(0, "vm-a");
+    AssignLsnsReply r = assigned(assign("r", "vm-a", 100, tx("p1", 0, 1), tx("p2", 0, 1), tx("p3", 0, 1)));
+    apply(decide("p2", Outcome.COMMIT, lsn(r, 1), 101, "p1"));
+    apply(decide("p3", Outcome.COMMIT, lsn(r, 2), 101, "p2"));
+    state = SequencerStateCodec.decode(SequencerStateCodec.encode(state));
+    assertThat(state.decisions().undecided().get("p2").commitAfter()).containsExactly("p1");
+
+    // First decision wins: an ABORT of a waiting transaction is recorded, and its dependents follow.
+    Applied abort2 = apply(decide("p2", Outcome.ABORT, 0, 102));
+    assertThat(abort2.decisions()).extracting(Decision::txId).containsExactly("p2", "p3");
+    Applied expired = apply(abortExpired(100 + TX_TIMEOUT));
+    assertThat(expired.decisions()).extracting(Decision::txId).containsExactly("p1");
+    assertThat(state.decisions().undecided()).isEmpty();
   }
 
   @Test

@@ -182,9 +182,12 @@ final class Coordinator {
       return failure != null ? mappedFailure(parts, failedShard, failure) : results(parts, prepared, statementCount, 0);
     }
     Outcome wanted = failure == null && !readOnly ? Outcome.COMMIT : Outcome.ABORT;
+    // Speculative parts were prepared on top of others: the commit depends on them.
+    java.util.Set<String> dependsOn = new java.util.TreeSet<>();
+    prepared.values().forEach(r -> dependsOn.addAll(r.getDependsOnList()));
     boolean commit;
     try {
-      DecideReply decided = sequencer.decide(txId, wanted, lsn);
+      DecideReply decided = sequencer.decide(txId, wanted, lsn, dependsOn);
       commit = decided.getDecision().getOutcome() == Outcome.COMMIT;
     } catch (ShardliteException e) {
       // The outcome is unknown to us; the lanes learn it from the sequencer (or abort it there).

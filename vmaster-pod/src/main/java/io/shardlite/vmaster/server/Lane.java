@@ -112,8 +112,8 @@ final class Lane implements Runnable {
 
   /**
    * A part prepared speculatively on the shard and not resolved there yet. What the lane placed
-   * after it (and before the next part) applied on top of it: those answers, the next part's vote
-   * included, wait in {@code waiting} until every part up to this one commits.
+   * after it (and before the next part) applied on top of it: those answers wait in
+   * {@code waiting} until every part up to this one commits.
    */
   private static final class Spec {
     final PartOrder.Part<PartCall> part;
@@ -543,8 +543,9 @@ final class Lane implements Runnable {
 
   /**
    * The stacked part whose resolution goes to the shard next: any abort, or the commit of the
-   * lowest unresolved part (a part's vote waits for every part below it, so nothing else can be
-   * committed yet). Null when none has arrived.
+   * lowest unresolved part (the shard keeps its committed parts at the bottom: a part above is
+   * committed there only after those below, even when the sequencer decided it first). Null when
+   * none has arrived.
    */
   private Spec resolvable() {
     boolean unresolvedBelow = false;
@@ -558,7 +559,7 @@ final class Lane implements Runnable {
   }
 
   /**
-   * The lowest stacked part (its vote is out) waits for its resolution as a held part does: its
+   * The lowest stacked part waits for its resolution as a held part does: its
    * coordinator is asked whether it still runs, and the sequencer's decision resolves the part
    * when the coordinator is gone or past the hold limit. Returns how long the lane may wait (0:
    * it resolved the part).
@@ -619,7 +620,7 @@ final class Lane implements Runnable {
    * The shard answered a stacked part's resolution. A commit releases the answers of every part
    * now committed from the bottom up; an abort rolled back the part and everything above it on
    * the shard, so their answers fail retryably (nothing of them stays) and the parts above are
-   * settled (their coordinators got no vote: they abort). A failed resolution stops the lane: its
+   * settled (they depend on it: the sequencer aborts them). A failed resolution stops the lane: its
    * successor resolves the part from the sequencer's decision.
    */
   private void specResolved(Spec spec, boolean commit, PartReply resolved, String end) {
@@ -652,7 +653,7 @@ final class Lane implements Runnable {
         break;
       }
       metrics.speculative("rolled_back");
-      // Its vote failed with the answers above: its coordinator aborts (an abort needs nothing here).
+      // It depends on the aborted part: the sequencer aborts it too (an abort needs nothing here).
       top.part.resolutions.forEach(c -> c.reply().complete(c.request().getCommit()
           ? partError(Errors.reply(ErrorCode.UNKNOWN_TRANSACTION, "the part of " + top.part.txId + " on shard " + shard
               + " was rolled back", false)) : PartReply.getDefaultInstance()));
@@ -718,13 +719,17 @@ final class Lane implements Runnable {
       order.prepared(part, System.nanoTime());
       return;
     }
-    // On the stack: its vote (the prepared reply) waits for every part below it to commit, so a
-    // coordinator never commits a part that an abort below could still roll back.
+    // On the stack: its vote goes out at once and names the unresolved parts below it, which an
+    // abort could roll back with it; the sequencer commits it only after they all commit, and
+    // aborts it with any of them (Decide.depends_on).
     order.placedSpeculative(part, System.nanoTime());
-    deliver(() -> {
-      part.preparedAtNanos = System.nanoTime(); // its hold, as its coordinator sees it, starts now
-      part.prepare.reply().complete(reply);
-    }, error -> part.prepare.reply().complete(partError(error)));
+    List<String> below = new ArrayList<>();
+    stack.forEach(spec -> {
+      if (!spec.committed) {
+        below.add(spec.part.txId);
+      }
+    });
+    part.prepare.reply().complete(reply.toBuilder().addAllDependsOn(below).build());
     if (stack.isEmpty()) {
       stackOpenedAtNanos = System.nanoTime();
     }
