@@ -192,7 +192,14 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
     long maxLag = request.getMaxLagMillis() > 0 ? request.getMaxLagMillis() : config.followerMaxLag().toMillis();
     FollowerReadGate.check(request.getShardId(), division.getInfo().getRoleInfoProto(),
         division.getInfo().isLeaderReady(), maxLag);
-    return groups.stateMachine(request.getShardId()).read(query);
+    var machine = groups.stateMachine(request.getShardId());
+    long tailAge = machine.speculativeTailAgeMillis();
+    if (tailAge > maxLag) {
+      // The file lacks the entries applied since speculative parts opened its transaction.
+      throw new ShardliteException(ErrorCode.LAG_TOO_HIGH, "shard " + request.getShardId() + ": this replica cannot"
+          + " serve within " + maxLag + " ms: multi-shard parts have been unresolved here for " + tailAge + " ms");
+    }
+    return machine.read(query);
   }
 
   private CompletableFuture<ShardResult> propose(int shard, ShardEntry entry, long timeoutMillis, String what) {

@@ -90,6 +90,8 @@ public final class ShardDatabase implements AutoCloseable {
   private final SpeculativeTail tail = new SpeculativeTail();
   /** The first unresolved speculative part while the tail is open (reads wait), else null. */
   private volatile String openTail;
+  /** When the open tail opened (System.nanoTime), while it is open. */
+  private volatile long tailOpenedAtNanos;
 
   /** The meta row: what the file contains. */
   public record Meta(long appliedIndex, long appliedTerm, long globalLsn, long epoch) {}
@@ -162,6 +164,11 @@ public final class ShardDatabase implements AutoCloseable {
    */
   public boolean speculativeTailOpen() {
     return openTail != null;
+  }
+
+  /** How long the committed file has lagged the applied entries (0 while no speculative tail is open). */
+  public long speculativeTailAgeMillis() {
+    return openTail == null ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tailOpenedAtNanos);
   }
 
   /** Bytes on disk: the database file plus its WAL. */
@@ -480,6 +487,9 @@ public final class ShardDatabase implements AutoCloseable {
       Meta next = new Meta(index, term, Math.max(m.globalLsn(), batch.getGlobalLsn()), Math.max(m.epoch(), batch.getEpoch()));
       ShardResult prepared = checked.toBuilder().setAppliedIndex(index).setEpoch(next.epoch())
           .setGlobalLsn(next.globalLsn()).build();
+      if (tail.isEmpty()) {
+        tailOpenedAtNanos = System.nanoTime();
+      }
       tail.add(new SpeculativeTail.Part(batch.getTxId(), savepoint, m, prepared));
       openTail = tail.firstUnresolved();
       commitMeta(next);

@@ -234,6 +234,12 @@ public final class ShardStateMachine extends BaseStateMachine {
     return d == null ? new ShardDatabase.Meta(0, 0, 0, 0) : d.meta();
   }
 
+  /** How long this replica's committed file has lagged its applied entries (a speculative tail is open), else 0. */
+  public long speculativeTailAgeMillis() {
+    ShardDatabase d = db;
+    return d == null ? 0 : d.speculativeTailAgeMillis();
+  }
+
   public long sizeBytes() {
     ShardDatabase d = db;
     return d == null ? 0 : d.sizeBytes();

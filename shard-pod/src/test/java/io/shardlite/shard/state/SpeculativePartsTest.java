@@ -99,11 +99,18 @@ class SpeculativePartsTest {
       assertThat(committedRows(db)).isEmpty();
       assertThat(db.meta().appliedIndex()).isEqualTo(1);
       assertReadWaits(db, "m1");
+      // Follower reads measure how long the file has lagged (they refuse past their bound).
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (db.speculativeTailAgeMillis() < 2 && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+      assertThat(db.speculativeTailAgeMillis()).isGreaterThanOrEqualTo(2);
 
       ShardResult committed = db.apply(1, 4, resolve("m1", true, 0));
       assertThat(committed.hasError()).isFalse();
       assertThat(committed.getResults(1).getRows(0).getValues(0).getInteger()).isEqualTo(1);
       assertThat(db.speculativeTailOpen()).isFalse();
+      assertThat(db.speculativeTailAgeMillis()).isZero();
       assertThat(resolvedRows(db)).containsExactly(1L);
       assertThat(db.readResolved(List.of(Statements.of("SELECT y FROM t"))).getResults(0).getRows(0).getValues(0)
           .getText()).isEqualTo("b");
