@@ -190,15 +190,9 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   private ShardResult followerRead(ReadRequest request, ReadQuery query) {
     RaftServer.Division division = groups.division(request.getShardId());
     long maxLag = request.getMaxLagMillis() > 0 ? request.getMaxLagMillis() : config.followerMaxLag().toMillis();
-    FollowerReadGate.check(request.getShardId(), division.getInfo().getRoleInfoProto(),
-        division.getInfo().isLeaderReady(), maxLag);
     var machine = groups.stateMachine(request.getShardId());
-    long tailAge = machine.speculativeTailAgeMillis();
-    if (tailAge > maxLag) {
-      // The file lacks the entries applied since speculative parts opened its transaction.
-      throw new ShardliteException(ErrorCode.LAG_TOO_HIGH, "shard " + request.getShardId() + ": this replica cannot"
-          + " serve within " + maxLag + " ms: multi-shard parts have been unresolved here for " + tailAge + " ms");
-    }
+    FollowerReadGate.check(request.getShardId(), division.getInfo().getRoleInfoProto(),
+        division.getInfo().isLeaderReady(), maxLag, machine.speculativeTailAgeMillis());
     return machine.read(query);
   }
 

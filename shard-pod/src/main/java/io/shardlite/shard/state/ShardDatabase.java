@@ -398,91 +398,59 @@ public final class ShardDatabase implements AutoCloseable {
     ShardResult outcome = ShardResult.newBuilder().addAllResults(results).setAppliedIndex(index)
         .setEpoch(Math.max(epoch, batch.getEpoch())).setGlobalLsn(Math.max(lsn, batch.getGlobalLsn())).build();
     if (!batch.getTxId().isEmpty()) {
-      recordTx.setString(1, batch.getTxId());
-      recordTx.setLong(2, index);
-      recordTx.setBytes(3, outcome.toByteArray());
-      recordTx.executeUpdate();
+      recordOutcome(batch.getTxId(), index, outcome);
     }
     return outcome;
   }
 
   /**
-   * Phase one of a multi-shard part: run the statements to check them and get their results, roll
-   * them back, store the part. Fenced and LSN-checked like a write; the shard's LSN and data are
-   * unchanged until the part is resolved.
+   * Phase one of a multi-shard part: its statements run to check them and get their results,
+   * fenced and LSN-checked like a write. A stored part is then rolled back and kept in
+   * {@code _shardlite_prepared}: the shard's LSN and data are unchanged until it is resolved. A
+   * speculative one stays applied at its LSN behind a savepoint of its own, in the open
+   * transaction, where later entries see it (see {@link SpeculativeTail}).
    */
   private ShardResult applyPrepare(long term, long index, PreparePart prepare) {
-    if (prepare.getSpeculative()) {
-      return applySpeculativePrepare(term, index, prepare.getBatch());
-    }
     WriteBatch batch = prepare.getBatch();
+    boolean speculative = prepare.getSpeculative();
     Meta m = written;
-    try (java.sql.Statement sp = writer.createStatement()) {
-      ShardResult recorded = batch.getTxId().isEmpty() ? null : recordedOutcome(batch.getTxId());
-      if (recorded != null) {
-        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-        return recorded.toBuilder().setDuplicate(true).build();
-      }
-      sp.execute("SAVEPOINT prepare");
-      ShardResult checked;
-      try {
-        if (batch.getTxId().isEmpty()) {
-          throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id");
-        }
-        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn(),
-            tail.isEmpty() ? preparedOtherThan(batch.getTxId()) : tail.firstUnresolved());
-      } catch (ShardliteException | SQLException e) {
-        ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
-        sp.execute("ROLLBACK TO prepare");
-        sp.execute("RELEASE prepare");
-        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-        return resultOf(written).setError(error.toProto()).build();
-      }
-      sp.execute("ROLLBACK TO prepare");
-      sp.execute("RELEASE prepare");
-      try (PreparedStatement ps = writer.prepareStatement(
-          "INSERT OR REPLACE INTO _shardlite_prepared(tx_id, batch) VALUES (?, ?)")) {
-        ps.setString(1, batch.getTxId());
-        ps.setBytes(2, batch.toByteArray());
-        ps.executeUpdate();
-      }
-      Meta next = new Meta(index, term, m.globalLsn(), m.epoch());
-      commitMeta(next);
-      return checked.toBuilder().setAppliedIndex(index).setEpoch(next.epoch()).setGlobalLsn(next.globalLsn()).build();
-    } catch (SQLException e) {
-      throw environmental(e);
-    }
-  }
-
-  /**
-   * Phase one of a speculative part: applied at its LSN behind a savepoint of its own and left
-   * applied, in the open transaction, where later entries see it (see {@link SpeculativeTail}).
-   * Checked like a write (epoch, LSN, a non-speculative part in doubt refuses it).
-   */
-  private ShardResult applySpeculativePrepare(long term, long index, WriteBatch batch) {
-    Meta m = written;
+    Meta unchanged = new Meta(index, term, m.globalLsn(), m.epoch());
     try (java.sql.Statement sp = writer.createStatement()) {
       ShardResult recorded = batch.getTxId().isEmpty() ? null : recordedOutcome(batch.getTxId());
       SpeculativeTail.Part open = tail.find(batch.getTxId());
       if (recorded != null || open != null) {
-        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        commitMeta(unchanged);
         return (recorded != null ? recorded : open.prepared).toBuilder().setDuplicate(true).build();
       }
-      String savepoint = tail.nextSavepoint();
+      String savepoint = speculative ? tail.nextSavepoint() : "prepare";
       sp.execute("SAVEPOINT " + savepoint);
       ShardResult checked;
       try {
         if (batch.getTxId().isEmpty()) {
           throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id");
         }
-        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn(),
-            preparedOtherThan(batch.getTxId()));
+        // A stored part waits for every unresolved part; a speculative one only for a stored one.
+        String inDoubt = speculative || tail.isEmpty() ? preparedOtherThan(batch.getTxId()) : tail.firstUnresolved();
+        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn(), inDoubt);
       } catch (ShardliteException | SQLException e) {
         ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
         sp.execute("ROLLBACK TO " + savepoint);
         sp.execute("RELEASE " + savepoint);
-        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
+        commitMeta(unchanged);
         return resultOf(written).setError(error.toProto()).build();
+      }
+      if (!speculative) {
+        sp.execute("ROLLBACK TO " + savepoint);
+        sp.execute("RELEASE " + savepoint);
+        try (PreparedStatement ps = writer.prepareStatement(
+            "INSERT OR REPLACE INTO _shardlite_prepared(tx_id, batch) VALUES (?, ?)")) {
+          ps.setString(1, batch.getTxId());
+          ps.setBytes(2, batch.toByteArray());
+          ps.executeUpdate();
+        }
+        commitMeta(unchanged);
+        return checked.toBuilder().setAppliedIndex(index).setEpoch(unchanged.epoch())
+            .setGlobalLsn(unchanged.globalLsn()).build();
       }
       Meta next = new Meta(index, term, Math.max(m.globalLsn(), batch.getGlobalLsn()), Math.max(m.epoch(), batch.getEpoch()));
       ShardResult prepared = checked.toBuilder().setAppliedIndex(index).setEpoch(next.epoch())
@@ -515,10 +483,7 @@ public final class ShardDatabase implements AutoCloseable {
         LOG.error("shard part of {} commits before an unresolved speculative part below it", part.txId);
       }
       part.committed = true;
-      recordTx.setString(1, part.txId);
-      recordTx.setLong(2, index);
-      recordTx.setBytes(3, part.prepared.toByteArray());
-      recordTx.executeUpdate();
+      recordOutcome(part.txId, index, part.prepared);
       resolved = part.prepared.toBuilder().setAppliedIndex(index).build();
     } else {
       if (tail.committedAfter(part)) {
@@ -534,9 +499,10 @@ public final class ShardDatabase implements AutoCloseable {
       resolved = resultOf(written).build();
     }
     if (tail.allCommitted()) {
-      tail.clear(); // this entry's commit makes the whole tail durable
+      tail.clear(); // this entry's commit makes the whole tail durable (and clears openTail)
+    } else {
+      openTail = tail.firstUnresolved();
     }
-    openTail = tail.isEmpty() ? openTail : tail.firstUnresolved();
     Meta m = written;
     List<ShardResult> results;
     if (batches.isEmpty()) {
@@ -638,6 +604,14 @@ public final class ShardDatabase implements AutoCloseable {
     synchronized (this) {
       meta = next;
     }
+  }
+
+  /** Remembers a transaction's outcome: a retry of its id is answered with it (within the retention). */
+  private void recordOutcome(String txId, long index, ShardResult outcome) throws SQLException {
+    recordTx.setString(1, txId);
+    recordTx.setLong(2, index);
+    recordTx.setBytes(3, outcome.toByteArray());
+    recordTx.executeUpdate();
   }
 
   private ShardResult recordedOutcome(String txId) throws SQLException {

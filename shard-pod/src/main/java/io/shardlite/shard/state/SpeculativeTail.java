@@ -11,8 +11,9 @@ import java.util.List;
  * <p>While any part here is unresolved the transaction stays open: later entries apply on top of
  * the parts, a part's ABORT rolls back to its savepoint (the part and everything applied after
  * it), and once every part left is committed the transaction commits with the entry that
- * resolved the last one. The owner lane keeps the committed parts a prefix (it votes for a part
- * only once every part below it committed), so an ABORT never undoes a committed part.
+ * resolved the last one. The committed parts stay a prefix: the sequencer commits a part only
+ * after the parts below it ({@code Decide.depends_on}) and the owner lane sends their COMMITs
+ * bottom-up, so an ABORT never undoes a committed part.
  */
 final class SpeculativeTail {
   /** One part: its savepoint, the meta row before it (restored on ABORT) and its prepare result. */

@@ -33,6 +33,19 @@ class FollowerReadGateTest {
     assertThatThrownBy(() -> FollowerReadGate.check(1, follower(null), false, 500)).hasMessageContaining("no leader");
   }
 
+  /** A replica whose file lags its applied entries (speculative parts) longer than the bound refuses, even in contact. */
+  @Test
+  void aFileBehindItsAppliedEntriesLongerThanTheBoundRefuses() {
+    assertThatCode(() -> FollowerReadGate.check(1, follower(200L), false, 500, 500)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> FollowerReadGate.check(1, follower(200L), false, 500, 700))
+        .isInstanceOfSatisfying(ShardliteException.class, e -> {
+          org.assertj.core.api.Assertions.assertThat(e.code()).isEqualTo(ErrorCode.LAG_TOO_HIGH);
+          org.assertj.core.api.Assertions.assertThat(e.retryable()).isTrue();
+        })
+        .hasMessageContaining("700 ms");
+    assertThatThrownBy(() -> FollowerReadGate.check(1, leader(100, 100), true, 500, 700)).hasMessageContaining("700 ms");
+  }
+
   private static RoleInfoProto leader(long... followerContactAgesMs) {
     LeaderInfoProto.Builder l = LeaderInfoProto.newBuilder();
     for (long age : followerContactAgesMs) {

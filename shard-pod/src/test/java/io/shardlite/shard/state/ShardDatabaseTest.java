@@ -2,11 +2,14 @@ package io.shardlite.shard.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.shardlite.shard.state.ShardEntries.claim;
+import static io.shardlite.shard.state.ShardEntries.prepare;
+import static io.shardlite.shard.state.ShardEntries.resolve;
+import static io.shardlite.shard.state.ShardEntries.write;
 
 import com.google.protobuf.ByteString;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.shard.Statements;
-import io.shardlite.proto.ClaimEpoch;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.ShardResult;
@@ -21,32 +24,8 @@ class ShardDatabaseTest {
   @TempDir
   Path dir;
 
-  private static ByteString write(String txId, long epoch, long lsn, String... sql) {
-    WriteBatch.Builder b = WriteBatch.newBuilder().setTxId(txId).setEpoch(epoch).setGlobalLsn(lsn)
-        .setTimestampMillis(1_700_000_000_000L).setRandomSeed(42);
-    for (String s : sql) {
-      b.addStatements(Statements.of(s));
-    }
-    return ShardEntry.newBuilder().setWrite(b).build().toByteString();
-  }
-
-  private static ByteString claim(long epoch) {
-    return ShardEntry.newBuilder().setClaim(ClaimEpoch.newBuilder().setEpoch(epoch).setOwner("o")).build().toByteString();
-  }
-
   private static long count(ShardDatabase db, String table) {
     return db.read(List.of(Statements.of("SELECT count(*) FROM " + table))).getResults(0).getRows(0).getValues(0).getInteger();
-  }
-
-  private static ByteString prepare(String txId, long epoch, long lsn, String... sql) throws Exception {
-    WriteBatch batch = ShardEntry.parseFrom(write(txId, epoch, lsn, sql)).getWrite();
-    return ShardEntry.newBuilder().setPrepare(io.shardlite.proto.PreparePart.newBuilder().setBatch(batch)).build()
-        .toByteString();
-  }
-
-  private static ByteString resolve(String txId, boolean commit, long epoch) {
-    return ShardEntry.newBuilder().setResolve(io.shardlite.proto.ResolvePart.newBuilder().setTxId(txId)
-        .setCommit(commit).setEpoch(epoch)).build().toByteString();
   }
 
   @Test

@@ -2,18 +2,22 @@ package io.shardlite.shard.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.shardlite.shard.state.ShardEntries.batch;
+import static io.shardlite.shard.state.ShardEntries.claim;
+import static io.shardlite.shard.state.ShardEntries.prepare;
+import static io.shardlite.shard.state.ShardEntries.resolution;
+import static io.shardlite.shard.state.ShardEntries.resolve;
+import static io.shardlite.shard.state.ShardEntries.speculative;
+import static io.shardlite.shard.state.ShardEntries.write;
 
 import com.google.protobuf.ByteString;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.shard.Statements;
-import io.shardlite.proto.ClaimEpoch;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.PreparePart;
-import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.ShardResults;
-import io.shardlite.proto.WriteBatch;
 import io.shardlite.proto.WriteGroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,41 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SpeculativePartsTest {
   @TempDir
   Path dir;
-
-  private static WriteBatch batch(String txId, long epoch, long lsn, String... sql) {
-    WriteBatch.Builder b = WriteBatch.newBuilder().setTxId(txId).setEpoch(epoch).setGlobalLsn(lsn)
-        .setTimestampMillis(1_700_000_000_000L).setRandomSeed(42);
-    for (String s : sql) {
-      b.addStatements(Statements.of(s));
-    }
-    return b.build();
-  }
-
-  private static ByteString write(String txId, long epoch, long lsn, String... sql) {
-    return ShardEntry.newBuilder().setWrite(batch(txId, epoch, lsn, sql)).build().toByteString();
-  }
-
-  private static ByteString speculative(String txId, long epoch, long lsn, String... sql) {
-    return ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql))
-        .setSpeculative(true)).build().toByteString();
-  }
-
-  private static ByteString stored(String txId, long epoch, long lsn, String... sql) {
-    return ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql)))
-        .build().toByteString();
-  }
-
-  private static ResolvePart resolution(String txId, boolean commit, long epoch) {
-    return ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
-  }
-
-  private static ByteString resolve(String txId, boolean commit, long epoch) {
-    return ShardEntry.newBuilder().setResolve(resolution(txId, commit, epoch)).build().toByteString();
-  }
-
-  private static ByteString claim(long epoch) {
-    return ShardEntry.newBuilder().setClaim(ClaimEpoch.newBuilder().setEpoch(epoch).setOwner("o")).build().toByteString();
-  }
 
   /** Committed rows of t, as a follower read sees them. */
   private static List<Long> committedRows(ShardDatabase db) {
@@ -182,12 +151,12 @@ class SpeculativePartsTest {
   void storedAndSpeculativePartsDoNotMix() {
     try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
       db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
-      assertThat(db.apply(1, 2, stored("m1", 0, 5, "INSERT INTO t VALUES (1)")).hasError()).isFalse();
+      assertThat(db.apply(1, 2, prepare("m1", 0, 5, "INSERT INTO t VALUES (1)")).hasError()).isFalse();
       assertThat(db.apply(1, 3, speculative("m2", 0, 6, "INSERT INTO t VALUES (2)")).getError().getCode())
           .isEqualTo(ErrorCode.PART_IN_DOUBT);
       db.apply(1, 4, resolve("m1", true, 0));
       assertThat(db.apply(1, 5, speculative("m2", 0, 6, "INSERT INTO t VALUES (2)")).hasError()).isFalse();
-      assertThat(db.apply(1, 6, stored("m3", 0, 7, "INSERT INTO t VALUES (3)")).getError().getCode())
+      assertThat(db.apply(1, 6, prepare("m3", 0, 7, "INSERT INTO t VALUES (3)")).getError().getCode())
           .isEqualTo(ErrorCode.PART_IN_DOUBT);
       // A failing speculative part leaves nothing, and the tail it would have joined stays as it was.
       assertThat(db.apply(1, 7, speculative("m4", 0, 8, "INSERT INTO t VALUES (2)")).getError().getCode())

@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *       groups below a part go first (in the same entry as its prepare when they can), the part is
  *       prepared, nothing else goes to the shard until it is resolved, and the resolution travels
  *       in the same entry as the next groups. A lane waits only for parts below its next write:
- *       never for a coordinator gathering other shards.
+ *       never for a coordinator gathering other shards. With {@code --speculative-parts} a lane
+ *       instead stacks parts and keeps writing on top of them, answering those writes once the
+ *       parts below commit (see {@link Spec}).
  * </ul>
  *
  * <p>Pipelined: up to {@code pipeline} groups have their LSN requests out at once (the stream

@@ -1,0 +1,51 @@
+package io.shardlite.shard.state;
+
+import com.google.protobuf.ByteString;
+import io.shardlite.common.shard.Statements;
+import io.shardlite.proto.ClaimEpoch;
+import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ResolvePart;
+import io.shardlite.proto.ShardEntry;
+import io.shardlite.proto.WriteBatch;
+
+/** Shard log entries for tests that apply them to a {@link ShardDatabase} without Raft. */
+final class ShardEntries {
+  private ShardEntries() {}
+
+  /** A transaction with a fixed time and seed, so replays are byte-identical. */
+  static WriteBatch batch(String txId, long epoch, long lsn, String... sql) {
+    WriteBatch.Builder b = WriteBatch.newBuilder().setTxId(txId).setEpoch(epoch).setGlobalLsn(lsn)
+        .setTimestampMillis(1_700_000_000_000L).setRandomSeed(42);
+    for (String s : sql) {
+      b.addStatements(Statements.of(s));
+    }
+    return b.build();
+  }
+
+  static ByteString write(String txId, long epoch, long lsn, String... sql) {
+    return ShardEntry.newBuilder().setWrite(batch(txId, epoch, lsn, sql)).build().toByteString();
+  }
+
+  /** A stored (non-speculative) multi-shard part. */
+  static ByteString prepare(String txId, long epoch, long lsn, String... sql) {
+    return ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql)))
+        .build().toByteString();
+  }
+
+  static ByteString speculative(String txId, long epoch, long lsn, String... sql) {
+    return ShardEntry.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql))
+        .setSpeculative(true)).build().toByteString();
+  }
+
+  static ResolvePart resolution(String txId, boolean commit, long epoch) {
+    return ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch).build();
+  }
+
+  static ByteString resolve(String txId, boolean commit, long epoch) {
+    return ShardEntry.newBuilder().setResolve(resolution(txId, commit, epoch)).build().toByteString();
+  }
+
+  static ByteString claim(long epoch) {
+    return ShardEntry.newBuilder().setClaim(ClaimEpoch.newBuilder().setEpoch(epoch).setOwner("o")).build().toByteString();
+  }
+}
