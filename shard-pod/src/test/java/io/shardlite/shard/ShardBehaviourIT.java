@@ -11,11 +11,15 @@ import io.shardlite.common.shard.Statements;
 import io.shardlite.proto.Consistency;
 import io.shardlite.proto.DumpResponse;
 import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.GroupStatus;
 import io.shardlite.proto.MembershipResponse;
 import io.shardlite.proto.Peer;
+import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.WriteBatch;
+import io.shardlite.proto.WriteGroupResponse;
 import io.shardlite.shard.launch.LocalShardCluster;
 import java.time.Duration;
 import java.util.List;
@@ -202,6 +206,38 @@ class ShardBehaviourIT {
     ShardResult after = linearizable.get(10, TimeUnit.SECONDS);
     ok(after);
     assertThat(after.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+  }
+
+  /**
+   * A write group of items (writes, speculative parts, resolutions) over gRPC: malformed groups are
+   * refused whole, a good one applies in order on every replica.
+   */
+  @Test
+  void aWriteGroupOfItemsIsCheckedAndAppliedInOrder() throws Exception {
+    ok(probe.writeRetrying(1, batch("items-schema", sql("CREATE TABLE items(k INTEGER PRIMARY KEY)")), BUDGET));
+    ShardNodeClient c = cluster.node("s1").client();
+    GroupItem w1 = GroupItem.newBuilder().setBatch(batch("items-w1", sql("INSERT INTO items VALUES (1)"))).build();
+    GroupItem part = GroupItem.newBuilder().setPrepare(PreparePart.newBuilder().setSpeculative(true)
+        .setBatch(batch("items-m", sql("INSERT INTO items VALUES (2)")).toBuilder().setGlobalLsn(5_000_000))).build();
+    GroupItem w2 = GroupItem.newBuilder().setBatch(batch("items-w2", sql("INSERT INTO items VALUES (3)"))).build();
+    GroupItem commit = GroupItem.newBuilder().setResolve(ResolvePart.newBuilder().setTxId("items-m").setCommit(true))
+        .build();
+
+    WriteGroupResponse late = c.writeItemsAsync(1, List.of(w1, commit)).get(30, TimeUnit.SECONDS);
+    assertThat(late.getError().getCode()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+    assertThat(late.getError().getMessage()).contains("resolutions come before");
+    WriteGroupResponse empty = c.writeItemsAsync(1, List.of(GroupItem.getDefaultInstance())).get(30, TimeUnit.SECONDS);
+    assertThat(empty.getError().getCode()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
+
+    WriteGroupResponse placed = c.writeItemsAsync(1, List.of(w1, part, w2)).get(30, TimeUnit.SECONDS);
+    assertThat(placed.hasError()).as("%s", placed.getError()).isFalse();
+    assertThat(placed.getItemResultsList()).hasSize(3).noneMatch(ShardResult::hasError);
+    WriteGroupResponse resolved = c.writeItemsAsync(1, List.of(commit)).get(30, TimeUnit.SECONDS);
+    assertThat(resolved.getItemResultsList()).hasSize(1).noneMatch(ShardResult::hasError);
+    ShardResult rows = c.read(1, Consistency.LINEARIZABLE, 0, List.of(Statements.of("SELECT k FROM items ORDER BY k")));
+    ok(rows);
+    assertThat(rows.getResults(0).getRowsList()).extracting(r -> r.getValues(0).getInteger()).containsExactly(1L, 2L, 3L);
+    assertSameDumps(1);
   }
 
   @Test

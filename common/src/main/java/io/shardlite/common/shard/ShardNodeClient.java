@@ -83,6 +83,13 @@ public final class ShardNodeClient implements AutoCloseable {
     return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(request.build());
   }
 
+  /** Proposes a write group in its general form: writes, prepares and resolutions in this order, one entry. */
+  public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeItemsAsync(int shard,
+      List<io.shardlite.proto.GroupItem> items) {
+    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(WriteGroupRequest
+        .newBuilder().setShardId(shard).addAllItems(items).setTimeoutMillis(deadline.toMillis()).build());
+  }
+
   /** Asynchronous write, for load generators that keep many requests in flight on one channel. */
   public com.google.common.util.concurrent.ListenableFuture<ShardResult> writeAsync(int shard, WriteBatch batch) {
     return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)

@@ -17,10 +17,12 @@ import io.shardlite.proto.WriteGroupRequest;
 import io.shardlite.proto.WriteGroupResponse;
 import io.shardlite.proto.ShardResults;
 import io.shardlite.proto.PrepareRequest;
+import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.PreparePart;
 import io.shardlite.proto.ResolveRequest;
 import io.shardlite.shard.sql.SqlPolicy;
 import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -63,10 +65,12 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   public void writeGroup(WriteGroupRequest request, StreamObserver<WriteGroupResponse> out) {
     CompletableFuture<WriteGroupResponse> f;
     try {
-      if (request.getBatchesCount() == 0) {
+      WriteGroup.Builder group = WriteGroup.newBuilder();
+      if (request.getItemsCount() > 0) {
+        group.addAllItems(validateItems(request));
+      } else if (request.getBatchesCount() == 0) {
         throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write group needs at least one batch");
       }
-      WriteGroup.Builder group = WriteGroup.newBuilder();
       if (request.hasResolveFirst()) {
         if (request.getResolveFirst().getTxId().isEmpty()) {
           throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a resolve needs a tx_id");
@@ -98,6 +102,7 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
               if (results.hasPrepared()) {
                 response.setPrepared(results.getPrepared());
               }
+              response.addAllItemResults(results.getItemResultsList());
               return response.build();
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
               throw new ShardliteException(ErrorCode.INTERNAL, "write group: undecodable reply from the shard group");
@@ -125,6 +130,42 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   }
 
   /** A multi-shard part to prepare: a valid write with a tx_id and a global LSN. */
+  /**
+   * The items of a write group in its general form: each checked as its own request would be, and
+   * every resolution before any other item (an ABORT rolls back to its part, so nothing of the
+   * same entry may sit above it).
+   */
+  private List<GroupItem> validateItems(WriteGroupRequest request) {
+    if (request.getBatchesCount() > 0 || request.hasResolveFirst() || request.hasPrepareLast()) {
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST,
+          "a write group has either items or batches (with resolve_first and prepare_last), not both");
+    }
+    List<GroupItem> items = new java.util.ArrayList<>(request.getItemsCount());
+    boolean resolutionsDone = false;
+    for (GroupItem item : request.getItemsList()) {
+      switch (item.getItemCase()) {
+        case BATCH -> items.add(GroupItem.newBuilder().setBatch(validate(WriteRequest.newBuilder()
+            .setShardId(request.getShardId()).setBatch(item.getBatch()).build())).build());
+        case PREPARE -> items.add(GroupItem.newBuilder().setPrepare(PreparePart.newBuilder()
+            .setBatch(validatePart(request.getShardId(), item.getPrepare().getBatch()))
+            .setSpeculative(item.getPrepare().getSpeculative())).build());
+        case RESOLVE -> {
+          if (resolutionsDone) {
+            throw new ShardliteException(ErrorCode.MALFORMED_REQUEST,
+                "a write group's resolutions come before its writes and prepares");
+          }
+          if (item.getResolve().getTxId().isEmpty()) {
+            throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a resolve needs a tx_id");
+          }
+          items.add(item);
+        }
+        case ITEM_NOT_SET -> throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "an empty write group item");
+      }
+      resolutionsDone |= item.getItemCase() != GroupItem.ItemCase.RESOLVE;
+    }
+    return items;
+  }
+
   private WriteBatch validatePart(int shard, WriteBatch part) {
     WriteBatch batch = validate(WriteRequest.newBuilder().setShardId(shard).setBatch(part).build());
     if (batch.getTxId().isEmpty() || batch.getGlobalLsn() <= 0) {

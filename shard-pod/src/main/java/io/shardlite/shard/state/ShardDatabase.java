@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.proto.ClaimEpoch;
 import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.PreparePart;
 import io.shardlite.proto.Row;
 import io.shardlite.proto.ShardEntry;
@@ -226,6 +227,9 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   private ShardResults applyGroup(long term, long index, WriteGroup group) {
+    if (group.getItemsCount() > 0) {
+      return applyItems(term, index, group.getItemsList());
+    }
     List<WriteBatch> batches = group.getBatchesList();
     Meta m = written;
     if (index <= m.appliedIndex()) {
@@ -253,6 +257,50 @@ public final class ShardDatabase implements AutoCloseable {
     }
     if (group.hasPrepareLast()) {
       out.setPrepared(applyPrepare(term, index, group.getPrepareLast()));
+    }
+    return out.build();
+  }
+
+  /**
+   * A group in its general form: each item (a run of batches, a prepare, a resolution) applies as
+   * its own entry would, and the entry makes one SQLite commit at the end, so a crash re-applies
+   * all of it or none.
+   */
+  private ShardResults applyItems(long term, long index, List<GroupItem> items) {
+    ShardResults.Builder out = ShardResults.newBuilder();
+    if (index <= written.appliedIndex()) {
+      items.forEach(item -> out.addItemResults(resultOf(written).setDuplicate(true)));
+      return out.build();
+    }
+    deferCommit = true;
+    try {
+      List<WriteBatch> run = new ArrayList<>();
+      for (GroupItem item : items) {
+        if (item.getItemCase() == GroupItem.ItemCase.BATCH) {
+          run.add(item.getBatch());
+          continue;
+        }
+        if (!run.isEmpty()) {
+          out.addAllItemResults(applyBatches(term, index, run));
+          run.clear();
+        }
+        switch (item.getItemCase()) {
+          case PREPARE -> out.addItemResults(applyPrepare(term, index, item.getPrepare()));
+          case RESOLVE -> out.addItemResults(applyResolve(term, index, item.getResolve()));
+          default -> out.addItemResults(resultOf(written).setError(new ShardliteException(
+              ErrorCode.MALFORMED_REQUEST, "an empty write group item").toProto()));
+        }
+      }
+      if (!run.isEmpty()) {
+        out.addAllItemResults(applyBatches(term, index, run));
+      }
+    } finally {
+      deferCommit = false;
+    }
+    try {
+      commitMeta(new Meta(index, term, written.globalLsn(), written.epoch()));
+    } catch (SQLException e) {
+      throw environmental(e);
     }
     return out.build();
   }
@@ -455,7 +503,8 @@ public final class ShardDatabase implements AutoCloseable {
       Meta next = new Meta(index, term, Math.max(m.globalLsn(), batch.getGlobalLsn()), Math.max(m.epoch(), batch.getEpoch()));
       ShardResult prepared = checked.toBuilder().setAppliedIndex(index).setEpoch(next.epoch())
           .setGlobalLsn(next.globalLsn()).build();
-      if (tail.isEmpty()) {
+      if (openTail == null) {
+        // The file lags from here (a tail resolved earlier in this entry has not committed yet).
         tailOpenedAtNanos = System.nanoTime();
       }
       tail.add(new SpeculativeTail.Part(batch.getTxId(), savepoint, m, prepared));

@@ -3,10 +3,12 @@ package io.shardlite.shard.state;
 import com.google.protobuf.ByteString;
 import io.shardlite.common.shard.Statements;
 import io.shardlite.proto.ClaimEpoch;
+import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.PreparePart;
 import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.WriteBatch;
+import io.shardlite.proto.WriteGroup;
 
 /** Shard log entries for tests that apply them to a {@link ShardDatabase} without Raft. */
 final class ShardEntries {
@@ -43,6 +45,29 @@ final class ShardEntries {
 
   static ByteString resolve(String txId, boolean commit, long epoch) {
     return ShardEntry.newBuilder().setResolve(resolution(txId, commit, epoch)).build().toByteString();
+  }
+
+  /** A write group in its general form: writes, prepares and resolutions applied in this order. */
+  static ByteString items(GroupItem... items) {
+    return ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder().addAllItems(java.util.List.of(items)))
+        .build().toByteString();
+  }
+
+  static GroupItem itemWrite(String txId, long epoch, long lsn, String... sql) {
+    return GroupItem.newBuilder().setBatch(batch(txId, epoch, lsn, sql)).build();
+  }
+
+  static GroupItem itemSpeculative(String txId, long epoch, long lsn, String... sql) {
+    return GroupItem.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql))
+        .setSpeculative(true)).build();
+  }
+
+  static GroupItem itemPrepare(String txId, long epoch, long lsn, String... sql) {
+    return GroupItem.newBuilder().setPrepare(PreparePart.newBuilder().setBatch(batch(txId, epoch, lsn, sql))).build();
+  }
+
+  static GroupItem itemResolve(String txId, boolean commit, long epoch) {
+    return GroupItem.newBuilder().setResolve(resolution(txId, commit, epoch)).build();
   }
 
   static ByteString claim(long epoch) {

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static io.shardlite.shard.state.ShardEntries.batch;
 import static io.shardlite.shard.state.ShardEntries.claim;
+import static io.shardlite.shard.state.ShardEntries.itemPrepare;
+import static io.shardlite.shard.state.ShardEntries.itemResolve;
+import static io.shardlite.shard.state.ShardEntries.itemSpeculative;
+import static io.shardlite.shard.state.ShardEntries.itemWrite;
+import static io.shardlite.shard.state.ShardEntries.items;
 import static io.shardlite.shard.state.ShardEntries.prepare;
 import static io.shardlite.shard.state.ShardEntries.resolution;
 import static io.shardlite.shard.state.ShardEntries.resolve;
@@ -189,6 +194,107 @@ class SpeculativePartsTest {
       assertThat(r2.getResults(0).hasError()).isFalse();
       assertThat(resolvedRows(db)).containsExactly(1L, 2L, 3L);
       assertThat(db.meta()).isEqualTo(new ShardDatabase.Meta(3, 1, 5, 0));
+    }
+  }
+
+  /**
+   * A group of items applies exactly as one entry per item would (same outcomes, same file), with
+   * one commit per entry: several parts placed and several resolved in one entry.
+   */
+  @Test
+  void itemsApplyAsOneEntryEachWouldInOneCommit() throws Exception {
+    String schema = "CREATE TABLE t(x INTEGER PRIMARY KEY, y)";
+    List<ByteString> oneByOne = List.of(
+        write("schema", 0, 0, schema),
+        write("w0", 0, 2, "INSERT INTO t VALUES (1, random())"),
+        speculative("m1", 0, 3, "INSERT INTO t VALUES (2, 0)"),
+        write("w1", 0, 4, "UPDATE t SET y = 7 WHERE x = 2"),
+        speculative("m2", 0, 5, "INSERT INTO t VALUES (3, (SELECT count(*) FROM t))"),
+        write("w2", 0, 6, "INSERT INTO t VALUES (4, 0)"),
+        resolve("m1", true, 0),
+        resolve("m2", true, 0),
+        write("w3", 0, 7, "INSERT INTO t VALUES (5, 0)"),
+        speculative("m3", 0, 8, "INSERT INTO t VALUES (6, 0)"),
+        write("w4", 0, 9, "INSERT INTO t VALUES (7, 0)"),
+        resolve("m3", false, 0),
+        write("w5", 0, 10, "INSERT INTO t VALUES (8, 0)"));
+    List<ByteString> grouped = List.of(
+        write("schema", 0, 0, schema),
+        items(itemWrite("w0", 0, 2, "INSERT INTO t VALUES (1, random())"),
+            itemSpeculative("m1", 0, 3, "INSERT INTO t VALUES (2, 0)"),
+            itemWrite("w1", 0, 4, "UPDATE t SET y = 7 WHERE x = 2"),
+            itemSpeculative("m2", 0, 5, "INSERT INTO t VALUES (3, (SELECT count(*) FROM t))"),
+            itemWrite("w2", 0, 6, "INSERT INTO t VALUES (4, 0)")),
+        items(itemResolve("m1", true, 0), itemResolve("m2", true, 0),
+            itemWrite("w3", 0, 7, "INSERT INTO t VALUES (5, 0)"),
+            itemSpeculative("m3", 0, 8, "INSERT INTO t VALUES (6, 0)"),
+            itemWrite("w4", 0, 9, "INSERT INTO t VALUES (7, 0)")),
+        items(itemResolve("m3", false, 0), itemWrite("w5", 0, 10, "INSERT INTO t VALUES (8, 0)")));
+    List<ShardResult> expected = new ArrayList<>();
+    String expectedDump;
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("one.db"))) {
+      for (int i = 0; i < oneByOne.size(); i++) {
+        expected.add(db.apply(1, i + 1, oneByOne.get(i)).toBuilder().clearAppliedIndex().build());
+      }
+      expectedDump = db.dump(true).text();
+      assertThat(resolvedRows(db)).containsExactly(1L, 2L, 3L, 4L, 5L, 8L);
+    }
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("grouped.db"))) {
+      List<ShardResult> got = new ArrayList<>();
+      db.apply(1, 1, grouped.get(0));
+      got.add(expected.get(0));
+      ShardResults second = ShardResults.parseFrom(db.applyEntry(1, 2, grouped.get(1)));
+      assertThat(db.speculativeTailOpen()).isTrue();
+      assertThat(committedRows(db)).isEmpty(); // w0 waits for the tail it sits below
+      ShardResults third = ShardResults.parseFrom(db.applyEntry(1, 3, grouped.get(2)));
+      assertReadWaits(db, "m3");
+      ShardResults fourth = ShardResults.parseFrom(db.applyEntry(1, 4, grouped.get(3)));
+      for (ShardResults r : List.of(second, third, fourth)) {
+        r.getItemResultsList().forEach(x -> got.add(x.toBuilder().clearAppliedIndex().build()));
+      }
+      // Same outcomes item by item (w4 is rolled back with m3 in both logs, after its answer).
+      assertThat(got).isEqualTo(expected);
+      assertThat(db.speculativeTailOpen()).isFalse();
+      assertThat(db.dump(true).text()).isEqualTo(expectedDump);
+      assertThat(db.meta()).isEqualTo(new ShardDatabase.Meta(4, 1, 10, 0));
+      // A re-delivered entry answers every item as a duplicate and changes nothing.
+      ShardResults again = ShardResults.parseFrom(db.applyEntry(1, 3, grouped.get(2)));
+      assertThat(again.getItemResultsList()).hasSize(5).allMatch(ShardResult::getDuplicate);
+      assertThat(db.dump(true).text()).isEqualTo(expectedDump);
+    }
+    // A crash after any entry replays to the same file.
+    for (int crashAfter = 1; crashAfter < grouped.size(); crashAfter++) {
+      Path file = dir.resolve("crash" + crashAfter + ".db");
+      try (ShardDatabase db = ShardDatabase.open(file)) {
+        for (int i = 0; i < crashAfter; i++) {
+          db.applyEntry(1, i + 1, grouped.get(i));
+        }
+      }
+      try (ShardDatabase db = ShardDatabase.open(file)) {
+        for (int i = 0; i < grouped.size(); i++) {
+          db.applyEntry(1, i + 1, grouped.get(i));
+        }
+        assertThat(db.dump(true).text()).as("crash after entry %d", crashAfter).isEqualTo(expectedDump);
+      }
+    }
+  }
+
+  @Test
+  void aStoredPartInAGroupHoldsTheRestOfItsEntry() throws Exception {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+      ShardResults r = ShardResults.parseFrom(db.applyEntry(1, 2, items(
+          itemWrite("w1", 0, 2, "INSERT INTO t VALUES (1)"),
+          itemPrepare("m1", 0, 3, "INSERT INTO t VALUES (2)"),
+          itemWrite("w2", 0, 4, "INSERT INTO t VALUES (3)"))));
+      assertThat(r.getItemResults(0).hasError()).isFalse();
+      assertThat(r.getItemResults(1).hasError()).isFalse();
+      assertThat(r.getItemResults(2).getError().getCode()).isEqualTo(ErrorCode.PART_IN_DOUBT);
+      assertThat(committedRows(db)).containsExactly(1L); // the entry committed once, the part stays stored
+      ShardResults resolved = ShardResults.parseFrom(db.applyEntry(1, 3, items(itemResolve("m1", true, 0),
+          itemWrite("w2", 0, 4, "INSERT INTO t VALUES (3)"))));
+      assertThat(resolved.getItemResultsList()).noneMatch(ShardResult::hasError);
+      assertThat(resolvedRows(db)).containsExactly(1L, 2L, 3L);
     }
   }
 
