@@ -1,5 +1,6 @@
 package io.shardlite.vmaster.server;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.LsnStream;
 import io.shardlite.common.sequencer.SequencerClient;
@@ -7,6 +8,7 @@ import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.proto.Consistency;
 import io.shardlite.proto.AssignLsnsReply;
 import io.shardlite.proto.Error;
+import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.Outcome;
@@ -352,7 +354,7 @@ final class Lane implements Runnable {
     if (!stack.isEmpty()) {
       Spec resolvable = resolvable();
       if (resolvable != null) {
-        resolveSpec(resolvable, resolvable.part.resolutions.get(0).request().getCommit(), "resolved");
+        proposeItems(null); // carries this resolution, and whatever else can go now
         return 0;
       }
       stackWait = awaitStack(now);
@@ -383,6 +385,9 @@ final class Lane implements Runnable {
         if (!canPlace(part)) {
           return Math.min(stackWait, IDLE_WAIT_NANOS); // the stack drains first (a resolution wakes the lane)
         }
+        if (maxSpeculative > 0 && !part.prepare.request().getReadOnly()) {
+          return proposeItems(part) ? 0 : LSN_WAIT_NANOS;
+        }
         prepare(part, null);
         return 0;
       }
@@ -406,6 +411,9 @@ final class Lane implements Runnable {
       // can carry them (one entry instead of several small ones). LSNs arriving do not wake the
       // worker: it looks again shortly.
       return Math.min(stackWait, LSN_WAIT_NANOS);
+    }
+    if (maxSpeculative > 0) {
+      return proposeItems(null) ? 0 : LSN_WAIT_NANOS;
     }
     proposeEntry(null);
     return 0;
@@ -852,6 +860,133 @@ final class Lane implements Runnable {
     return response;
   }
 
+  /** What a speculative lane put in one entry, in order: a resolution, a group of writes or a part's prepare. */
+  private sealed interface Placed permits PlacedResolution, PlacedGroup, PlacedPart {}
+
+  private record PlacedResolution(Spec spec, boolean commit) implements Placed {}
+
+  private record PlacedGroup(Group group, List<WriteBatch> writes) implements Placed {}
+
+  private record PlacedPart(PartOrder.Part<PartCall> part) implements Placed {}
+
+  /**
+   * A speculative lane's entry (a write group of items): first the resolutions that can go now
+   * (commits from the bottom of the stack up, or an abort, which rolls back what is above it),
+   * then the sequenced groups and the parts whose prepares arrived, in LSN order, as far as the
+   * entry budget and the stack allow. So one entry settles and places several parts. {@code first}
+   * is a part the lane found next on the shard (placed even when its predecessor is unknown here,
+   * as a lone prepare would be), or null. Returns false when nothing could go.
+   */
+  private boolean proposeItems(PartOrder.Part<PartCall> first) throws InterruptedException {
+    List<Placed> placed = new ArrayList<>();
+    List<GroupItem> items = new ArrayList<>();
+    boolean unresolvedBelow = false;
+    for (Spec spec : stack) {
+      if (spec.committed) {
+        continue;
+      }
+      if (!spec.part.resolutions.isEmpty()) {
+        boolean commit = spec.part.resolutions.get(0).request().getCommit();
+        if (!commit || !unresolvedBelow) {
+          placed.add(new PlacedResolution(spec, commit));
+          items.add(GroupItem.newBuilder().setResolve(ResolvePart.newBuilder().setTxId(spec.part.txId)
+              .setCommit(commit).setEpoch(epoch)).build());
+          if (!commit) {
+            break; // what is above it is rolled back with it
+          }
+          continue;
+        }
+      }
+      unresolvedBelow = true;
+    }
+    int resolutions = items.size();
+    int txs = 0;
+    long bytes = 0;
+    int parts = 0;
+    long last = order.placedLsn();
+    long now = System.nanoTime();
+    while (true) {
+      learnPredecessors(now);
+      PartOrder.Part<PartCall> next = order.first();
+      long bound = next == null ? Long.MAX_VALUE : next.lsn;
+      boolean nothingYet = items.size() == resolutions;
+      Group g = pipeline.peek();
+      if (g != null && g.sequenced() && (nothingYet ? g.firstLsn() < bound
+          : g.lastLsn() < bound && budget.fits(txs, bytes, g.batch().size(), g.bytes()))) {
+        pipeline.poll();
+        List<WriteBatch> w = awaitWrites(g); // sequenced: does not wait
+        if (w == null) {
+          break;
+        }
+        placed.add(new PlacedGroup(g, w));
+        w.forEach(b -> items.add(GroupItem.newBuilder().setBatch(b).build()));
+        txs += g.batch().size();
+        bytes += g.bytes();
+        last = g.lastLsn();
+        continue;
+      }
+      if (next == null || next.prepare == null || next.prepare.request().getReadOnly() || next.lsn <= last
+          || !(next == first || PartOrder.follows(next, last)) || !roomOnStack(parts)) {
+        break;
+      }
+      WriteBatch part = partBatch(next.prepare.request());
+      if (!nothingYet && !budget.fits(txs, bytes, 1, partBytes(part))) {
+        break;
+      }
+      order.placedSpeculative(next, now); // the next part comes into view
+      placed.add(new PlacedPart(next));
+      items.add(GroupItem.newBuilder().setPrepare(preparePart(part)).build());
+      txs++;
+      bytes += partBytes(part);
+      parts++;
+      last = next.lsn;
+    }
+    if (items.isEmpty()) {
+      return false;
+    }
+    long proposing = System.nanoTime();
+    long deadline = placed.stream().filter(PlacedGroup.class::isInstance)
+        .mapToLong(p -> ((PlacedGroup) p).group().deadlineNanos()).max().orElse(proposing);
+    if (parts + resolutions > 0) {
+      deadline = Math.max(deadline, proposing + TimeUnit.SECONDS.toNanos(10)); // parts must not be left in doubt
+    }
+    WriteGroupResponse response = propose(client -> client.writeItemsAsync(shard, items), deadline);
+    order.placed(last);
+    metrics.proposedEntry(items.size() - resolutions - parts);
+    if (response.hasError() && Errors.retryable(response.getError()) && parts + resolutions > 0) {
+      stop("an entry with multi-shard parts has no confirmed outcome: " + response.getError().getMessage());
+    }
+    int at = 0;
+    for (Placed p : placed) {
+      if (p instanceof PlacedResolution r) {
+        if (!stopped) {
+          specResolved(r.spec(), r.commit(), response.hasError() ? PartReply.newBuilder().setError(response.getError())
+              .build() : toPart(response.getItemResults(at)), "resolved");
+        }
+        at++;
+      } else if (p instanceof PlacedGroup pg) {
+        int n = pg.writes().size();
+        answer(pg.group(), pg.writes(), response.hasError() ? response : WriteGroupResponse.newBuilder()
+            .addAllResults(response.getItemResultsList().subList(at, at + n)).build(), proposing);
+        at += n;
+      } else if (p instanceof PlacedPart pp) {
+        prepare(pp.part(), response.hasError() ? response
+            : WriteGroupResponse.newBuilder().setPrepared(response.getItemResults(at)).build());
+        at++;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code placing} more parts fit on the stack (see {@link #canPlace}). */
+  private boolean roomOnStack(int placing) {
+    if (stack.isEmpty() && placing == 0) {
+      return true;
+    }
+    return stack.size() + placing < maxSpeculative
+        && (stack.isEmpty() || System.nanoTime() - stackOpenedAtNanos < STACK_OPEN_LIMIT_NANOS);
+  }
+
   /**
    * Raises the shard's epoch to ours and resolves leftovers; returns the shard's last applied LSN
    * then, or null if a newer owner claimed it (or the lane stopped).
@@ -1013,13 +1148,19 @@ final class Lane implements Runnable {
    */
   private WriteGroupResponse propose(List<WriteBatch> writes, long deadlineNanos, ResolvePart resolveFirst,
       PreparePart prepareLast) throws InterruptedException {
+    return propose(client -> client.writeGroupAsync(shard, writes, resolveFirst, prepareLast), deadlineNanos);
+  }
+
+  /** Proposes one entry (built by {@code send}) until the shard group answers or the deadline passes. */
+  private WriteGroupResponse propose(Function<ShardNodeClient, ListenableFuture<WriteGroupResponse>> send,
+      long deadlineNanos) throws InterruptedException {
     String last = "no shard server hosts shard " + shard;
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     while (System.nanoTime() - deadlineNanos < 0) {
       List<ShardNodeClient> servers = directory.serversOf(shard);
       if (!servers.isEmpty()) {
         try {
-          WriteGroupResponse response = servers.get(0).writeGroupAsync(shard, writes, resolveFirst, prepareLast)
+          WriteGroupResponse response = send.apply(servers.get(0))
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
