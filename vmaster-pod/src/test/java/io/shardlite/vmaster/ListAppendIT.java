@@ -46,8 +46,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * service is back is measured: until a workload transaction invoked after the fault succeeds,
  * and until a probe transaction appending on every shard succeeds.
  *
- * <p>The two virtual masters differ: vm2 stacks speculative multi-shard parts
- * ({@code --speculative-parts}), vm1 holds each shard for a prepared part (the default). The fault
+ * <p>The two virtual masters differ: vm2 stacks speculative multi-shard parts (the default,
+ * {@code --speculative-parts 8}), vm1 holds each shard for a prepared part ({@code 0}). The fault
  * phase kills vm2, so vm1 resolves the speculative parts it left, and vm2's shards come back to it
  * from vm1 after its restart.
  */
@@ -85,7 +85,7 @@ class ListAppendIT {
         List.of("--request-timeout-ms", "5000"), JVM).start();
     vms = new LocalVmCluster(dir.resolve("vms"), 2, sequencer.endpoints(), shardServers.endpoints(), SHARDS,
         List.of("--lease-ms", "2000", "--heartbeat-ms", "400"), JVM)
-        .withArgs("vm2", List.of("--speculative-parts", "8")).start();
+        .withArgs("vm1", List.of("--speculative-parts", "0")).start();
     client = new ShardliteClient(vms.endpoints(), Duration.ofSeconds(10));
     ExecuteReply ddl = client.execute(List.of(statement("", ListAppendWorkload.DDL)));
     assertThat(ddl.hasError()).as("DDL: %s", ddl.getError()).isFalse();
