@@ -86,12 +86,6 @@ final class Lane implements Runnable {
   static final long PREPARE_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** A prepared part unresolved this long makes the lane ask its coordinator whether it still runs (then again). */
   private static final long PROBE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-  /**
-   * How long a lane keeps stacking parts on a non-empty stack. The shard's open transaction (and
-   * with it every linearizable read of the shard) waits until the stack is empty, so past this
-   * the stack must drain before another part goes on it.
-   */
-  static final long STACK_OPEN_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** Longest the worker sleeps when it has nothing to do (it wakes for any new item). */
   private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** Longest the worker waits for the oldest group's LSNs before looking at new items. */
@@ -161,6 +155,8 @@ final class Lane implements Runnable {
   private final CoordinatorProbe probe;
   /** Most speculative parts stacked on the shard (0: a prepared part holds the shard, see {@link #stepHeld}). */
   private final int maxSpeculative;
+  /** How long a non-empty stack keeps taking parts (see {@link Speculation#stackLimit}). */
+  private final long stackOpenLimitNanos;
   /** The speculative parts on the shard, lowest first (worker thread only). */
   private final ArrayDeque<Spec> stack = new ArrayDeque<>();
   /** When the stack last went from empty to non-empty. */
@@ -177,9 +173,10 @@ final class Lane implements Runnable {
   private volatile String stopReason = "";
 
   Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipelineDepth, int maxSpeculative, CoordinatorProbe probe) {
+      VmMetrics metrics, EntryBudget budget, int pipelineDepth, Speculation speculation, CoordinatorProbe probe) {
     this.probe = probe;
-    this.maxSpeculative = maxSpeculative;
+    this.maxSpeculative = speculation.parts();
+    this.stackOpenLimitNanos = speculation.stackLimit().toNanos();
     this.shard = shard;
     this.epoch = epoch;
     this.vmId = vmId;
@@ -548,7 +545,7 @@ final class Lane implements Runnable {
    */
   private boolean canPlace(PartOrder.Part<PartCall> part) {
     return stack.isEmpty() || (stack.size() < maxSpeculative && !part.prepare.request().getReadOnly()
-        && System.nanoTime() - stackOpenedAtNanos < STACK_OPEN_LIMIT_NANOS);
+        && System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos);
   }
 
   /**
@@ -984,7 +981,7 @@ final class Lane implements Runnable {
       return true;
     }
     return stack.size() + placing < maxSpeculative
-        && (stack.isEmpty() || System.nanoTime() - stackOpenedAtNanos < STACK_OPEN_LIMIT_NANOS);
+        && (stack.isEmpty() || System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos);
   }
 
   /**

@@ -19,15 +19,15 @@ final class Lanes implements AutoCloseable {
   private final VmMetrics metrics;
   private final EntryBudget budget;
   private final int pipeline;
-  private final int speculativeParts;
+  private final Speculation speculation;
   private final io.shardlite.common.sequencer.SequencerClient sequencer;
   private final CoordinatorProbe probe;
   private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
   private volatile LsnStream lsns;
 
   Lanes(String vmId, ShardDirectory directory, io.shardlite.common.sequencer.SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipeline, int speculativeParts, CoordinatorProbe probe) {
-    this.speculativeParts = speculativeParts;
+      VmMetrics metrics, EntryBudget budget, int pipeline, Speculation speculation, CoordinatorProbe probe) {
+    this.speculation = speculation;
     this.probe = probe;
     this.vmId = vmId;
     this.sequencer = sequencer;
@@ -62,7 +62,7 @@ final class Lanes implements AutoCloseable {
       }
     }
     owned.forEach((shard, epoch) -> lanes.computeIfAbsent(shard, s -> {
-      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, budget, pipeline, speculativeParts,
+      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, budget, pipeline, speculation,
           probe);
       lane.start();
       return lane;

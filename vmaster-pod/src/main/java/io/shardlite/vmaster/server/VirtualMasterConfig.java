@@ -10,8 +10,7 @@ import java.util.List;
  *
  * @param advertiseAddress host:port other virtual masters use to forward to this one (empty = the
  *     bind address and the gRPC port)
- * @param speculativeParts how many unresolved multi-shard parts a lane may stack on its shard, with
- *     later writes applied on top (0: a prepared part holds the shard until it is resolved)
+ * @param speculation how far lanes run ahead of their multi-shard parts' decisions
  */
 public record VirtualMasterConfig(
     String vmId,
@@ -29,7 +28,7 @@ public record VirtualMasterConfig(
     Duration drainTimeout,
     int maxLaneBatch,
     int lanePipeline,
-    int speculativeParts,
+    Speculation speculation,
     int lsnRequestsInFlight,
     int lsnBatchLimit,
     int maxTxBytes,
@@ -54,9 +53,6 @@ public record VirtualMasterConfig(
     if (lsnRequestsInFlight < 0 || lsnRequestsInFlight > 512 || lsnBatchLimit < 1) {
       throw new IllegalArgumentException("LSN requests in flight must be in [0, 512] and the LSN batch limit >= 1, got "
           + lsnRequestsInFlight + " and " + lsnBatchLimit);
-    }
-    if (speculativeParts < 0 || speculativeParts > 64) {
-      throw new IllegalArgumentException("speculative parts must be in [0, 64], got " + speculativeParts);
     }
     if (lanePipeline < 1 || lanePipeline > 64) {
       throw new IllegalArgumentException("lane pipeline must be in [1, 64], got " + lanePipeline);

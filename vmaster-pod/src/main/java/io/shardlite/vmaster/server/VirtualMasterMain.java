@@ -83,6 +83,12 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " SHARDLITE_SPECULATIVE_PARTS, default ${DEFAULT-VALUE}).")
   int speculativeParts;
 
+  @Option(names = "--speculative-stack-ms", defaultValue = "${env:SHARDLITE_SPECULATIVE_STACK_MS:-100}",
+      description = "How long a lane keeps stacking parts on a non-empty stack before it lets the stack drain; the"
+          + " shard's linearizable reads wait while parts are stacked, so this bounds their wait (env"
+          + " SHARDLITE_SPECULATIVE_STACK_MS, default ${DEFAULT-VALUE}).")
+  long speculativeStackMs;
+
   @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-1}",
       description = "LSN requests this virtual master keeps unanswered on its sequencer stream; lanes asking meanwhile"
           + " share the next request (one sequencer log entry); 0 = one request per lane group"
@@ -105,7 +111,8 @@ public final class VirtualMasterMain implements Callable<Integer> {
   VirtualMasterConfig config() {
     return new VirtualMasterConfig(vmId, cluster, bindAddress, grpcPort, metricsPort, advertiseAddress, list(sequencer),
         list(shardServers), shards, Duration.ofMillis(leaseMs), Duration.ofMillis(heartbeatMs),
-        Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline, speculativeParts, lsnRequestsInFlight,
+        Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline,
+        new Speculation(speculativeParts, Duration.ofMillis(speculativeStackMs)), lsnRequestsInFlight,
         lsnBatchLimit, maxTxBytes,
         readyFile);
   }

@@ -1,0 +1,25 @@
+package io.shardlite.vmaster.server;
+
+import java.time.Duration;
+
+/**
+ * How far a lane may run ahead of its multi-shard parts' decisions.
+ *
+ * @param parts unresolved parts a lane may stack on its shard, with later writes applied on top
+ *     (0: a prepared part holds the shard until it is resolved)
+ * @param stackLimit how long a non-empty stack keeps taking parts; past it the stack drains first.
+ *     The shard's open transaction, and with it every linearizable read of the shard, waits until
+ *     the stack is empty, so this bounds how long reads wait.
+ */
+public record Speculation(int parts, Duration stackLimit) {
+  public static final Duration DEFAULT_STACK_LIMIT = Duration.ofMillis(100);
+
+  public Speculation {
+    if (parts < 0 || parts > 64) {
+      throw new IllegalArgumentException("speculative parts must be in [0, 64], got " + parts);
+    }
+    if (stackLimit.isNegative() || stackLimit.isZero() || stackLimit.compareTo(Duration.ofSeconds(10)) > 0) {
+      throw new IllegalArgumentException("the speculative stack limit must be in (0, 10 s], got " + stackLimit);
+    }
+  }
+}
