@@ -102,7 +102,10 @@ public final class ShardDatabase implements AutoCloseable {
 
   private ShardDatabase(Path file) throws SQLException {
     this.file = file;
-    this.writer = DriverManager.getConnection("jdbc:sqlite:" + file);
+    java.util.Properties writerConfig = new java.util.Properties();
+    // The shard reads last_insert_rowid() itself; sqlite-jdbc would look generated keys up after every write.
+    writerConfig.setProperty("jdbc.get_generated_keys", "false");
+    this.writer = DriverManager.getConnection("jdbc:sqlite:" + file, writerConfig);
     try (java.sql.Statement st = writer.createStatement()) {
       st.execute("PRAGMA journal_mode=WAL");
       // The Raft log is the durable record; a lost SQLite tail after power loss is re-applied
@@ -741,12 +744,13 @@ public final class ShardDatabase implements AutoCloseable {
 
   private StatementResult execute(StatementCache cache, Statement st, int index, boolean write) throws SQLException {
     try {
-      SqlPolicy.StatementKind kind = SqlPolicy.check(st.getSql());
+      StatementCache.Prepared prepared = cache.get(st.getSql()); // checked by SqlPolicy first
+      SqlPolicy.StatementKind kind = prepared.kind();
       if (!write && kind != SqlPolicy.StatementKind.READ) {
         throw new ShardliteException(ErrorCode.FORBIDDEN_STATEMENT,
             "reads accept only read-only statements (SELECT, WITH ... SELECT, VALUES, EXPLAIN)");
       }
-      PreparedStatement ps = cache.get(st.getSql());
+      PreparedStatement ps = prepared.statement();
       SqlValues.bind(ps, st.getParamsList());
       StatementResult.Builder result = StatementResult.newBuilder();
       if (ps.execute()) {

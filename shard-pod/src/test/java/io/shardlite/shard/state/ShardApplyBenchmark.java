@@ -1,0 +1,122 @@
+package io.shardlite.shard.state;
+
+import static io.shardlite.shard.state.ShardEntries.itemResolve;
+import static io.shardlite.shard.state.ShardEntries.itemSpeculative;
+import static io.shardlite.shard.state.ShardEntries.write;
+
+import com.google.protobuf.ByteString;
+import io.shardlite.common.shard.Statements;
+import io.shardlite.proto.GroupItem;
+import io.shardlite.proto.ShardEntry;
+import io.shardlite.proto.WriteBatch;
+import io.shardlite.proto.WriteGroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One replica's apply path without Raft: how many transfer transactions per second one shard
+ * file applies, in write groups of {@code batch} transactions (the shard servers' CPU per entry
+ * that the cluster bench cannot isolate). Run with {@code bin/jmh}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class ShardApplyBenchmark {
+  private static final int ACCOUNTS = 2_000;
+  private static final int DRAIN_EVERY = 8;
+
+  /** Transactions per entry. */
+  @Param({"1", "16"})
+  public int batch;
+
+  private Path dir;
+  private ShardDatabase db;
+  private long index;
+  private long lsn;
+  private String openPart;
+
+  @Setup(Level.Trial)
+  public void open() throws IOException {
+    dir = Files.createTempDirectory("shard-apply-bench");
+    db = ShardDatabase.open(dir.resolve("s.db"));
+    db.apply(1, ++index, write("schema", 0, 0, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)"));
+    db.apply(1, ++index, write("load", 0, 0, "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n"
+        + " WHERE v < " + ACCOUNTS + ") INSERT INTO accounts SELECT v, 1000 FROM n"));
+  }
+
+  @TearDown(Level.Trial)
+  public void close() throws IOException {
+    db.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** A write group of single-shard transfers: two updates each. */
+  @Benchmark
+  public ByteString transfers() {
+    WriteGroup.Builder group = WriteGroup.newBuilder();
+    for (int i = 0; i < batch; i++) {
+      group.addBatches(transfer());
+    }
+    return db.applyEntry(1, ++index, ShardEntry.newBuilder().setGroup(group).build().toByteString());
+  }
+
+  /**
+   * A speculative lane's entry: the previous entry's part committed first, then the transfers,
+   * then a new speculative part on top (a part stays open across entries, as under load). Every
+   * {@link #DRAIN_EVERY}th entry places no part, so the tail commits with the next one, as a
+   * lane's stack drains every 100 ms.
+   */
+  @Benchmark
+  public ByteString transfersWithSpeculativeParts() {
+    List<GroupItem> items = new ArrayList<>(batch + 2);
+    if (openPart != null) {
+      items.add(itemResolve(openPart, true, 0));
+    }
+    for (int i = 0; i < batch; i++) {
+      items.add(GroupItem.newBuilder().setBatch(transfer()).build());
+    }
+    if (index % DRAIN_EVERY == 0) {
+      openPart = null;
+      return db.applyEntry(1, ++index, ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder().addAllItems(items))
+          .build().toByteString());
+    }
+    openPart = "m" + index;
+    long id = 1 + lsn % ACCOUNTS;
+    items.add(itemSpeculative(openPart, 0, ++lsn, "UPDATE accounts SET balance = balance - 1 WHERE id = " + id));
+    return db.applyEntry(1, ++index, ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder().addAllItems(items))
+        .build().toByteString());
+  }
+
+  private WriteBatch transfer() {
+    long from = 1 + (lsn * 7) % ACCOUNTS;
+    long to = 1 + (lsn * 13 + 1) % ACCOUNTS;
+    return WriteBatch.newBuilder().setTxId("t" + lsn).setGlobalLsn(++lsn).setTimestampMillis(1_700_000_000_000L)
+        .setRandomSeed(lsn)
+        .addStatements(Statements.of("UPDATE accounts SET balance = balance - ? WHERE id = ?", 5, from))
+        .addStatements(Statements.of("UPDATE accounts SET balance = balance + ? WHERE id = ?", 5, to)).build();
+  }
+}
