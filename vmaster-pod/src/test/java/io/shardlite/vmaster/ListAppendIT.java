@@ -47,7 +47,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and until a probe transaction appending on every shard succeeds.
  *
  * <p>The two virtual masters differ: vm2 stacks speculative multi-shard parts (the default,
- * {@code --speculative-parts 8}), vm1 holds each shard for a prepared part ({@code 0}). The fault
+ * {@code --speculative-parts 32}), vm1 holds each shard for a prepared part ({@code 0}). The fault
  * phase kills vm2, so vm1 resolves the speculative parts it left, and vm2's shards come back to it
  * from vm1 after its restart.
  */
