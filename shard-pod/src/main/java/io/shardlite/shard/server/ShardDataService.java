@@ -129,7 +129,6 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
         }));
   }
 
-  /** A multi-shard part to prepare: a valid write with a tx_id and a global LSN. */
   /**
    * The items of a write group in its general form: each checked as its own request would be, and
    * every resolution before any other item (an ABORT rolls back to its part, so nothing of the
@@ -166,6 +165,7 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
     return items;
   }
 
+  /** A multi-shard part to prepare: a valid write with a tx_id and a global LSN. */
   private WriteBatch validatePart(int shard, WriteBatch part) {
     WriteBatch batch = validate(WriteRequest.newBuilder().setShardId(shard).setBatch(part).build());
     if (batch.getTxId().isEmpty() || batch.getGlobalLsn() <= 0) {

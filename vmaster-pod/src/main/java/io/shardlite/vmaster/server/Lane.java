@@ -349,9 +349,8 @@ final class Lane implements Runnable {
     }
     long stackWait = Long.MAX_VALUE;
     if (!stack.isEmpty()) {
-      Spec resolvable = resolvable();
-      if (resolvable != null) {
-        proposeItems(null); // carries this resolution, and whatever else can go now
+      if (!resolutionsReady().isEmpty()) {
+        proposeItems(null); // carries these resolutions, and whatever else can go now
         return 0;
       }
       stackWait = awaitStack(now);
@@ -544,25 +543,44 @@ final class Lane implements Runnable {
    * never: they read the shard's committed state; nor once the stack has been open too long).
    */
   private boolean canPlace(PartOrder.Part<PartCall> part) {
-    return stack.isEmpty() || (stack.size() < maxSpeculative && !part.prepare.request().getReadOnly()
-        && System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos);
+    return stack.isEmpty() || (!part.prepare.request().getReadOnly() && roomOnStack(0));
+  }
+
+  /** Whether {@code placing} more parts fit on a non-empty stack, or on an empty one after the first. */
+  private boolean roomOnStack(int placing) {
+    if (stack.isEmpty() && placing == 0) {
+      return true;
+    }
+    return stack.size() + placing < maxSpeculative
+        && (stack.isEmpty() || System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos);
   }
 
   /**
-   * The stacked part whose resolution goes to the shard next: any abort, or the commit of the
-   * lowest unresolved part (the shard keeps its committed parts at the bottom: a part above is
-   * committed there only after those below, even when the sequencer decided it first). Null when
-   * none has arrived.
+   * The stacked parts whose resolutions can go to the shard now, in order: the commits of the
+   * lowest unresolved parts, bottom up (the shard keeps its committed parts at the bottom: a part
+   * above is committed there only after those below, even when the sequencer decided it first),
+   * and any abort, which ends the list (it rolls back what is above it).
    */
-  private Spec resolvable() {
+  private List<Spec> resolutionsReady() {
+    List<Spec> ready = new ArrayList<>();
     boolean unresolvedBelow = false;
     for (Spec spec : stack) {
-      if (!spec.part.resolutions.isEmpty() && (!spec.part.resolutions.get(0).request().getCommit() || !unresolvedBelow)) {
-        return spec;
+      if (spec.committed) {
+        continue;
       }
-      unresolvedBelow |= !spec.committed;
+      if (!spec.part.resolutions.isEmpty()) {
+        boolean commit = spec.part.resolutions.get(0).request().getCommit();
+        if (!commit || !unresolvedBelow) {
+          ready.add(spec);
+          if (!commit) {
+            break;
+          }
+          continue;
+        }
+      }
+      unresolvedBelow = true;
     }
-    return null;
+    return ready;
   }
 
   /**
@@ -815,11 +833,8 @@ final class Lane implements Runnable {
     }
     List<WriteBatch> all = new ArrayList<>();
     writes.forEach(all::addAll);
-    long deadline = groups.stream().mapToLong(Group::deadlineNanos).max().orElseThrow();
     long proposing = System.nanoTime();
-    if (resolveFirst != null || prepareLast != null) {
-      deadline = Math.max(deadline, proposing + TimeUnit.SECONDS.toNanos(10));
-    }
+    long deadline = entryDeadline(groups.stream(), resolveFirst != null || prepareLast != null, proposing);
     WriteGroupResponse response = propose(all, deadline, resolveFirst, prepareLast);
     order.placed(lastLsn);
     metrics.proposedEntry(all.size());
@@ -857,6 +872,15 @@ final class Lane implements Runnable {
     return response;
   }
 
+  /**
+   * How long to keep proposing an entry: its latest group's deadline, and at least 10 s when it
+   * carries multi-shard steps (a part must not be left in doubt for a client's short deadline).
+   */
+  private static long entryDeadline(java.util.stream.Stream<Group> groups, boolean carriesParts, long nowNanos) {
+    long deadline = groups.mapToLong(Group::deadlineNanos).max().orElse(nowNanos);
+    return carriesParts ? Math.max(deadline, nowNanos + TimeUnit.SECONDS.toNanos(10)) : deadline;
+  }
+
   /** What a speculative lane put in one entry, in order: a resolution, a group of writes or a part's prepare. */
   private sealed interface Placed permits PlacedResolution, PlacedGroup, PlacedPart {}
 
@@ -877,24 +901,11 @@ final class Lane implements Runnable {
   private boolean proposeItems(PartOrder.Part<PartCall> first) throws InterruptedException {
     List<Placed> placed = new ArrayList<>();
     List<GroupItem> items = new ArrayList<>();
-    boolean unresolvedBelow = false;
-    for (Spec spec : stack) {
-      if (spec.committed) {
-        continue;
-      }
-      if (!spec.part.resolutions.isEmpty()) {
-        boolean commit = spec.part.resolutions.get(0).request().getCommit();
-        if (!commit || !unresolvedBelow) {
-          placed.add(new PlacedResolution(spec, commit));
-          items.add(GroupItem.newBuilder().setResolve(ResolvePart.newBuilder().setTxId(spec.part.txId)
-              .setCommit(commit).setEpoch(epoch)).build());
-          if (!commit) {
-            break; // what is above it is rolled back with it
-          }
-          continue;
-        }
-      }
-      unresolvedBelow = true;
+    for (Spec spec : resolutionsReady()) {
+      boolean commit = spec.part.resolutions.get(0).request().getCommit();
+      placed.add(new PlacedResolution(spec, commit));
+      items.add(GroupItem.newBuilder().setResolve(ResolvePart.newBuilder().setTxId(spec.part.txId)
+          .setCommit(commit).setEpoch(epoch)).build());
     }
     int resolutions = items.size();
     int txs = 0;
@@ -942,11 +953,8 @@ final class Lane implements Runnable {
       return false;
     }
     long proposing = System.nanoTime();
-    long deadline = placed.stream().filter(PlacedGroup.class::isInstance)
-        .mapToLong(p -> ((PlacedGroup) p).group().deadlineNanos()).max().orElse(proposing);
-    if (parts + resolutions > 0) {
-      deadline = Math.max(deadline, proposing + TimeUnit.SECONDS.toNanos(10)); // parts must not be left in doubt
-    }
+    long deadline = entryDeadline(placed.stream().filter(PlacedGroup.class::isInstance)
+        .map(p -> ((PlacedGroup) p).group()), parts + resolutions > 0, proposing);
     WriteGroupResponse response = propose(client -> client.writeItemsAsync(shard, items), deadline);
     order.placed(last);
     metrics.proposedEntry(items.size() - resolutions - parts);
@@ -973,15 +981,6 @@ final class Lane implements Runnable {
       }
     }
     return true;
-  }
-
-  /** Whether {@code placing} more parts fit on the stack (see {@link #canPlace}). */
-  private boolean roomOnStack(int placing) {
-    if (stack.isEmpty() && placing == 0) {
-      return true;
-    }
-    return stack.size() + placing < maxSpeculative
-        && (stack.isEmpty() || System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos);
   }
 
   /**
