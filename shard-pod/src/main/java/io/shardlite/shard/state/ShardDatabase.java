@@ -85,7 +85,7 @@ public final class ShardDatabase implements AutoCloseable {
   private Meta meta;
   /** The meta row in the writer's open transaction (apply thread only; equals meta between entries). */
   private Meta written;
-  /** Set while an entry applies in several steps that must share one SQLite commit (apply thread only). */
+  /** Set while a write group's items apply: they share the entry's one SQLite commit (apply thread only). */
   private boolean deferCommit;
   /** Speculative parts in the writer's open transaction (apply thread only; empty: none open). */
   private final SpeculativeTail tail = new SpeculativeTail();
@@ -233,33 +233,24 @@ public final class ShardDatabase implements AutoCloseable {
     if (group.getItemsCount() > 0) {
       return applyItems(term, index, group.getItemsList());
     }
-    List<WriteBatch> batches = group.getBatchesList();
-    Meta m = written;
-    if (index <= m.appliedIndex()) {
-      ShardResults.Builder replayed = ShardResults.newBuilder();
-      for (int i = 0; i < batches.size(); i++) {
-        replayed.addResults(resultOf(m).setDuplicate(true));
-      }
-      if (group.hasResolveFirst()) {
-        replayed.setResolved(resultOf(m).setDuplicate(true));
-      }
-      if (group.hasPrepareLast()) {
-        replayed.setPrepared(resultOf(m).setDuplicate(true));
-      }
-      return replayed.build();
+    // The older form is a group of items too: resolve_first, the batches, prepare_last.
+    List<GroupItem> items = new ArrayList<>(group.getBatchesCount() + 2);
+    if (group.hasResolveFirst()) {
+      items.add(GroupItem.newBuilder().setResolve(group.getResolveFirst()).build());
     }
-    ShardResults.Builder out;
-    // A prepare_last shares the entry's one SQLite commit: nothing before it commits on its own, so
-    // a crash in between re-applies the whole entry.
-    deferCommit = group.hasPrepareLast();
-    try {
-      out = group.hasResolveFirst() ? applyResolveThenBatches(term, index, group.getResolveFirst(), batches).toBuilder()
-          : ShardResults.newBuilder().addAllResults(applyBatches(term, index, batches));
-    } finally {
-      deferCommit = false;
+    group.getBatchesList().forEach(b -> items.add(GroupItem.newBuilder().setBatch(b).build()));
+    if (group.hasPrepareLast()) {
+      items.add(GroupItem.newBuilder().setPrepare(group.getPrepareLast()).build());
+    }
+    List<ShardResult> results = applyItems(term, index, items).getItemResultsList();
+    int first = group.hasResolveFirst() ? 1 : 0;
+    int end = first + group.getBatchesCount();
+    ShardResults.Builder out = ShardResults.newBuilder().addAllResults(results.subList(first, end));
+    if (group.hasResolveFirst()) {
+      out.setResolved(results.get(0));
     }
     if (group.hasPrepareLast()) {
-      out.setPrepared(applyPrepare(term, index, group.getPrepareLast()));
+      out.setPrepared(results.get(end));
     }
     return out.build();
   }
@@ -309,11 +300,10 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   /**
-   * A resolution and the batches after it in one SQLite commit, with the outcomes of a resolve
-   * entry followed by a group entry: a committed part is simply the first batch applied. A resolve
-   * entry of its own is this with no batches.
+   * Phase two: a stored part's commit applies it as a write at its LSN, its abort drops it; a
+   * speculative part is resolved in the open transaction ({@link #resolveSpeculative}).
    */
-  private ShardResults applyResolveThenBatches(long term, long index, ResolvePart resolve, List<WriteBatch> batches) {
+  private ShardResult applyResolve(long term, long index, ResolvePart resolve) {
     Meta m = written;
     try {
       ShardResult recorded = null;
@@ -322,7 +312,7 @@ public final class ShardDatabase implements AutoCloseable {
       boolean stale = resolve.getEpoch() < m.epoch();
       SpeculativeTail.Part speculative = stale ? null : tail.find(resolve.getTxId());
       if (speculative != null) {
-        return resolveSpeculative(term, index, resolve, speculative, batches);
+        return resolveSpeculative(term, index, resolve, speculative);
       }
       WriteBatch part = stale ? null : preparedPart(resolve.getTxId());
       if (stale) {
@@ -344,27 +334,15 @@ public final class ShardDatabase implements AutoCloseable {
           committedPart = part.toBuilder().setEpoch(Math.max(part.getEpoch(), resolve.getEpoch())).build();
         }
       }
-      List<WriteBatch> all = new ArrayList<>(batches.size() + 1);
       if (committedPart != null) {
-        all.add(committedPart);
+        return applyBatches(term, index, List.of(committedPart)).get(0);
       }
-      all.addAll(batches);
-      List<ShardResult> results;
-      if (all.isEmpty()) {
-        commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-        results = List.of();
-      } else {
-        results = applyBatches(term, index, all);
-      }
-      if (committedPart != null) {
-        return ShardResults.newBuilder().setResolved(results.get(0)).addAllResults(results.subList(1, results.size()))
-            .build();
-      }
+      commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
       ShardResult.Builder resolved = recorded != null ? recorded.toBuilder().setDuplicate(true) : resultOf(written);
       if (error != null) {
         resolved.setError(error.toProto());
       }
-      return ShardResults.newBuilder().setResolved(resolved).addAllResults(results).build();
+      return resolved.build();
     } catch (SQLException e) {
       throw environmental(e);
     }
@@ -520,13 +498,13 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   /**
-   * Resolves a speculative part, then applies the batches after it, in one entry. COMMIT records
+   * Resolves a speculative part. COMMIT records
    * the part's outcome (its tx id now answers retries); ABORT rolls back to the part's savepoint,
    * undoing it and everything applied after it (claimed epochs excepted: fencing never goes back).
    * When no unresolved part is left the open transaction commits with this entry.
    */
-  private ShardResults resolveSpeculative(long term, long index, ResolvePart resolve, SpeculativeTail.Part part,
-      List<WriteBatch> batches) throws SQLException {
+  private ShardResult resolveSpeculative(long term, long index, ResolvePart resolve, SpeculativeTail.Part part)
+      throws SQLException {
     ShardResult resolved;
     if (part.committed) {
       resolved = part.prepared.toBuilder().setDuplicate(true).build();
@@ -555,20 +533,8 @@ public final class ShardDatabase implements AutoCloseable {
     } else {
       openTail = tail.firstUnresolved();
     }
-    Meta m = written;
-    List<ShardResult> results;
-    if (batches.isEmpty()) {
-      commitMeta(new Meta(index, term, m.globalLsn(), m.epoch()));
-      results = List.of();
-    } else {
-      results = applyBatches(term, index, batches);
-    }
-    return ShardResults.newBuilder().setResolved(resolved).addAllResults(results).build();
-  }
-
-  /** Phase two: commit applies the stored part as a write at its LSN; abort drops it. */
-  private ShardResult applyResolve(long term, long index, ResolvePart resolve) {
-    return applyResolveThenBatches(term, index, resolve, List.of()).getResolved();
+    commitMeta(new Meta(index, term, written.globalLsn(), written.epoch()));
+    return resolved;
   }
 
   private WriteBatch preparedPart(String txId) throws SQLException {
