@@ -51,7 +51,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
   double warmupSeconds;
 
   @Option(names = "--jit-warmup-seconds", defaultValue = "10",
-      description = "Unmeasured transfers (10% multi-shard) before the first workload, so no workload meets cold JVMs"
+      description = "Unmeasured transfers (10%% multi-shard) before the first workload, so no workload meets cold JVMs"
           + " (default ${DEFAULT-VALUE}).")
   double jitWarmupSeconds;
 

@@ -17,6 +17,25 @@ import picocli.CommandLine;
 class CliArgumentsTest {
 
   @Test
+  void everyCommandsHelpRendersWithoutFormatWarnings() {
+    // picocli formats descriptions with String.format: a bare '%' prints a warning on every --help.
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      renderHelpOfAll(new CommandLine(new ShardliteCli()));
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("Could not format");
+  }
+
+  private static void renderHelpOfAll(CommandLine command) {
+    assertThat(command.getUsageMessage()).isNotBlank();
+    command.getSubcommands().values().forEach(CliArgumentsTest::renderHelpOfAll);
+  }
+
+  @Test
   void localDefaultsToTheFullCluster() {
     LocalCommand local = new LocalCommand();
     new CommandLine(local).parseArgs();
