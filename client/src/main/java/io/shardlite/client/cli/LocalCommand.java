@@ -45,6 +45,11 @@ final class LocalCommand implements Callable<Integer> {
   @Option(names = "--demo-seconds", defaultValue = "5", description = "Length of the demo workload (default ${DEFAULT-VALUE}).")
   int demoSeconds;
 
+  @Option(names = "--demo-warmup-seconds", defaultValue = "5",
+      description = "Demo transfers before the measured seconds: checked like the rest, not counted in throughput or"
+          + " latency, since freshly started JVMs run slowly at first (default ${DEFAULT-VALUE}).")
+  int demoWarmupSeconds;
+
   @Option(names = "--demo-clients", defaultValue = "16", description = "Transfers in flight during the demo (default ${DEFAULT-VALUE}).")
   int demoClients;
 
@@ -66,8 +71,10 @@ final class LocalCommand implements Callable<Integer> {
       System.err.printf("replication factor %d needs at least %d servers%n", replicationFactor, replicationFactor);
       return 2;
     }
-    if (demoCrossBranch < 0 || demoCrossBranch > 100 || demoClients < 1 || demoSeconds < 1) {
-      System.err.println("--demo-cross-branch takes 0..100; --demo-clients and --demo-seconds at least 1");
+    if (demoCrossBranch < 0 || demoCrossBranch > 100 || demoClients < 1 || demoSeconds < 1
+        || demoWarmupSeconds < 0) {
+      System.err.println("--demo-cross-branch takes 0..100; --demo-clients and --demo-seconds at least 1;"
+          + " --demo-warmup-seconds at least 0");
       return 2;
     }
     boolean temporary = dataDir == null;
@@ -118,7 +125,7 @@ final class LocalCommand implements Callable<Integer> {
     if (demo) {
       boolean ok;
       try (ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {
-        ok = new BankDemo(client, shards, demoSeconds, demoClients, demoCrossBranch / 100.0, System.out).run();
+        ok = new BankDemo(client, shards, demoSeconds, demoWarmupSeconds, demoClients, demoCrossBranch / 100.0, System.out).run();
       }
       Runtime.getRuntime().removeShutdownHook(hook);
       stopAll(started);

@@ -46,6 +46,7 @@ class CliArgumentsTest {
     assertThat(local.vms).isEqualTo(2);
     assertThat(local.demo).isFalse();
     assertThat(local.demoSeconds).isEqualTo(5);
+    assertThat(local.demoWarmupSeconds).isEqualTo(5);
     assertThat(local.demoClients).isEqualTo(16);
     assertThat(local.demoCrossBranch).isZero();
     assertThat(local.dataDir).isNull();
@@ -55,12 +56,13 @@ class CliArgumentsTest {
   void localTakesDemoAndSizingFlags() {
     LocalCommand local = new LocalCommand();
     new CommandLine(local).parseArgs("--demo", "--shards", "8", "--vms", "3", "--demo-seconds", "2",
-        "--demo-cross-branch", "10", "--server-arg=--snapshot-threshold=500", "--server-arg=--x=1");
+        "--demo-cross-branch", "10", "--demo-warmup-seconds", "0", "--server-arg=--snapshot-threshold=500", "--server-arg=--x=1");
     assertThat(local.demo).isTrue();
     assertThat(local.shards).isEqualTo(8);
     assertThat(local.vms).isEqualTo(3);
     assertThat(local.demoSeconds).isEqualTo(2);
     assertThat(local.demoCrossBranch).isEqualTo(10);
+    assertThat(local.demoWarmupSeconds).isZero();
     assertThat(local.serverArgs).containsExactly("--snapshot-threshold=500", "--x=1");
   }
 
@@ -72,6 +74,9 @@ class CliArgumentsTest {
     LocalCommand cross = new LocalCommand();
     new CommandLine(cross).parseArgs("--demo-cross-branch", "101");
     assertThat(cross.call()).isEqualTo(2);
+    LocalCommand warmup = new LocalCommand();
+    new CommandLine(warmup).parseArgs("--demo-warmup-seconds", "-1");
+    assertThat(warmup.call()).isEqualTo(2);
   }
 
   @Test
