@@ -72,6 +72,10 @@ public final class VirtualMasterServer implements AutoCloseable {
     router = new Router(config.vmId(), config.shards(), view, lanes, directory, metrics, sequencer, blocking, timer,
         config.requestTimeout().toMillis(), config.maxTxBytes(), this::advertised);
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+        // Every handler here only validates and hands the call on (to a lane's queue, the blocking
+        // pool or a forward) and answers from a future: running them on the event loop saves a
+        // thread hand-off per call (VM CPU per transaction 0.505 -> 0.415 ms in two A/B pairs).
+        .directExecutor()
         .maxInboundMessageSize(Math.max(4 << 20, config.maxTxBytes() * 2))
         .addService(new ExecuteService(router, config.requestTimeout().toMillis()))
         .addService(new ParticipantService(lanes, txId -> router.coordinating(txId)))
