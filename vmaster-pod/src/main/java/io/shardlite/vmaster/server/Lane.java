@@ -304,10 +304,16 @@ final class Lane implements Runnable {
     PartRequest q = call.request();
     long now = System.nanoTime();
     if (call.prepare()) {
-      if (order.arrived(q.getTxId(), q.getGlobalLsn(), call, q.getPrevLsn(), q.getPrevMultiTxId(), now) == null) {
+      PartOrder.Part<PartCall> part = order.arrived(q.getTxId(), q.getGlobalLsn(), call, q.getPrevLsn(),
+          q.getPrevMultiTxId(), now);
+      if (part == null) {
         call.reply().complete(partError(Errors.reply(ErrorCode.UNAVAILABLE, "the part of " + q.getTxId() + " on shard "
             + shard + " can no longer be placed (it was resolved first, or later writes are on the shard); the"
             + " transaction aborts", true)));
+      } else if (part.knownAtNanos != now) {
+        // Named earlier as the predecessor of writes here: those writes (and all after them) waited
+        // for this prepare at least this long.
+        metrics.lanePhase("prepare_late", now - part.knownAtNanos);
       }
       return;
     }
