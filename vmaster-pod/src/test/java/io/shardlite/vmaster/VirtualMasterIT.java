@@ -220,6 +220,37 @@ class VirtualMasterIT {
 
 
   @Test
+  @Order(4)
+  void everyAcknowledgedTransactionReadsBackAtOnce() throws Exception {
+    // Writes above a speculative part are answered once the parts below them are decided COMMIT,
+    // and multi-shard transactions once their decision is recorded, both before the resolutions
+    // apply on the shards: a read right after the answer must still see the write.
+    List<CompletableFuture<List<String>>> checks = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger();
+    for (int i = 0; i < 160; i++) {
+      List<String> keys = i % 2 == 0 ? keysOnDistinctShards("ry" + i + "-", 2) : List.of("ry" + i);
+      List<TxStatement> inserts = new ArrayList<>();
+      keys.forEach(k -> inserts.add(statement(k, "INSERT INTO kv VALUES (?, ?)", k, 7)));
+      checks.add(client.executeAsync(tx(inserts.toArray(TxStatement[]::new))).thenCompose(r -> {
+        assertThat(r.hasError()).as("write: %s", r.getError()).isFalse();
+        acknowledged.incrementAndGet();
+        List<CompletableFuture<String>> reads = new ArrayList<>();
+        keys.forEach(k -> reads.add(client.executeAsync(tx(statement(k, "SELECT v FROM kv WHERE k = ?", k)))
+            .thenApply(read -> read.hasError() ? k + ": " + read.getError().getMessage()
+                : read.getResults(0).getRowsCount() == 1 ? null : k + ": not found right after its answer")));
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+            .thenApply(v -> reads.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+      }));
+    }
+    List<String> misses = new ArrayList<>();
+    for (CompletableFuture<List<String>> c : checks) {
+      misses.addAll(c.get(120, TimeUnit.SECONDS));
+    }
+    assertThat(acknowledged.get()).isEqualTo(160);
+    assertThat(misses).as("reads right after an answer").isEmpty();
+  }
+
+  @Test
   @Order(3)
   void clientsThatGiveUpOrDisconnectNeverLeaveHalfATransaction() throws Exception {
     List<String> keys = keysOnDistinctShards("d", 2);

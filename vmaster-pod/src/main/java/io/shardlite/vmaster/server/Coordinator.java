@@ -70,6 +70,8 @@ final class Coordinator {
 
   /** The transactions this coordinator is running (participant lanes ask: {@link #running}). */
   private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Answered transactions whose parts this coordinator is still resolving (still running for the lanes). */
+  private final java.util.Set<String> resolving = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** This virtual master's address, which prepares carry so participant lanes can ask it. */
   private final java.util.function.Supplier<String> address;
 
@@ -88,7 +90,7 @@ final class Coordinator {
 
   /** Whether {@code txId} is being coordinated here right now. */
   boolean running(String txId) {
-    return running.contains(txId);
+    return running.contains(txId) || resolving.contains(txId);
   }
 
   ExecuteReply run(String key, boolean firstAttempt, SortedMap<Integer, Part> parts, int statementCount,
@@ -197,8 +199,7 @@ final class Coordinator {
               + " could not be recorded; look it up before retrying: " + e.getMessage())).build();
     }
     phaseStart = phase("decide", phaseStart);
-    release(txId, participants, commit, deadline);
-    phase("resolve", phaseStart);
+    releaseAfterAnswer(txId, participants, commit, deadline, phaseStart);
 
     if (failure != null) {
       return mappedFailure(parts, failedShard, failure);
@@ -306,6 +307,30 @@ final class Coordinator {
    * its shard's writes and linearizable reads until someone resolves it (its lane, or the next
    * owner from the sequencer's decision), so nothing can observe the transaction half-applied.
    */
+  /**
+   * Resolves the parts off the answer's path. The decision is recorded, so the outcome no longer
+   * depends on the resolutions (a lane whose coordinator is gone resolves from the sequencer's
+   * decision), and the shards answer reads in-doubt while a part is open, so no read after the
+   * answer misses the transaction. Until the resolutions are done the transaction still counts as
+   * running here, so its lanes wait for them rather than look the decision up.
+   */
+  private void releaseAfterAnswer(String txId, List<Integer> shards, boolean commit, long deadline, long startNanos) {
+    resolving.add(txId);
+    try {
+      executor.execute(() -> {
+        try {
+          release(txId, shards, commit, deadline);
+          phase("resolve", startNanos);
+        } finally {
+          resolving.remove(txId);
+        }
+      });
+    } catch (RuntimeException e) {
+      resolving.remove(txId); // the pool is shutting down: the lanes resolve from the decision
+      LOG.debug("resolution of {} not started: {}", txId, e.toString());
+    }
+  }
+
   private void release(String txId, List<Integer> shards, boolean commit, long deadline) {
     long end = Math.max(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     List<CompletableFuture<PartReply>> done = new ArrayList<>();

@@ -111,12 +111,17 @@ final class Lane implements Runnable {
   /**
    * A part prepared speculatively on the shard and not resolved there yet. What the lane placed
    * after it (and before the next part) applied on top of it: those answers wait in
-   * {@code waiting} until every part up to this one commits.
+   * {@code waiting} until every part up to this one is decided COMMIT.
    */
   private static final class Spec {
     final PartOrder.Part<PartCall> part;
     final List<Deferred> waiting = new ArrayList<>();
     boolean committed;
+    /**
+     * Its coordinator's COMMIT came: the sequencer recorded the decision, so the part commits on
+     * the shard whatever happens to this lane (a successor resolves it from the decision).
+     */
+    boolean decidedCommit;
 
     Spec(PartOrder.Part<PartCall> part) {
       this.part = part;
@@ -320,6 +325,10 @@ final class Lane implements Runnable {
     Spec spec = stacked(q.getTxId());
     if (spec != null) {
       spec.part.resolutions.add(call);
+      if (q.getCommit() && !spec.decidedCommit) {
+        spec.decidedCommit = true;
+        answerDecided();
+      }
       return;
     }
     PartOrder.Part<PartCall> held = order.held();
@@ -668,6 +677,7 @@ final class Lane implements Runnable {
         Spec done = stack.pollFirst();
         order.settle(done.part.txId);
         done.waiting.forEach(d -> d.answer().run());
+        done.waiting.clear();
       }
       return;
     }
@@ -691,13 +701,29 @@ final class Lane implements Runnable {
     }
   }
 
-  /** Gives an answer now, or once every stacked part below it commits. */
+  /**
+   * Gives an answer now, or once every stacked part below it is decided COMMIT. The decision, not
+   * the resolution's entry, is what the answer waits for: from then on nothing below it can roll
+   * it back, and reads of the shard wait for the open tail anyway (the shard answers them
+   * in-doubt until the resolutions apply), so no read misses an answered write.
+   */
   private void deliver(Runnable answer, Consumer<ExecuteReply> fail) {
     Spec top = stack.peekLast();
-    if (top == null) {
+    if (top == null || stack.stream().allMatch(s -> s.committed || s.decidedCommit)) {
       answer.run();
     } else {
       top.waiting.add(new Deferred(answer, fail));
+    }
+  }
+
+  /** Runs the held answers of the parts decided COMMIT from the bottom of the stack up. */
+  private void answerDecided() {
+    for (Spec s : stack) {
+      if (!s.committed && !s.decidedCommit) {
+        return;
+      }
+      s.waiting.forEach(d -> d.answer().run());
+      s.waiting.clear();
     }
   }
 
