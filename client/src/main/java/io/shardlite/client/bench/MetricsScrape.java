@@ -55,9 +55,31 @@ public final class MetricsScrape {
 
   /** Each label set of {@code metric} summed over the ports (labels as written, e.g. {@code code="TIMEOUT",}); a mutable map. */
   public static Map<String, Double> byLabels(List<Integer> ports, String metric) {
+    return byLabelsIn(expositions(ports), metric);
+  }
+
+  /** Every port's exposition, one scrape each ("" for a port that does not answer), to read several metrics from. */
+  public static List<String> expositions(List<Integer> ports) {
+    return ports.stream().map(MetricsScrape::scrape).toList();
+  }
+
+  /** {@link #byLabels} over expositions already scraped. */
+  public static Map<String, Double> byLabelsIn(List<String> expositions, String metric) {
     Map<String, Double> total = new TreeMap<>();
-    for (int port : ports) {
-      samples(scrape(port), metric).forEach((labels, v) -> total.merge(labels, v, Double::sum));
+    for (String text : expositions) {
+      samples(text, metric).forEach((labels, v) -> total.merge(labels, v, Double::sum));
+    }
+    return total;
+  }
+
+  /** {@link #sum} (summed over ports) over expositions already scraped; NaN if any is empty. */
+  public static double sumIn(List<String> expositions, String metric) {
+    double total = 0;
+    for (String text : expositions) {
+      if (text.isEmpty()) {
+        return Double.NaN;
+      }
+      total += sumOf(text, metric);
     }
     return total;
   }

@@ -202,22 +202,23 @@ final class ClusterBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The virtual masters' multi-shard counters: phase sums and counts, hold ends, hold time. */
+  /** The virtual masters' multi-shard counters: phase sums and counts, hold ends, hold time (one scrape per VM). */
   private static Map<String, Double> multiShardFigures(List<Integer> vmMetrics) {
+    List<String> vms = MetricsScrape.expositions(vmMetrics);
     Map<String, Double> f = new LinkedHashMap<>();
-    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_sum").forEach((l, v) -> f.put("sum " + l, v));
-    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_count").forEach((l, v) -> f.put("count " + l, v));
-    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_multi_phase_seconds_bucket").forEach((l, v) -> {
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_multi_phase_seconds_sum").forEach((l, v) -> f.put("sum " + l, v));
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_multi_phase_seconds_count").forEach((l, v) -> f.put("count " + l, v));
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_multi_phase_seconds_bucket").forEach((l, v) -> {
       if (l.endsWith("le=\"2.0\"")) {
         f.put("within2s " + l.substring(0, l.indexOf(",le=")), v);
       }
     });
-    MetricsScrape.byLabels(vmMetrics, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
     String late = "phase=\"prepare_late\"";
-    f.put("late_sum", MetricsScrape.byLabels(vmMetrics, "shardlite_vm_lane_phase_seconds_sum").getOrDefault(late, 0.0));
-    f.put("late_count", MetricsScrape.byLabels(vmMetrics, "shardlite_vm_lane_phase_seconds_count").getOrDefault(late, 0.0));
-    f.put("hold_sum", MetricsScrape.sum(vmMetrics, "shardlite_vm_lane_hold_seconds_sum", false));
-    f.put("hold_count", MetricsScrape.sum(vmMetrics, "shardlite_vm_lane_hold_seconds_count", false));
+    f.put("late_sum", MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_sum").getOrDefault(late, 0.0));
+    f.put("late_count", MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count").getOrDefault(late, 0.0));
+    f.put("hold_sum", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_sum"));
+    f.put("hold_count", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_count"));
     return f;
   }
 

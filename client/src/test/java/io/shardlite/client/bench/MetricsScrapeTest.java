@@ -22,4 +22,15 @@ class MetricsScrapeTest {
         .containsExactly(java.util.Map.entry("shard=\"0\"", 12.0), java.util.Map.entry("shard=\"1\"", 30.0));
     assertThat(MetricsScrape.samples(text, "shardlite_sequencer_applied_index")).containsExactly(java.util.Map.entry("", 7.0));
   }
+
+  @Test
+  void readsSeveralMetricsFromExpositionsScrapedOnce() {
+    java.util.List<String> vms = java.util.List.of(
+        "shardlite_vm_lane_phase_seconds_count{phase=\"wait\",} 3.0\nshardlite_vm_lane_hold_seconds_sum 1.5\n",
+        "shardlite_vm_lane_phase_seconds_count{phase=\"wait\",} 4.0\nshardlite_vm_lane_hold_seconds_sum 0.5\n");
+    assertThat(MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count"))
+        .containsExactly(java.util.Map.entry("phase=\"wait\"", 7.0));
+    assertThat(MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_sum")).isEqualTo(2.0);
+    assertThat(MetricsScrape.sumIn(java.util.List.of(vms.get(0), ""), "shardlite_vm_lane_hold_seconds_sum")).isNaN();
+  }
 }

@@ -302,12 +302,6 @@ final class Coordinator {
   }
 
   /**
-   * Resolves every participant's part (commit or abort), retrying until each owner confirms or the
-   * time is up. Answering after an unconfirmed resolution is still safe: a prepared part blocks
-   * its shard's writes and linearizable reads until someone resolves it (its lane, or the next
-   * owner from the sequencer's decision), so nothing can observe the transaction half-applied.
-   */
-  /**
    * Resolves the parts off the answer's path. The decision is recorded, so the outcome no longer
    * depends on the resolutions (a lane whose coordinator is gone resolves from the sequencer's
    * decision), and the shards answer reads in-doubt while a part is open, so no read after the
@@ -331,6 +325,12 @@ final class Coordinator {
     }
   }
 
+  /**
+   * Resolves every participant's part (commit or abort), retrying until each owner confirms or the
+   * time is up. Answering after an unconfirmed resolution is still safe: a prepared part blocks
+   * its shard's writes and linearizable reads until someone resolves it (its lane, or the next
+   * owner from the sequencer's decision), so nothing can observe the transaction half-applied.
+   */
   private void release(String txId, List<Integer> shards, boolean commit, long deadline) {
     long end = Math.max(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     List<CompletableFuture<PartReply>> done = new ArrayList<>();

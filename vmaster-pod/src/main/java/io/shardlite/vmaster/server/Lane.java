@@ -126,6 +126,11 @@ final class Lane implements Runnable {
     Spec(PartOrder.Part<PartCall> part) {
       this.part = part;
     }
+
+    /** Nothing can roll it back any more: committed on the shard, or decided COMMIT. */
+    boolean decided() {
+      return committed || decidedCommit;
+    }
   }
 
   /** A group of writes whose LSN request is out; proposed once every earlier group is done. */
@@ -709,7 +714,7 @@ final class Lane implements Runnable {
    */
   private void deliver(Runnable answer, Consumer<ExecuteReply> fail) {
     Spec top = stack.peekLast();
-    if (top == null || stack.stream().allMatch(s -> s.committed || s.decidedCommit)) {
+    if (top == null || stack.stream().allMatch(Spec::decided)) {
       answer.run();
     } else {
       top.waiting.add(new Deferred(answer, fail));
@@ -719,7 +724,7 @@ final class Lane implements Runnable {
   /** Runs the held answers of the parts decided COMMIT from the bottom of the stack up. */
   private void answerDecided() {
     for (Spec s : stack) {
-      if (!s.committed && !s.decidedCommit) {
+      if (!s.decided()) {
         return;
       }
       s.waiting.forEach(d -> d.answer().run());
