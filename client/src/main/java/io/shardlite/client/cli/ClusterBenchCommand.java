@@ -178,6 +178,10 @@ final class ClusterBenchCommand implements Callable<Integer> {
               + " %.1f ms%n", Math.round(multi.getOrDefault("late_count", 0.0)),
               1000 * multi.getOrDefault("late_sum", 0.0) / Math.max(1, multi.getOrDefault("late_count", 0.0)));
         }
+        String lanePhases = lanePhaseMeans(multi);
+        if (!lanePhases.isEmpty()) {
+          System.out.println("  lane phases of write groups, mean ms: " + lanePhases);
+        }
       }
     }
     double clusterCpu = MachineCpu.busyPercent(cpu0, MachineCpu.sample());
@@ -215,8 +219,12 @@ final class ClusterBenchCommand implements Callable<Integer> {
     });
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
     String late = "phase=\"prepare_late\"";
-    f.put("late_sum", MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_sum").getOrDefault(late, 0.0));
-    f.put("late_count", MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count").getOrDefault(late, 0.0));
+    Map<String, Double> laneSums = MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_sum");
+    Map<String, Double> laneCounts = MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count");
+    f.put("late_sum", laneSums.getOrDefault(late, 0.0));
+    f.put("late_count", laneCounts.getOrDefault(late, 0.0));
+    laneSums.forEach((l, v) -> f.put("lane sum " + l, v));
+    laneCounts.forEach((l, v) -> f.put("lane count " + l, v));
     f.put("hold_sum", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_sum"));
     f.put("hold_count", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_count"));
     return f;
@@ -233,6 +241,27 @@ final class ClusterBenchCommand implements Callable<Integer> {
         long slow = Math.round(n - multi.getOrDefault("within2s " + label, n));
         if (slow > 0) {
           sb.append(" (").append(slow).append(" over 2 s)");
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Where a single-shard write's time goes in its lane: per group queue, lsn, wait and propose;
+   * per write answer_held (only the writes applied above undecided speculative parts, counted).
+   */
+  private static String lanePhaseMeans(Map<String, Double> multi) {
+    StringBuilder sb = new StringBuilder();
+    for (String phase : List.of("queue", "lsn", "wait", "propose", "answer_held", "drain")) {
+      String label = "phase=\"" + phase + "\"";
+      double n = multi.getOrDefault("lane count " + label, 0.0);
+      if (n > 0) {
+        sb.append(sb.length() == 0 ? "" : ", ").append(phase)
+            .append(String.format(Locale.ROOT, " %.1f", 1000 * multi.getOrDefault("lane sum " + label, 0.0) / n));
+        if (phase.equals("answer_held") || phase.equals("drain")) {
+          sb.append(String.format(Locale.ROOT, phase.equals("drain") ? " (%d, %.1f s in all)" : " (%d writes)",
+              Math.round(n), multi.getOrDefault("lane sum " + label, 0.0)));
         }
       }
     }

@@ -169,6 +169,8 @@ final class Lane implements Runnable {
   private final long stackOpenLimitNanos;
   /** The speculative parts on the shard, lowest first (worker thread only). */
   private final ArrayDeque<Spec> stack = new ArrayDeque<>();
+  /** Since when the next part waits for the stack to drain (0: it does not). */
+  private long drainingSinceNanos;
   /** When the stack last went from empty to non-empty. */
   private long stackOpenedAtNanos;
   /** Groups with their LSN requests out, oldest first (worker thread only). */
@@ -399,11 +401,15 @@ final class Lane implements Runnable {
           return Math.min(stackWait, awaitPrepare(part, now));
         }
         if (!canPlace(part)) {
+          if (drainingSinceNanos == 0) {
+            drainingSinceNanos = now;
+          }
           return Math.min(stackWait, IDLE_WAIT_NANOS); // the stack drains first (a resolution wakes the lane)
         }
         if (maxSpeculative > 0 && !part.prepare.request().getReadOnly()) {
           return proposeItems(part) ? 0 : LSN_WAIT_NANOS;
         }
+        drained(now);
         prepare(part, null);
         return 0;
       }
@@ -546,6 +552,14 @@ final class Lane implements Runnable {
     }
     finishHeld(held, resolved, end);
     return 0;
+  }
+
+  /** A part is placed: ends the wait for the stack to drain, if the lane was in one. */
+  private void drained(long now) {
+    if (drainingSinceNanos != 0) {
+      metrics.lanePhase("drain", now - drainingSinceNanos);
+      drainingSinceNanos = 0;
+    }
   }
 
   /** The stacked speculative part of {@code txId}, or null. */
@@ -717,7 +731,11 @@ final class Lane implements Runnable {
     if (top == null || stack.stream().allMatch(Spec::decided)) {
       answer.run();
     } else {
-      top.waiting.add(new Deferred(answer, fail));
+      long heldAt = System.nanoTime();
+      top.waiting.add(new Deferred(() -> {
+        metrics.lanePhase("answer_held", System.nanoTime() - heldAt);
+        answer.run();
+      }, fail));
     }
   }
 
@@ -979,6 +997,7 @@ final class Lane implements Runnable {
         break;
       }
       order.placedSpeculative(next, now); // the next part comes into view
+      drained(now);
       placed.add(new PlacedPart(next));
       items.add(GroupItem.newBuilder().setPrepare(preparePart(part)).build());
       txs++;

@@ -43,8 +43,10 @@ final class VmMetrics {
     lanePhase = Histogram.build("shardlite_vm_lane_phase_seconds",
             "Where a lane group's time goes: queue (first transaction queued to LSN request), lsn (request to"
                 + " LSNs), wait (LSNs to the proposal's start: earlier groups), propose (shard group commit and apply);"
-                + " and prepare_late: from a multi-shard part being named as the predecessor of writes here to its"
-                + " prepare's arrival (those writes, and every later one of the shard, wait for it).")
+                + " prepare_late: from a multi-shard part being named as the predecessor of writes here to its"
+                + " prepare's arrival (those writes, and every later one of the shard, wait for it); answer_held: a"
+                + " write applied above speculative parts, from the shard's answer until the parts below are decided;"
+                + " drain: a part (and every later write of the shard) waiting for the stack to drain.")
         .labelNames("phase")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     multiPhase = Histogram.build("shardlite_vm_multi_phase_seconds",
