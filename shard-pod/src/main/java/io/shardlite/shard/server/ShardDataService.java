@@ -219,11 +219,12 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
       if (request.getConsistency() == Consistency.FOLLOWER) {
         return CompletableFuture.completedFuture(followerRead(request, query));
       }
-      RaftClient client = groups.client(request.getShardId());
-      return client.async()
-          .sendReadOnly(Message.valueOf(ByteString.copyFrom(query.toByteArray())))
-          .whenComplete((r, e) -> groups.evictIfBroken(client, e != null ? e : r.getException()))
-          .thenApply(r -> parse(r, "read"))
+      Message message = Message.valueOf(ByteString.copyFrom(query.toByteArray()));
+      Optional<CompletableFuture<RaftClientReply>> local = groups.readIfLeader(request.getShardId(), message);
+      CompletableFuture<RaftClientReply> read = local.isEmpty() ? readThroughClient(request.getShardId(), message)
+          : local.get().thenCompose(r -> leaderMoved(r)
+              ? readThroughClient(request.getShardId(), message) : CompletableFuture.completedFuture(r));
+      return read.thenApply(r -> parse(r, "read"))
           .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
     });
   }
@@ -253,9 +254,20 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
     if (local.isEmpty()) {
       return sendThroughClient(shard, message);
     }
-    return local.get().thenCompose(r -> r.getNotLeaderException() != null || r.getException()
-        instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException
+    return local.get().thenCompose(r -> leaderMoved(r)
         ? sendThroughClient(shard, message) : CompletableFuture.completedFuture(r));
+  }
+
+  /** The member stopped leading, or does not lead yet: nothing ran, the client finds the leader. */
+  private static boolean leaderMoved(RaftClientReply r) {
+    return r.getNotLeaderException() != null
+        || r.getException() instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+  }
+
+  private CompletableFuture<RaftClientReply> readThroughClient(int shard, Message query) {
+    RaftClient client = groups.client(shard);
+    return client.async().sendReadOnly(query)
+        .whenComplete((r, e) -> groups.evictIfBroken(client, e != null ? e : r.getException()));
   }
 
   private CompletableFuture<RaftClientReply> sendThroughClient(int shard, Message message) {

@@ -102,6 +102,19 @@ final class ShardGroups implements AutoCloseable {
    * yet means nothing was appended, so sending it again through the client is safe.
    */
   Optional<CompletableFuture<RaftClientReply>> submitIfLeader(int shard, Message message) {
+    return submitIfLeader(shard, message, RaftClientRequest.writeRequestType());
+  }
+
+  /**
+   * {@link #submitIfLeader(int, Message)} for a linearizable read: the member runs it as a read
+   * from a remote client (read index, then the query once applied up to it), without the hop.
+   */
+  Optional<CompletableFuture<RaftClientReply>> readIfLeader(int shard, Message query) {
+    return submitIfLeader(shard, query, RaftClientRequest.readRequestType());
+  }
+
+  private Optional<CompletableFuture<RaftClientReply>> submitIfLeader(int shard, Message message,
+      RaftClientRequest.Type type) {
     RaftServer.Division d = division(shard);
     if (!d.getInfo().isLeader() || !d.getInfo().isLeaderReady()) {
       return Optional.empty();
@@ -112,7 +125,7 @@ final class ShardGroups implements AutoCloseable {
         .setGroupId(groupId(shard))
         .setCallId(localCallIds.incrementAndGet())
         .setMessage(message)
-        .setType(RaftClientRequest.writeRequestType())
+        .setType(type)
         .build();
     try {
       return Optional.of(server.submitClientRequestAsync(request));
