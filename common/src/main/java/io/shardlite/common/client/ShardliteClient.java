@@ -125,15 +125,39 @@ public final class ShardliteClient implements AutoCloseable {
 
   /**
    * The shard's owner when the transaction touches one shard whose owner a reply named (saves the
-   * receiving virtual master a forward); otherwise the next endpoint in turn.
+   * receiving virtual master a forward); for several shards, the endpoint that owns most of them
+   * (its parts there need no call to another virtual master; on a tie, the one whose shard comes
+   * first in statement order); otherwise the next endpoint in turn.
    */
   private int firstEndpoint(ExecuteRequest tx) {
     int shard = singleShard(tx);
-    Integer owner = shard < 0 ? null : ownerEndpoint.get(shard);
+    Integer owner = shard >= 0 ? ownerEndpoint.get(shard) : shard == MANY_SHARDS ? ownerOfMost(tx) : null;
     return owner != null ? owner : Math.floorMod(next.getAndIncrement(), channels.size());
   }
 
-  /** The one shard the transaction's statements map to, or -1 (several, or the shard count is unknown). */
+  /** The endpoint that owns most of the transaction's shards, as replies named them, or null. */
+  private Integer ownerOfMost(ExecuteRequest tx) {
+    int shards = shardCount;
+    java.util.Map<Integer, Integer> owned = new java.util.HashMap<>();
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    Integer best = null;
+    for (var statement : tx.getStatementsList()) {
+      int shard = io.shardlite.common.routing.ShardKeys.shardOf(statement.getShardKey(), shards);
+      Integer owner = seen.add(shard) ? ownerEndpoint.get(shard) : null;
+      if (owner != null && owned.merge(owner, 1, Integer::sum) > (best == null ? 0 : owned.get(best))) {
+        best = owner;
+      }
+    }
+    return best;
+  }
+
+  /** {@link #singleShard}: the statements map to several shards. */
+  private static final int MANY_SHARDS = -2;
+
+  /**
+   * The one shard the transaction's statements map to; {@link #MANY_SHARDS}; or -1 (the shard
+   * count is unknown, or no statements).
+   */
   private int singleShard(ExecuteRequest tx) {
     if (tx.hasShard()) {
       return tx.getShard();
@@ -145,7 +169,7 @@ public final class ShardliteClient implements AutoCloseable {
     int shard = io.shardlite.common.routing.ShardKeys.shardOf(tx.getStatements(0).getShardKey(), shards);
     for (int i = 1; i < tx.getStatementsCount(); i++) {
       if (io.shardlite.common.routing.ShardKeys.shardOf(tx.getStatements(i).getShardKey(), shards) != shard) {
-        return -1;
+        return MANY_SHARDS;
       }
     }
     return shard;

@@ -19,7 +19,10 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Single-shard transactions go straight to the owner a reply named; others keep taking turns. */
+/**
+ * Single-shard transactions go straight to the owner a reply named, multi-shard ones to the endpoint
+ * owning most of their shards; transactions whose owners are unknown keep taking turns.
+ */
 class ShardliteClientRoutingTest {
   private static final int SHARDS = 4;
   private final List<Server> servers = new ArrayList<>();
@@ -70,12 +73,49 @@ class ShardliteClientRoutingTest {
       }
       assertThat(toB.get() - before).as("writes to shard 2 after its owner was named").isEqualTo(10);
 
-      // A transaction over two shards has no single owner: it keeps taking turns.
+      // Over two shards, one of them owned by B: B coordinates (its part there stays local).
+      before = toB.get();
+      for (int i = 0; i < 10; i++) {
+        client.execute(List.of(statement(keyOnShard(3), "SELECT 1"), statement(onShard2, "SELECT 1")));
+      }
+      assertThat(toB.get() - before).isEqualTo(10);
+
+      // Over shards whose owners no reply named: it keeps taking turns.
       int aBefore = toA.get();
       for (int i = 0; i < 10; i++) {
-        client.execute(List.of(statement(onShard2, "SELECT 1"), statement(keyOnShard(3), "SELECT 1")));
+        client.execute(List.of(statement(keyOnShard(0), "SELECT 1"), statement(keyOnShard(3), "SELECT 1")));
       }
       assertThat(toA.get() - aBefore).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void aTransactionOverSeveralShardsGoesToTheEndpointOwningMostOfThem() throws Exception {
+    AtomicInteger toA = new AtomicInteger();
+    AtomicInteger toB = new AtomicInteger();
+    String[] address = new String[2];
+    // A owns shards 0 and 1, B owns 2 and 3 (each reply names the owner of the shard written).
+    Function<ExecuteRequest, ExecuteReply> owners = r -> {
+      int shard = ShardKeys.shardOf(r.getStatements(0).getShardKey(), SHARDS);
+      return ExecuteReply.newBuilder().setShard(shard).setOwnerAddress(address[shard < 2 ? 0 : 1])
+          .setShardCount(SHARDS).build();
+    };
+    address[0] = start(toA, owners);
+    address[1] = start(toB, owners);
+    try (ShardliteClient client = new ShardliteClient(List.of(address[0], address[1]), Duration.ofSeconds(10))) {
+      for (int shard = 0; shard < SHARDS; shard++) {
+        client.execute(List.of(statement(keyOnShard(shard), "INSERT INTO t VALUES (1)")));
+      }
+      int a = toA.get();
+      int b = toB.get();
+      client.execute(List.of(statement(keyOnShard(0), "SELECT 1"), statement(keyOnShard(2), "SELECT 1"),
+          statement(keyOnShard(3), "SELECT 1")));
+      assertThat(toB.get() - b).as("B owns two of the three shards").isEqualTo(1);
+      client.execute(List.of(statement(keyOnShard(2), "SELECT 1"), statement(keyOnShard(0), "SELECT 1"),
+          statement(keyOnShard(1), "SELECT 1"), statement(keyOnShard(2), "SELECT 2")));
+      assertThat(toA.get() - a).as("A owns two shards, B one (named twice)").isEqualTo(1);
+      client.execute(List.of(statement(keyOnShard(2), "SELECT 1"), statement(keyOnShard(0), "SELECT 1")));
+      assertThat(toB.get() - b).as("a tie goes to the first statement's shard's owner").isEqualTo(2);
     }
   }
 

@@ -45,11 +45,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class ShardApplyBenchmark {
   private static final int ACCOUNTS = 2_000;
-  private static final int DRAIN_EVERY = 8;
-
   /** Transactions per entry. */
   @Param({"1", "16"})
   public int batch;
+
+  /** Entries per speculative tail: every so many entries one places no part, so the tail commits. */
+  @Param({"8"})
+  public int drainEvery;
 
   private Path dir;
   private ShardDatabase db;
@@ -87,7 +89,7 @@ public class ShardApplyBenchmark {
   /**
    * A speculative lane's entry: the previous entry's part committed first, then the transfers,
    * then a new speculative part on top (a part stays open across entries, as under load). Every
-   * {@link #DRAIN_EVERY}th entry places no part, so the tail commits with the next one, as a
+   * {@link #drainEvery}th entry places no part, so the tail commits with the next one, as a
    * lane's stack drains every 100 ms.
    */
   @Benchmark
@@ -99,7 +101,7 @@ public class ShardApplyBenchmark {
     for (int i = 0; i < batch; i++) {
       items.add(GroupItem.newBuilder().setBatch(transfer()).build());
     }
-    if (index % DRAIN_EVERY == 0) {
+    if (index % drainEvery == 0) {
       openPart = null;
       return db.applyEntry(1, ++index, ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder().addAllItems(items))
           .build().toByteString());
