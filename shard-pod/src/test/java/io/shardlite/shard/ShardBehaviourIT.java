@@ -186,6 +186,32 @@ class ShardBehaviourIT {
   }
 
   /**
+   * A linearizable read sent to any replica sees the latest acknowledged write: the leader runs it
+   * on its own Raft member, a follower hands it to the leader through the group's client. Every
+   * server hosts the shard here, so both paths run. A write on the read path is refused on each.
+   */
+  @Test
+  void aLinearizableReadThroughEveryReplicaSeesTheLatestWrite() {
+    ok(probe.writeRetrying(1, batch("everywhere-schema", sql("CREATE TABLE everywhere(k INTEGER PRIMARY KEY)")),
+        BUDGET));
+    for (int k = 1; k <= 3; k++) {
+      ok(probe.writeRetrying(1, batch("everywhere-" + k, sql("INSERT INTO everywhere VALUES (" + k + ")")), BUDGET));
+      for (String id : List.of("s1", "s2", "s3")) {
+        ShardResult read = cluster.node(id).client().read(1, Consistency.LINEARIZABLE, 0,
+            List.of(Statements.of("SELECT count(*) FROM everywhere")));
+        assertThat(read.hasError()).as("read through %s: %s", id, read.getError().getMessage()).isFalse();
+        assertThat(read.getResults(0).getRows(0).getValues(0).getInteger()).as("read through " + id).isEqualTo(k);
+      }
+    }
+    for (String id : List.of("s1", "s2", "s3")) {
+      ShardResult write = cluster.node(id).client().read(1, Consistency.LINEARIZABLE, 0,
+          List.of(Statements.of("INSERT INTO everywhere VALUES (9)")));
+      assertThat(write.getError().getCode()).as("a write on the read path through " + id)
+          .isEqualTo(ErrorCode.FORBIDDEN_STATEMENT);
+    }
+  }
+
+  /**
    * A prepared part's transaction may already be committed and read on another shard: a
    * linearizable read here waits until the part is resolved and then sees it; a follower read
    * answers at once from the state before it.
