@@ -174,9 +174,10 @@ final class ClusterBenchCommand implements Callable<Integer> {
           System.out.println("  multi-shard coordinator phases, mean ms: " + phases);
           System.out.println("  lane holds by end: " + holdEnds(multi) + String.format(Locale.ROOT, ", mean hold %.1f ms",
               1000 * multi.getOrDefault("hold_sum", 0.0) / Math.max(1, multi.getOrDefault("hold_count", 0.0))));
+          double lateCount = multi.getOrDefault("lane count phase=\"prepare_late\"", 0.0);
           System.out.printf(Locale.ROOT, "  late prepares (writes of a lane waited for a part named before them): %d, mean"
-              + " %.1f ms%n", Math.round(multi.getOrDefault("late_count", 0.0)),
-              1000 * multi.getOrDefault("late_sum", 0.0) / Math.max(1, multi.getOrDefault("late_count", 0.0)));
+              + " %.1f ms%n", Math.round(lateCount),
+              1000 * multi.getOrDefault("lane sum phase=\"prepare_late\"", 0.0) / Math.max(1, lateCount));
         }
         String lanePhases = lanePhaseMeans(multi);
         if (!lanePhases.isEmpty()) {
@@ -218,13 +219,8 @@ final class ClusterBenchCommand implements Callable<Integer> {
       }
     });
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
-    String late = "phase=\"prepare_late\"";
-    Map<String, Double> laneSums = MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_sum");
-    Map<String, Double> laneCounts = MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count");
-    f.put("late_sum", laneSums.getOrDefault(late, 0.0));
-    f.put("late_count", laneCounts.getOrDefault(late, 0.0));
-    laneSums.forEach((l, v) -> f.put("lane sum " + l, v));
-    laneCounts.forEach((l, v) -> f.put("lane count " + l, v));
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_sum").forEach((l, v) -> f.put("lane sum " + l, v));
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count").forEach((l, v) -> f.put("lane count " + l, v));
     f.put("hold_sum", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_sum"));
     f.put("hold_count", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_count"));
     return f;
@@ -249,20 +245,23 @@ final class ClusterBenchCommand implements Callable<Integer> {
 
   /**
    * Where a single-shard write's time goes in its lane: per group queue, lsn, wait and propose;
-   * per write answer_held (only the writes applied above undecided speculative parts, counted).
+   * per write answer_held (only the writes applied above undecided speculative parts, counted);
+   * drain (how often and how long parts waited for the stack to drain).
    */
   private static String lanePhaseMeans(Map<String, Double> multi) {
     StringBuilder sb = new StringBuilder();
     for (String phase : List.of("queue", "lsn", "wait", "propose", "answer_held", "drain")) {
       String label = "phase=\"" + phase + "\"";
       double n = multi.getOrDefault("lane count " + label, 0.0);
-      if (n > 0) {
-        sb.append(sb.length() == 0 ? "" : ", ").append(phase)
-            .append(String.format(Locale.ROOT, " %.1f", 1000 * multi.getOrDefault("lane sum " + label, 0.0) / n));
-        if (phase.equals("answer_held") || phase.equals("drain")) {
-          sb.append(String.format(Locale.ROOT, phase.equals("drain") ? " (%d, %.1f s in all)" : " (%d writes)",
-              Math.round(n), multi.getOrDefault("lane sum " + label, 0.0)));
-        }
+      if (n == 0) {
+        continue;
+      }
+      double seconds = multi.getOrDefault("lane sum " + label, 0.0);
+      sb.append(sb.length() == 0 ? "" : ", ").append(phase).append(String.format(Locale.ROOT, " %.1f", 1000 * seconds / n));
+      if (phase.equals("answer_held")) {
+        sb.append(String.format(Locale.ROOT, " (%d writes)", Math.round(n)));
+      } else if (phase.equals("drain")) {
+        sb.append(String.format(Locale.ROOT, " (%d, %.1f s in all)", Math.round(n), seconds));
       }
     }
     return sb.toString();

@@ -130,14 +130,19 @@ public final class ShardliteClient implements AutoCloseable {
    * first in statement order); otherwise the next endpoint in turn.
    */
   private int firstEndpoint(ExecuteRequest tx) {
-    int shard = singleShard(tx);
-    Integer owner = shard >= 0 ? ownerEndpoint.get(shard) : shard == MANY_SHARDS ? ownerOfMost(tx) : null;
+    Integer owner = ownerOfMost(tx);
     return owner != null ? owner : Math.floorMod(next.getAndIncrement(), channels.size());
   }
 
   /** The endpoint that owns most of the transaction's shards, as replies named them, or null. */
   private Integer ownerOfMost(ExecuteRequest tx) {
+    if (tx.hasShard()) {
+      return ownerEndpoint.get(tx.getShard());
+    }
     int shards = shardCount;
+    if (shards <= 0) {
+      return null;
+    }
     java.util.Map<Integer, Integer> owned = new java.util.HashMap<>();
     java.util.Set<Integer> seen = new java.util.HashSet<>();
     Integer best = null;
@@ -149,30 +154,6 @@ public final class ShardliteClient implements AutoCloseable {
       }
     }
     return best;
-  }
-
-  /** {@link #singleShard}: the statements map to several shards. */
-  private static final int MANY_SHARDS = -2;
-
-  /**
-   * The one shard the transaction's statements map to; {@link #MANY_SHARDS}; or -1 (the shard
-   * count is unknown, or no statements).
-   */
-  private int singleShard(ExecuteRequest tx) {
-    if (tx.hasShard()) {
-      return tx.getShard();
-    }
-    int shards = shardCount;
-    if (shards <= 0 || tx.getStatementsCount() == 0) {
-      return -1;
-    }
-    int shard = io.shardlite.common.routing.ShardKeys.shardOf(tx.getStatements(0).getShardKey(), shards);
-    for (int i = 1; i < tx.getStatementsCount(); i++) {
-      if (io.shardlite.common.routing.ShardKeys.shardOf(tx.getStatements(i).getShardKey(), shards) != shard) {
-        return MANY_SHARDS;
-      }
-    }
-    return shard;
   }
 
   /** Remembers the owner a single-shard write's reply names (when it is one of our endpoints). */

@@ -219,12 +219,8 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
       if (request.getConsistency() == Consistency.FOLLOWER) {
         return CompletableFuture.completedFuture(followerRead(request, query));
       }
-      Message message = Message.valueOf(ByteString.copyFrom(query.toByteArray()));
-      Optional<CompletableFuture<RaftClientReply>> local = groups.readIfLeader(request.getShardId(), message);
-      CompletableFuture<RaftClientReply> read = local.isEmpty() ? readThroughClient(request.getShardId(), message)
-          : local.get().thenCompose(r -> leaderMoved(r)
-              ? readThroughClient(request.getShardId(), message) : CompletableFuture.completedFuture(r));
-      return read.thenApply(r -> parse(r, "read"))
+      return leaderFirst(request.getShardId(), Message.valueOf(ByteString.copyFrom(query.toByteArray())), true)
+          .thenApply(r -> parse(r, "read"))
           .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
     });
   }
@@ -244,37 +240,32 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
         .orTimeout(timeoutMillis(timeoutMillis), TimeUnit.MILLISECONDS);
   }
 
-  /**
-   * Sends one entry: straight to this server's member when it leads the shard, else (or when the
-   * leader just changed) through the shard's Raft client, replacing the client if Ratis closed it.
-   */
+  /** Sends one entry ({@link #leaderFirst}). */
   private CompletableFuture<RaftClientReply> send(int shard, ShardEntry entry) {
-    Message message = Message.valueOf(ByteString.copyFrom(entry.toByteArray()));
-    Optional<CompletableFuture<RaftClientReply>> local = groups.submitIfLeader(shard, message);
+    return leaderFirst(shard, Message.valueOf(ByteString.copyFrom(entry.toByteArray())), false);
+  }
+
+  /**
+   * An entry, or a linearizable read ({@code read}): straight to this server's member when it
+   * leads the shard, else (or when the member stopped leading or is not ready yet: nothing ran)
+   * through the shard's Raft client, replacing the client if Ratis closed it.
+   */
+  private CompletableFuture<RaftClientReply> leaderFirst(int shard, Message message, boolean read) {
+    Optional<CompletableFuture<RaftClientReply>> local = read ? groups.readIfLeader(shard, message)
+        : groups.submitIfLeader(shard, message);
     if (local.isEmpty()) {
-      return sendThroughClient(shard, message);
+      return throughClient(shard, message, read);
     }
-    return local.get().thenCompose(r -> leaderMoved(r)
-        ? sendThroughClient(shard, message) : CompletableFuture.completedFuture(r));
+    return local.get().thenCompose(r -> r.getNotLeaderException() != null || r.getException()
+        instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException
+        ? throughClient(shard, message, read) : CompletableFuture.completedFuture(r));
   }
 
-  /** The member stopped leading, or does not lead yet: nothing ran, the client finds the leader. */
-  private static boolean leaderMoved(RaftClientReply r) {
-    return r.getNotLeaderException() != null
-        || r.getException() instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
-  }
-
-  private CompletableFuture<RaftClientReply> readThroughClient(int shard, Message query) {
-    RaftClient client = groups.client(shard);
-    return client.async().sendReadOnly(query)
-        .whenComplete((r, e) -> groups.evictIfBroken(client, e != null ? e : r.getException()));
-  }
-
-  private CompletableFuture<RaftClientReply> sendThroughClient(int shard, Message message) {
+  private CompletableFuture<RaftClientReply> throughClient(int shard, Message message, boolean read) {
     RaftClient client = groups.client(shard);
     CompletableFuture<RaftClientReply> sent;
     try {
-      sent = client.async().send(message);
+      sent = read ? client.async().sendReadOnly(message) : client.async().send(message);
     } catch (RuntimeException e) {
       groups.evictIfBroken(client, e);
       throw e;
