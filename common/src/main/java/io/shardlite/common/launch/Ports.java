@@ -1,5 +1,6 @@
 package io.shardlite.common.launch;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -25,14 +26,17 @@ public final class Ports {
   /** Lowest port picked (well above the well-known and registered-service crowd). */
   static final int LOWEST = 10_000;
   private static final int ATTEMPTS = 200;
+  static final Path RANGE_FILE = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
 
   private Ports() {}
 
   /** The first port of the kernel's ephemeral range (32768 when it cannot be read). */
   static int ephemeralRangeStart() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Integer.parseInt(range.split("\\s+")[0]);
+    // Read as a stream: /proc files report size 0, and Files.readString then returns only the
+    // first character on JDK 17 ("3"), which silently turned this check off.
+    try (BufferedReader reader = Files.newBufferedReader(RANGE_FILE)) {
+      String range = reader.readLine();
+      return Integer.parseInt(range.trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 32_768;
     }

@@ -29,6 +29,18 @@ class PortsTest {
   }
 
   @Test
+  void theEphemeralRangeIsReadInFull() throws Exception {
+    if (!java.nio.file.Files.isReadable(Ports.RANGE_FILE)) {
+      assertThat(Ports.ephemeralRangeStart()).isEqualTo(32_768);
+      return;
+    }
+    // An independent read of the whole line: a short read of the /proc file once gave "3".
+    String line = java.nio.file.Files.readAllLines(Ports.RANGE_FILE).get(0).trim();
+    assertThat(Ports.ephemeralRangeStart()).isEqualTo(Integer.parseInt(line.split("\\s+")[0]));
+    assertThat(Ports.ephemeralRangeStart()).isGreaterThanOrEqualTo(1024);
+  }
+
+  @Test
   void portsStayBelowTheKernelsEphemeralRangeWhenThereIsRoom() {
     int start = Ports.ephemeralRangeStart();
     if (start - Ports.LOWEST >= 1000) {
