@@ -241,6 +241,8 @@ class ListAppendIT {
         phase, txns.size(), seconds, txns.size() / seconds, ok, info, failed, multi, appends, reads.size(), nonEmpty,
         longest, workload.errors,
         recovery.isEmpty() ? "" : "; recovery: " + recovery);
+    workload.unknownSamples.forEach(sample -> System.out.println("list-append " + phase + " unknown outcome: " + sample));
+    workload.unknownSamples.clear(); // the next phase samples its own
   }
 
   /** Prints anomalies with the transactions involved and writes the whole history next to the logs. */

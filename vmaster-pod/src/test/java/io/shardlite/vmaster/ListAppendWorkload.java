@@ -46,6 +46,9 @@ final class ListAppendWorkload {
   final List<Txn> history = new CopyOnWriteArrayList<>();
   final Map<ErrorCode, AtomicInteger> errors = new ConcurrentHashMap<>();
   final List<String> definiteErrors = new CopyOnWriteArrayList<>();
+  /** The first few unknown outcomes, with their times and messages (what CI output can explain them by). */
+  final List<String> unknownSamples = new CopyOnWriteArrayList<>();
+  private static final int UNKNOWN_SAMPLES = 8;
   /** Latest invocation time of a transaction that succeeded. */
   final AtomicLong lastOkInvokeNanos = new AtomicLong(Long.MIN_VALUE);
   private final AtomicLong values = new AtomicLong();
@@ -150,6 +153,11 @@ final class ListAppendWorkload {
       Status status = DEFINITE.contains(code) ? Status.FAIL : Status.INFO;
       if (status == Status.FAIL) {
         definiteErrors.add("T" + id + " " + ops + ": " + r.getError());
+      } else if (unknownSamples.size() < UNKNOWN_SAMPLES) {
+        unknownSamples.add(String.format(java.util.Locale.ROOT, "T%d after %d ms, %d shard(s): %s %s", id,
+            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(complete - invoke),
+            ops.stream().map(op -> ShardKeys.shardOf(op.key(), shards)).distinct().count(), code,
+            r.getError().getMessage()));
       }
       txn = new Txn(id, ops.stream().map(op -> op.append() ? op : Op.read(op.key())).toList(), invoke, complete, status);
     } else {
