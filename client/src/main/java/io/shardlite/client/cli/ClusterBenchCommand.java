@@ -50,12 +50,24 @@ final class ClusterBenchCommand implements Callable<Integer> {
   @Option(names = "--warmup-seconds", defaultValue = "3", description = "Warm-up per workload (default ${DEFAULT-VALUE}).")
   double warmupSeconds;
 
-  // 60 s, not 10: this JVM (the load generator) compiles with C2, which after 10 s still took a
+  // C2 by default: after 240 s of warm-up the servers spent 1.73 / 1.64 ms of CPU per transaction
+  // against 2.23 / 2.15 with C1 only (10% multi-shard 1,074 / 1,155 vs 848 / 932 tx/s, two
+  // alternating pairs); after 90 s C2 was still compiling and slower (617 vs 973 tx/s).
+  @Option(names = "--server-jit", defaultValue = "c2",
+      description = "How the server JVMs compile: c2 = the JVM's default tiers, measured after a long warm-up (the"
+          + " steady state of long-running servers); c1 = -XX:TieredStopAtLevel=1 (the local cluster's setting: fast"
+          + " to warm up, slower once warm) (default ${DEFAULT-VALUE}).")
+  String serverJit;
+
+  // At least 60 s: this JVM (the load generator) compiles with C2, which after 10 s still took a
   // tenth of the machine's CPU (0.56-0.59 vs 0.18-0.26 ms per transaction after 60-90 s).
-  @Option(names = "--jit-warmup-seconds", defaultValue = "60",
-      description = "Unmeasured transfers (10%% multi-shard) before the first workload, so no workload meets cold JVMs"
-          + " or a load generator still compiling (default ${DEFAULT-VALUE}).")
+  @Option(names = "--jit-warmup-seconds", defaultValue = "-1",
+      description = "Unmeasured transfers (10%% multi-shard) before the first workload, so no workload meets JVMs still"
+          + " compiling (default: " + C2_WARMUP_SECONDS + " with --server-jit c2, " + C1_WARMUP_SECONDS + " with c1).")
   double jitWarmupSeconds;
+
+  static final int C2_WARMUP_SECONDS = 240;
+  static final int C1_WARMUP_SECONDS = 60;
 
   @Option(names = "--records", defaultValue = "10000", description = "YCSB records (default ${DEFAULT-VALUE}).")
   int records;
@@ -108,7 +120,14 @@ final class ClusterBenchCommand implements Callable<Integer> {
     }
     String started = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path dir = Files.createTempDirectory("shardlite-bench-cluster-");
-    List<String> jvm = jvmOptions.isEmpty() ? LocalShardCluster.defaultJvmOptions() : List.copyOf(jvmOptions);
+    if (!serverJit.equals("c1") && !serverJit.equals("c2")) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--server-jit must be c1 or c2, got '" + serverJit + "'");
+    }
+    if (jitWarmupSeconds < 0) {
+      jitWarmupSeconds = serverJit.equals("c2") ? C2_WARMUP_SECONDS : C1_WARMUP_SECONDS;
+    }
+    List<String> jvm = jvmOptions.isEmpty() ? serverJvmOptions(serverJit) : List.copyOf(jvmOptions);
     List<ClusterBench.Run> runs = new ArrayList<>();
     MachineCpu cpu0 = MachineCpu.sample();
     try (LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 3, shards, sequencerArgs, jvm).start();
@@ -205,6 +224,20 @@ final class ClusterBenchCommand implements Callable<Integer> {
     Files.writeString(out.resolve(base + ".md"), markdown(started, runs, sqlite, dqlite, clusterCpu));
     System.out.println("wrote " + out.resolve(base + ".md"));
     return 0;
+  }
+
+  /** The local cluster's small-machine JVM options, with C2 left on for {@code c2}. */
+  static List<String> serverJvmOptions(String jit) {
+    return LocalShardCluster.defaultJvmOptions().stream()
+        .filter(o -> jit.equals("c1") || !o.startsWith("-XX:TieredStopAtLevel="))
+        .toList();
+  }
+
+  /** How the results describe the server JVMs' compilation and warm-up. */
+  private String jitDescription() {
+    String mode = !jvmOptions.isEmpty() ? "options given with --jvm-option"
+        : serverJit.equals("c2") ? "C1 and C2 (the JVM's default tiers)" : "C1 only (-XX:TieredStopAtLevel=1)";
+    return String.format(Locale.ROOT, "server JVMs: %s, after %.0f s of unmeasured load", mode, jitWarmupSeconds);
   }
 
   /** The virtual masters' multi-shard counters: phase sums and counts, hold ends, hold time (one scrape per VM). */
@@ -355,8 +388,8 @@ final class ClusterBenchCommand implements Callable<Integer> {
     md.append(String.format(Locale.ROOT, "`shardlite bench cluster`: 3 sequencer replicas, 3 shard servers (%d shards, "
         + "replication factor 3), %d virtual masters, all on 127.0.0.1 of one machine (%d cores); closed loop with %d "
         + "transactions in flight through the Java client; %.0f s measured after %.0f s warm-up per workload; "
-        + "machine CPU busy during the cluster part: %.0f%%.%n%n", shards, vms, Runtime.getRuntime().availableProcessors(),
-        concurrency, seconds, warmupSeconds, cpu));
+        + "machine CPU busy during the cluster part: %.0f%%; %s.%n%n", shards, vms,
+        Runtime.getRuntime().availableProcessors(), concurrency, seconds, warmupSeconds, cpu, jitDescription()));
     md.append("| workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (ClusterBench.Run r : runs) {
       md.append(row(r));
@@ -408,8 +441,9 @@ final class ClusterBenchCommand implements Callable<Integer> {
       double cpu) {
     StringBuilder j = new StringBuilder("{\n");
     j.append(String.format(Locale.ROOT, "  \"benchmark\": \"cluster\",%n  \"started\": \"%s\",%n  \"shards\": %d,%n"
-        + "  \"virtual_masters\": %d,%n  \"concurrency\": %d,%n  \"seconds\": %.1f,%n  \"machine_cpu_busy_pct\": %.1f,%n",
-        started, shards, vms, concurrency, seconds, cpu));
+        + "  \"virtual_masters\": %d,%n  \"concurrency\": %d,%n  \"seconds\": %.1f,%n  \"machine_cpu_busy_pct\": %.1f,%n"
+        + "  \"server_jit\": \"%s\",%n  \"jit_warmup_seconds\": %.0f,%n",
+        started, shards, vms, concurrency, seconds, cpu, jvmOptions.isEmpty() ? serverJit : "custom", jitWarmupSeconds));
     j.append("  \"shardlite\": [\n").append(runsJson(runs)).append("  ],\n");
     List<String> cpuRows = new ArrayList<>();
     cpuPerTx.forEach((w, m) -> {
