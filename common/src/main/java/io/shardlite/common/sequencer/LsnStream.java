@@ -166,6 +166,11 @@ public final class LsnStream implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #close} ran: every request it had has failed, and it takes no more. */
+  public synchronized boolean isClosed() {
+    return closed;
+  }
+
   /** How often the stream had to reconnect (failovers, dropped connections). */
   public synchronized long reconnects() {
     return reconnects;

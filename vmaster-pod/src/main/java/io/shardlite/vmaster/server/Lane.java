@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,7 +158,8 @@ final class Lane implements Runnable {
   private final long epoch;
   private final String vmId;
   private final ShardDirectory directory;
-  private final LsnStream lsns;
+  /** The LSN stream this lane asks (worker thread only); see {@link StreamHandover}. */
+  private final StreamHandover<LsnStream> lsns;
   private final SequencerClient sequencer;
   private final VmMetrics metrics;
   private final EntryBudget budget;
@@ -184,7 +186,7 @@ final class Lane implements Runnable {
   private volatile boolean stopped;
   private volatile String stopReason = "";
 
-  Lane(int shard, long epoch, String vmId, ShardDirectory directory, LsnStream lsns, SequencerClient sequencer,
+  Lane(int shard, long epoch, String vmId, ShardDirectory directory, Supplier<LsnStream> lsns, SequencerClient sequencer,
       VmMetrics metrics, EntryBudget budget, int pipelineDepth, Speculation speculation, CoordinatorProbe probe) {
     this.probe = probe;
     this.maxSpeculative = speculation.parts();
@@ -193,7 +195,7 @@ final class Lane implements Runnable {
     this.epoch = epoch;
     this.vmId = vmId;
     this.directory = directory;
-    this.lsns = lsns;
+    this.lsns = new StreamHandover<>(lsns, LsnStream::isClosed);
     this.sequencer = sequencer;
     this.metrics = metrics;
     this.budget = budget;
@@ -1114,7 +1116,7 @@ final class Lane implements Runnable {
     long now = System.nanoTime();
     metrics.lanePhase("queue", now - batch.get(0).queuedNanos());
     AtomicLong lsnsAt = new AtomicLong();
-    CompletableFuture<AssignLsnsReply> assigned = lsns.assign(txs);
+    CompletableFuture<AssignLsnsReply> assigned = lsns.get().assign(txs);
     assigned.whenComplete((r, e) -> lsnsAt.set(System.nanoTime()));
     pipeline.add(new Group(List.copyOf(batch), bytes, deadline, now, assigned, lsnsAt, new AtomicBoolean()));
   }

@@ -62,7 +62,7 @@ final class Lanes implements AutoCloseable {
       }
     }
     owned.forEach((shard, epoch) -> lanes.computeIfAbsent(shard, s -> {
-      Lane lane = new Lane(s, epoch, vmId, directory, lsns, sequencer, metrics, budget, pipeline, speculation,
+      Lane lane = new Lane(s, epoch, vmId, directory, this::stream, sequencer, metrics, budget, pipeline, speculation,
           probe);
       lane.start();
       return lane;
