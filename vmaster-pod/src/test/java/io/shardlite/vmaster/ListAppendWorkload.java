@@ -15,12 +15,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -154,8 +156,8 @@ final class ListAppendWorkload {
       if (status == Status.FAIL) {
         definiteErrors.add("T" + id + " " + ops + ": " + r.getError());
       } else if (unknownSamples.size() < UNKNOWN_SAMPLES) {
-        unknownSamples.add(String.format(java.util.Locale.ROOT, "T%d after %d ms, %d shard(s): %s %s", id,
-            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(complete - invoke),
+        unknownSamples.add(String.format(Locale.ROOT, "T%d after %d ms, %d shard(s): %s %s", id,
+            TimeUnit.NANOSECONDS.toMillis(complete - invoke),
             ops.stream().map(op -> ShardKeys.shardOf(op.key(), shards)).distinct().count(), code,
             r.getError().getMessage()));
       }

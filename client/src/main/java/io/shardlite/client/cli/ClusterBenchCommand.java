@@ -57,17 +57,30 @@ final class ClusterBenchCommand implements Callable<Integer> {
       description = "How the server JVMs compile: c2 = the JVM's default tiers, measured after a long warm-up (the"
           + " steady state of long-running servers); c1 = -XX:TieredStopAtLevel=1 (the local cluster's setting: fast"
           + " to warm up, slower once warm) (default ${DEFAULT-VALUE}).")
-  String serverJit;
+  ServerJit serverJit;
+
+  /** How the server JVMs compile, and the warm-up each needs before it is measured. */
+  enum ServerJit {
+    c1(60), c2(240);
+
+    final int warmupSeconds;
+
+    ServerJit(int warmupSeconds) {
+      this.warmupSeconds = warmupSeconds;
+    }
+  }
 
   // At least 60 s: this JVM (the load generator) compiles with C2, which after 10 s still took a
   // tenth of the machine's CPU (0.56-0.59 vs 0.18-0.26 ms per transaction after 60-90 s).
   @Option(names = "--jit-warmup-seconds", defaultValue = "-1",
       description = "Unmeasured transfers (10%% multi-shard) before the first workload, so no workload meets JVMs still"
-          + " compiling (default: " + C2_WARMUP_SECONDS + " with --server-jit c2, " + C1_WARMUP_SECONDS + " with c1).")
+          + " compiling (default: 240 with --server-jit c2, 60 with c1).")
   double jitWarmupSeconds;
 
-  static final int C2_WARMUP_SECONDS = 240;
-  static final int C1_WARMUP_SECONDS = 60;
+  /** The warm-up given, or the one the JIT mode needs. */
+  private double jitWarmup() {
+    return jitWarmupSeconds >= 0 ? jitWarmupSeconds : serverJit.warmupSeconds;
+  }
 
   @Option(names = "--records", defaultValue = "10000", description = "YCSB records (default ${DEFAULT-VALUE}).")
   int records;
@@ -120,13 +133,6 @@ final class ClusterBenchCommand implements Callable<Integer> {
     }
     String started = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path dir = Files.createTempDirectory("shardlite-bench-cluster-");
-    if (!serverJit.equals("c1") && !serverJit.equals("c2")) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-          "--server-jit must be c1 or c2, got '" + serverJit + "'");
-    }
-    if (jitWarmupSeconds < 0) {
-      jitWarmupSeconds = serverJit.equals("c2") ? C2_WARMUP_SECONDS : C1_WARMUP_SECONDS;
-    }
     List<String> jvm = jvmOptions.isEmpty() ? serverJvmOptions(serverJit) : List.copyOf(jvmOptions);
     List<ClusterBench.Run> runs = new ArrayList<>();
     MachineCpu cpu0 = MachineCpu.sample();
@@ -138,17 +144,17 @@ final class ClusterBenchCommand implements Callable<Integer> {
       ClusterBench bench = new ClusterBench(client, shards, records, accounts);
       System.out.printf("loading %d records and %d accounts over %d shards...%n", records, accounts, shards);
       bench.load();
-      if (jitWarmupSeconds > 0) {
+      if (jitWarmup() > 0) {
         // Freshly started JVMs run interpreted code: without this the first workload measured
         // ~30% below the same workload measured later in the run.
         // Both kinds of workload: after transfers alone, the first YCSB run (reads) still measured
         // its code paths compiling (load generator 0.40 vs 0.13 ms per transaction on the next one).
-        System.out.printf("warming up the JVMs for %.0f s (not measured)...%n", jitWarmupSeconds);
+        System.out.printf("warming up the JVMs for %.0f s (not measured)...%n", jitWarmup());
         if (workloads.stream().anyMatch(w -> w.startsWith("ycsb-"))) {
-          bench.ycsbA(false, concurrency, 0, jitWarmupSeconds / 3);
-          bench.transfers(10, concurrency, 0, jitWarmupSeconds * 2 / 3);
+          bench.ycsbA(false, concurrency, 0, jitWarmup() / 3);
+          bench.transfers(10, concurrency, 0, jitWarmup() * 2 / 3);
         } else {
-          bench.transfers(10, concurrency, 0, jitWarmupSeconds);
+          bench.transfers(10, concurrency, 0, jitWarmup());
         }
       }
       Map<String, List<Long>> roles = new LinkedHashMap<>();
@@ -227,17 +233,17 @@ final class ClusterBenchCommand implements Callable<Integer> {
   }
 
   /** The local cluster's small-machine JVM options, with C2 left on for {@code c2}. */
-  static List<String> serverJvmOptions(String jit) {
+  static List<String> serverJvmOptions(ServerJit jit) {
     return LocalShardCluster.defaultJvmOptions().stream()
-        .filter(o -> jit.equals("c1") || !o.startsWith("-XX:TieredStopAtLevel="))
+        .filter(o -> jit == ServerJit.c1 || !o.startsWith("-XX:TieredStopAtLevel="))
         .toList();
   }
 
   /** How the results describe the server JVMs' compilation and warm-up. */
   private String jitDescription() {
     String mode = !jvmOptions.isEmpty() ? "options given with --jvm-option"
-        : serverJit.equals("c2") ? "C1 and C2 (the JVM's default tiers)" : "C1 only (-XX:TieredStopAtLevel=1)";
-    return String.format(Locale.ROOT, "server JVMs: %s, after %.0f s of unmeasured load", mode, jitWarmupSeconds);
+        : serverJit == ServerJit.c2 ? "C1 and C2 (the JVM's default tiers)" : "C1 only (-XX:TieredStopAtLevel=1)";
+    return String.format(Locale.ROOT, "server JVMs: %s, after %.0f s of unmeasured load", mode, jitWarmup());
   }
 
   /** The virtual masters' multi-shard counters: phase sums and counts, hold ends, hold time (one scrape per VM). */
@@ -443,7 +449,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
     j.append(String.format(Locale.ROOT, "  \"benchmark\": \"cluster\",%n  \"started\": \"%s\",%n  \"shards\": %d,%n"
         + "  \"virtual_masters\": %d,%n  \"concurrency\": %d,%n  \"seconds\": %.1f,%n  \"machine_cpu_busy_pct\": %.1f,%n"
         + "  \"server_jit\": \"%s\",%n  \"jit_warmup_seconds\": %.0f,%n",
-        started, shards, vms, concurrency, seconds, cpu, jvmOptions.isEmpty() ? serverJit : "custom", jitWarmupSeconds));
+        started, shards, vms, concurrency, seconds, cpu, jvmOptions.isEmpty() ? serverJit : "custom", jitWarmup()));
     j.append("  \"shardlite\": [\n").append(runsJson(runs)).append("  ],\n");
     List<String> cpuRows = new ArrayList<>();
     cpuPerTx.forEach((w, m) -> {

@@ -39,11 +39,11 @@ class CliArgumentsTest {
   void clusterBenchRunsServersWithC2ByDefaultAndRefusesAnUnknownJitMode() {
     ClusterBenchCommand bench = new ClusterBenchCommand();
     new CommandLine(bench).parseArgs();
-    assertThat(bench.serverJit).isEqualTo("c2");
-    assertThat(ClusterBenchCommand.serverJvmOptions("c2")).noneMatch(o -> o.startsWith("-XX:TieredStopAtLevel"))
+    assertThat(bench.serverJit).isEqualTo(ClusterBenchCommand.ServerJit.c2);
+    assertThat(ClusterBenchCommand.serverJvmOptions(ClusterBenchCommand.ServerJit.c2)).noneMatch(o -> o.startsWith("-XX:TieredStopAtLevel"))
         .contains("-XX:+UseParallelGC");
-    assertThat(ClusterBenchCommand.serverJvmOptions("c1")).contains("-XX:TieredStopAtLevel=1");
-    // Refused before any process starts or any directory is made.
+    assertThat(ClusterBenchCommand.serverJvmOptions(ClusterBenchCommand.ServerJit.c1)).contains("-XX:TieredStopAtLevel=1");
+    // Refused by the parser, before any process starts or any directory is made.
     CommandLine cli = new CommandLine(new ClusterBenchCommand());
     cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
     assertThat(cli.execute("--server-jit", "c3", "--out", "/nonexistent/never-written")).isEqualTo(2);
