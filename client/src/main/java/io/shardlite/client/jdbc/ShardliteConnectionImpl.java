@@ -218,7 +218,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
     List<TxStatement> statements = List.copyOf(pending);
     pending.clear();
     lastCommit = null;
-    String key = java.util.UUID.randomUUID().toString();
+    String key = io.shardlite.common.client.TransactionIds.next();
     ExecuteReply reply = run(ExecuteRequest.newBuilder().setIdempotencyKey(key).addAllStatements(statements));
     lastCommit = new TransactionResult(reply, key);
   }

@@ -1,12 +1,12 @@
 package io.shardlite.client.jdbc;
 
+import io.shardlite.common.client.TransactionIds;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.TxStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * A transaction built statement by statement with explicit shard keys, then executed atomically
@@ -22,7 +22,7 @@ import java.util.UUID;
 public final class ShardliteTransaction {
   private final ShardliteConnectionImpl connection;
   private final List<TxStatement> statements = new ArrayList<>();
-  private String idempotencyKey = UUID.randomUUID().toString();
+  private String idempotencyKey = TransactionIds.next();
   private long timeoutMillis;
   private int attempts;
   private TransactionResult result;

@@ -16,7 +16,6 @@ import io.shardlite.proto.VirtualMasterGrpc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -110,7 +109,7 @@ public final class ShardliteClient implements AutoCloseable {
   public CompletableFuture<ExecuteReply> executeAsync(ExecuteRequest request) {
     long budget = request.getTimeoutMillis() > 0 ? request.getTimeoutMillis() : timeout.toMillis();
     ExecuteRequest tx = request.toBuilder()
-        .setIdempotencyKey(request.getIdempotencyKey().isEmpty() ? UUID.randomUUID().toString() : request.getIdempotencyKey())
+        .setIdempotencyKey(request.getIdempotencyKey().isEmpty() ? TransactionIds.next() : request.getIdempotencyKey())
         .setTimeoutMillis(budget).build();
     CompletableFuture<ExecuteReply> result = new CompletableFuture<>();
     pending.add(result);

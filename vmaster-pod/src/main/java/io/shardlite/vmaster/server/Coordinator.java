@@ -98,7 +98,7 @@ final class Coordinator {
     String txId;
     if (readOnly) {
       // Reads change nothing: every attempt is a new transaction.
-      txId = key + "/read-" + java.util.UUID.randomUUID();
+      txId = key + "/read-" + io.shardlite.common.client.TransactionIds.next();
     } else if (firstAttempt) {
       // Nothing to look for; if the key was used after all, sequencing it fails and the decision
       // of that earlier use answers (see afterLsnFailure).

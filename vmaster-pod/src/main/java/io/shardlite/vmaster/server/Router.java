@@ -3,6 +3,7 @@ package io.shardlite.vmaster.server;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardlite.common.client.TransactionIds;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.routing.ShardKeys;
 import io.shardlite.common.shard.ShardNodeClient;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -88,7 +88,7 @@ final class Router {
     long timeout = request.getTimeoutMillis() > 0 ? request.getTimeoutMillis() : defaultTimeoutMillis;
     long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeout);
     ExecuteRequest tx = request.getIdempotencyKey().isEmpty()
-        ? request.toBuilder().setIdempotencyKey(vmId + "/" + UUID.randomUUID()).build() : request;
+        ? request.toBuilder().setIdempotencyKey(vmId + "/" + TransactionIds.next()).build() : request;
     List<String> sqls = tx.getStatementsList().stream().map(TxStatement::getSql).toList();
     StatementKinds.Kind kind = StatementKinds.ofAll(sqls);
     CompletableFuture<ExecuteReply> result;
