@@ -52,7 +52,9 @@ final class ClusterBenchCommand implements Callable<Integer> {
 
   // C2 by default: after 240 s of warm-up the servers spent 1.73 / 1.64 ms of CPU per transaction
   // against 2.23 / 2.15 with C1 only (10% multi-shard 1,074 / 1,155 vs 848 / 932 tx/s, two
-  // alternating pairs); after 90 s C2 was still compiling and slower (617 vs 973 tx/s).
+  // alternating pairs); after 90 s C2 was still compiling and slower (617 vs 973 tx/s). 420 s,
+  // not 240: jstat -compiler of a shard server under this load showed its compile time still
+  // rising 7 s per 35 s at 230 s (207 s in all) and about 1 s per 35 s after 330 s.
   @Option(names = "--server-jit", defaultValue = "c2",
       description = "How the server JVMs compile: c2 = the JVM's default tiers, measured after a long warm-up (the"
           + " steady state of long-running servers); c1 = -XX:TieredStopAtLevel=1 (the local cluster's setting: fast"
@@ -61,7 +63,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
 
   /** How the server JVMs compile, and the warm-up each needs before it is measured. */
   enum ServerJit {
-    c1(60), c2(240);
+    c1(60), c2(420);
 
     final int warmupSeconds;
 
@@ -74,7 +76,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
   // tenth of the machine's CPU (0.56-0.59 vs 0.18-0.26 ms per transaction after 60-90 s).
   @Option(names = "--jit-warmup-seconds", defaultValue = "-1",
       description = "Unmeasured transfers (10%% multi-shard) before the first workload, so no workload meets JVMs still"
-          + " compiling (default: 240 with --server-jit c2, 60 with c1).")
+          + " compiling (default: 420 with --server-jit c2, 60 with c1).")
   double jitWarmupSeconds;
 
   /** The warm-up given, or the one the JIT mode needs. */
