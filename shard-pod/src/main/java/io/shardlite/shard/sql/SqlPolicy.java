@@ -54,7 +54,15 @@ public final class SqlPolicy {
   public enum StatementKind {
     /** Cannot write: SELECT, VALUES, EXPLAIN, or WITH without a write keyword. */
     READ,
-    /** INSERT, UPDATE, DELETE or REPLACE (also behind WITH): SQLite's change count is about it. */
+    /**
+     * INSERT or REPLACE, or a write behind WITH (which may insert): SQLite's change count is about
+     * it, and when it added rows so is last_insert_rowid().
+     */
+    ROW_INSERT,
+    /**
+     * UPDATE or DELETE: SQLite's change count is about it, last_insert_rowid() is not (it still
+     * names the connection's last insert, which may be the shard's own bookkeeping).
+     */
     ROW_CHANGE,
     /** Anything else (DDL, ...). */
     OTHER
@@ -109,8 +117,9 @@ public final class SqlPolicy {
     boolean writes = tokens.stream().anyMatch(t -> t.kind == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
     return switch (first.upper()) {
       case "SELECT", "VALUES", "EXPLAIN" -> StatementKind.READ;
-      case "WITH" -> writes ? StatementKind.ROW_CHANGE : StatementKind.READ;
-      case "INSERT", "UPDATE", "DELETE", "REPLACE" -> StatementKind.ROW_CHANGE;
+      case "WITH" -> writes ? StatementKind.ROW_INSERT : StatementKind.READ;
+      case "INSERT", "REPLACE" -> StatementKind.ROW_INSERT;
+      case "UPDATE", "DELETE" -> StatementKind.ROW_CHANGE;
       default -> StatementKind.OTHER;
     };
   }

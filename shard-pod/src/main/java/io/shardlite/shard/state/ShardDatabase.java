@@ -734,9 +734,12 @@ public final class ShardDatabase implements AutoCloseable {
             result.addRows(row);
           }
         }
-      } else if (kind == SqlPolicy.StatementKind.ROW_CHANGE) {
+      } else if (kind == SqlPolicy.StatementKind.ROW_CHANGE || kind == SqlPolicy.StatementKind.ROW_INSERT) {
         result.setRowsAffected(Math.max(0, ps.getUpdateCount()));
-        if (write) {
+        // Only a statement that added rows has a rowid of its own to report (else the value would
+        // be an earlier insert's, perhaps the shard's own bookkeeping), and a transfer's UPDATEs
+        // skip a query each.
+        if (write && kind == SqlPolicy.StatementKind.ROW_INSERT && result.getRowsAffected() > 0) {
           try (ResultSet rs = lastRowid.executeQuery()) {
             rs.next();
             result.setLastInsertRowid(rs.getLong(1));

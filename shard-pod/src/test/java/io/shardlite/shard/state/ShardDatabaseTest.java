@@ -347,4 +347,22 @@ class ShardDatabaseTest {
       assertThat(r.getResults(3).getLastInsertRowid()).isZero();
     }
   }
+
+  @Test
+  void onlyStatementsThatAddedRowsReportALastInsertRowid() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(k INTEGER PRIMARY KEY, v UNIQUE)"));
+      // The shard records every transaction in a table of its own after the statements ran: an
+      // UPDATE must not report that row, nor the INSERT that added nothing.
+      db.apply(1, 2, write("first", 0, 0, "INSERT INTO t(k, v) VALUES (7, 'a')"));
+      ShardResult r = db.apply(1, 3, write("second", 0, 0, "UPDATE t SET v = 'b' WHERE k = 7",
+          "INSERT OR IGNORE INTO t(k, v) VALUES (8, 'b')", "DELETE FROM t WHERE k = 99",
+          "WITH n(x) AS (VALUES (9)) INSERT INTO t(k, v) SELECT x, 'c' FROM n", "REPLACE INTO t(k, v) VALUES (11, 'd')"));
+      assertThat(r.hasError()).isFalse();
+      assertThat(r.getResultsList()).extracting(io.shardlite.proto.StatementResult::getRowsAffected)
+          .containsExactly(1L, 0L, 0L, 1L, 1L);
+      assertThat(r.getResultsList()).extracting(io.shardlite.proto.StatementResult::getLastInsertRowid)
+          .containsExactly(0L, 0L, 0L, 9L, 11L);
+    }
+  }
 }
