@@ -111,6 +111,12 @@ public final class ShardDatabase implements AutoCloseable {
       // The Raft log is the durable record; a lost SQLite tail after power loss is re-applied
       // from the log because the meta row travels in the same transaction.
       st.execute("PRAGMA synchronous=NORMAL");
+      // Every batch of an entry, and every speculative part, runs in a savepoint of the open
+      // transaction: SQLite copies each page a savepoint first changes into a sub-journal, a temp
+      // file past 64 KiB unless temp files live in memory. ShardApplyBenchmark with speculative
+      // parts: 2,064-2,432 -> 3,693-4,229 entries/s. (This connection's temp tables and sorts
+      // use memory too.)
+      st.execute("PRAGMA temp_store=MEMORY");
       st.execute("PRAGMA foreign_keys=ON");
       st.execute("CREATE TABLE IF NOT EXISTS _shardlite_meta(id INTEGER PRIMARY KEY CHECK (id = 1),"
           + " applied_index INTEGER NOT NULL, applied_term INTEGER NOT NULL,"
