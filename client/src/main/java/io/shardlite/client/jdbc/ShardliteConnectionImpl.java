@@ -1,5 +1,6 @@
 package io.shardlite.client.jdbc;
 
+import io.shardlite.common.client.TransactionIds;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.TxStatement;
@@ -218,7 +219,7 @@ final class ShardliteConnectionImpl extends ConnectionBase implements ShardliteC
     List<TxStatement> statements = List.copyOf(pending);
     pending.clear();
     lastCommit = null;
-    String key = io.shardlite.common.client.TransactionIds.next();
+    String key = TransactionIds.next();
     ExecuteReply reply = run(ExecuteRequest.newBuilder().setIdempotencyKey(key).addAllStatements(statements));
     lastCommit = new TransactionResult(reply, key);
   }

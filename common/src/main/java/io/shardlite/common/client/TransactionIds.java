@@ -2,6 +2,7 @@ package io.shardlite.common.client;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * New transaction ids (idempotency keys) when the caller gives none: time-ordered UUIDs in the
@@ -27,7 +28,7 @@ public final class TransactionIds {
   }
 
   /** The id for the given time and randomness (pure, for tests). */
-  static UUID at(long unixMillis, java.util.random.RandomGenerator random) {
+  static UUID at(long unixMillis, RandomGenerator random) {
     long high = (unixMillis & 0xFFFF_FFFF_FFFFL) << 16 | VERSION_7 | (random.nextInt() & 0xFFFL);
     long low = VARIANT_RFC | (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL);
     return new UUID(high, low);

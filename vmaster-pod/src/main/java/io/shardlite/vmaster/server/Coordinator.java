@@ -1,6 +1,7 @@
 package io.shardlite.vmaster.server;
 
 import io.grpc.ManagedChannel;
+import io.shardlite.common.client.TransactionIds;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.common.shard.ShardNodeClient;
@@ -98,7 +99,7 @@ final class Coordinator {
     String txId;
     if (readOnly) {
       // Reads change nothing: every attempt is a new transaction.
-      txId = key + "/read-" + io.shardlite.common.client.TransactionIds.next();
+      txId = key + "/read-" + TransactionIds.next();
     } else if (firstAttempt) {
       // Nothing to look for; if the key was used after all, sequencing it fails and the decision
       // of that earlier use answers (see afterLsnFailure).
