@@ -1,5 +1,6 @@
 package io.shardlite.client.jdbc;
 
+import io.shardlite.common.sql.SqlTokens;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.Row;
@@ -104,8 +105,8 @@ public class ShardliteStatement extends StatementBase {
       return true;
     }
     updateCount = result.getRowsAffected();
-    String keyword = SqlText.firstKeyword(parsed.sql());
-    if (result.getRowsAffected() > 0 && (keyword.equals("INSERT") || keyword.equals("REPLACE"))) {
+    String verb = SqlTokens.verbOf(parsed.sql());
+    if (result.getRowsAffected() > 0 && ("INSERT".equals(verb) || "REPLACE".equals(verb))) {
       generatedKey = result.getLastInsertRowid();
     }
     return false;

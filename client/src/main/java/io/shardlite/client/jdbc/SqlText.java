@@ -1,5 +1,6 @@
 package io.shardlite.client.jdbc;
 
+import io.shardlite.common.sql.SqlTokens;
 import java.sql.SQLException;
 import java.sql.SQLSyntaxErrorException;
 import java.util.Locale;
@@ -87,38 +88,17 @@ public final class SqlText {
     return new Parsed(key, rest, kind(rest));
   }
 
-  /** READ for SELECT/WITH/VALUES/EXPLAIN, DDL for CREATE/DROP/ALTER, WRITE otherwise. */
+  /**
+   * READ for SELECT/VALUES/EXPLAIN, DDL for CREATE/DROP/ALTER, WRITE otherwise, by the statement's
+   * verb: its first keyword, or the one after a WITH clause ({@code WITH ... INSERT} writes).
+   */
   public static Kind kind(String sql) {
-    return switch (firstKeyword(sql)) {
-      case "SELECT", "WITH", "VALUES", "EXPLAIN" -> Kind.READ;
+    String verb = SqlTokens.verbOf(sql);
+    return switch (verb == null ? "" : verb) {
+      case "SELECT", "VALUES", "EXPLAIN" -> Kind.READ;
       case "CREATE", "DROP", "ALTER" -> Kind.DDL;
       default -> Kind.WRITE;
     };
-  }
-
-  /** The first word, skipping whitespace, parentheses, {@code --} and block comments. */
-  static String firstKeyword(String sql) {
-    int i = 0;
-    int n = sql.length();
-    while (i < n) {
-      char c = sql.charAt(i);
-      if (Character.isWhitespace(c) || c == '(') {
-        i++;
-      } else if (sql.startsWith("--", i)) {
-        int end = sql.indexOf('\n', i);
-        i = end < 0 ? n : end + 1;
-      } else if (sql.startsWith("/*", i)) {
-        int end = sql.indexOf("*/", i + 2);
-        i = end < 0 ? n : end + 2;
-      } else {
-        break;
-      }
-    }
-    int start = i;
-    while (i < n && Character.isLetter(sql.charAt(i))) {
-      i++;
-    }
-    return sql.substring(start, i).toUpperCase(Locale.ROOT);
   }
 
   /** True if the SQL may return rows although it writes (INSERT/UPDATE/DELETE ... RETURNING). */

@@ -55,6 +55,9 @@ class SqlTextTest {
   @Test
   void kindsFollowTheFirstKeyword() {
     assertThat(SqlText.kind("with x as (select 1) select * from x")).isEqualTo(SqlText.Kind.READ);
+    // After a WITH clause, its verb decides.
+    assertThat(SqlText.kind("with x(a) as (select 1) insert into t select a from x")).isEqualTo(SqlText.Kind.WRITE);
+    assertThat(SqlText.kind("WITH x AS (SELECT 'select') UPDATE t SET a = 1")).isEqualTo(SqlText.Kind.WRITE);
     assertThat(SqlText.kind("(SELECT 1)")).isEqualTo(SqlText.Kind.READ);
     assertThat(SqlText.kind("VALUES (1)")).isEqualTo(SqlText.Kind.READ);
     assertThat(SqlText.kind("-- note\nEXPLAIN SELECT 1")).isEqualTo(SqlText.Kind.READ);

@@ -1,10 +1,11 @@
 package io.shardlite.shard.sql;
 
 import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.sql.SqlTokens;
+import io.shardlite.common.sql.SqlTokens.Kind;
+import io.shardlite.common.sql.SqlTokens.Token;
 import io.shardlite.proto.ErrorCode;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -52,16 +53,17 @@ public final class SqlPolicy {
 
   /** What a single, well-formed statement does. */
   public enum StatementKind {
-    /** Cannot write: SELECT, VALUES, EXPLAIN, or WITH without a write keyword. */
+    /** Cannot write: SELECT, VALUES or EXPLAIN, also after a WITH clause. */
     READ,
     /**
-     * INSERT or REPLACE, or a write behind WITH (which may insert): SQLite's change count is about
-     * it, and when it added rows so is last_insert_rowid().
+     * INSERT or REPLACE, also after a WITH clause: SQLite's change count is about it, and when it
+     * added rows so is last_insert_rowid().
      */
     ROW_INSERT,
     /**
-     * UPDATE or DELETE: SQLite's change count is about it, last_insert_rowid() is not (it still
-     * names the connection's last insert, which may be the shard's own bookkeeping).
+     * UPDATE or DELETE, also after a WITH clause: SQLite's change count is about it,
+     * last_insert_rowid() is not (it still names the connection's last insert, which may be the
+     * shard's own bookkeeping).
      */
     ROW_CHANGE,
     /** Anything else (DDL, ...). */
@@ -75,31 +77,30 @@ public final class SqlPolicy {
   public static StatementKind check(String sql) {
     List<Token> tokens = singleStatement(sql);
     Token first = tokens.get(0);
-    if (first.kind == Kind.WORD && FORBIDDEN_FIRST_KEYWORDS.contains(first.upper())) {
+    if (first.kind() == Kind.WORD && FORBIDDEN_FIRST_KEYWORDS.contains(first.upper())) {
       throw forbidden(first.upper() + " statements are not allowed: the shard manages transactions, "
           + "settings and files itself");
     }
     for (Token t : tokens) {
-      boolean identifier = t.kind == Kind.WORD || t.kind == Kind.QUOTED_ID;
-      if ((identifier || t.kind == Kind.STRING) && startsWithIgnoreCase(t.text, RESERVED_PREFIX)) {
-        throw forbidden("names starting with " + RESERVED_PREFIX + " are reserved for the shard: " + t.text);
+      boolean identifier = t.kind() == Kind.WORD || t.kind() == Kind.QUOTED_ID;
+      if ((identifier || t.kind() == Kind.STRING) && startsWithIgnoreCase(t.text(), RESERVED_PREFIX)) {
+        throw forbidden("names starting with " + RESERVED_PREFIX + " are reserved for the shard: " + t.text());
       }
-      if (identifier && t.text.equalsIgnoreCase("load_extension")) {
+      if (identifier && t.text().equalsIgnoreCase("load_extension")) {
         throw forbidden("load_extension is not allowed");
       }
       // These read the replica's own file layout or settings, which differ between replicas.
-      if (identifier && (startsWithIgnoreCase(t.text, "pragma_") || t.text.equalsIgnoreCase("sqlite_offset"))) {
-        throw forbidden(t.text + " depends on the replica's own file and is not allowed");
+      if (identifier && (startsWithIgnoreCase(t.text(), "pragma_") || t.text().equalsIgnoreCase("sqlite_offset"))) {
+        throw forbidden(t.text() + " depends on the replica's own file and is not allowed");
       }
     }
     return classify(tokens);
   }
 
   /**
-   * True when {@code sql} is a single statement that cannot write: its first keyword is
-   * {@code SELECT}, {@code VALUES} or {@code EXPLAIN}, or {@code WITH} with no {@code INSERT},
-   * {@code UPDATE}, {@code DELETE} or {@code REPLACE} keyword anywhere (conservative: the
-   * {@code replace()} function also counts). False for malformed SQL. Does not apply {@link #check}.
+   * True when {@code sql} is a single statement that cannot write: its verb
+   * ({@link SqlTokens#verb}, the one after a WITH clause) is {@code SELECT}, {@code VALUES} or
+   * {@code EXPLAIN}. False for malformed SQL. Does not apply {@link #check}.
    */
   public static boolean isReadOnly(String sql) {
     try {
@@ -110,14 +111,14 @@ public final class SqlPolicy {
   }
 
   private static StatementKind classify(List<Token> tokens) {
-    Token first = tokens.get(0);
-    if (first.kind != Kind.WORD) {
-      return StatementKind.OTHER;
+    String verb = SqlTokens.verb(tokens);
+    if (verb == null) {
+      // No verb after a WITH clause (SQLite will refuse it): read-only only if nothing writes.
+      boolean writes = tokens.stream().anyMatch(t -> t.kind() == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
+      return tokens.get(0).kind() != Kind.WORD ? StatementKind.OTHER : writes ? StatementKind.ROW_INSERT : StatementKind.READ;
     }
-    boolean writes = tokens.stream().anyMatch(t -> t.kind == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
-    return switch (first.upper()) {
+    return switch (verb) {
       case "SELECT", "VALUES", "EXPLAIN" -> StatementKind.READ;
-      case "WITH" -> writes ? StatementKind.ROW_INSERT : StatementKind.READ;
       case "INSERT", "REPLACE" -> StatementKind.ROW_INSERT;
       case "UPDATE", "DELETE" -> StatementKind.ROW_CHANGE;
       default -> StatementKind.OTHER;
@@ -131,14 +132,14 @@ public final class SqlPolicy {
     if (sql == null || sql.isBlank()) {
       throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "empty SQL statement");
     }
-    List<Token> tokens = tokenize(sql);
+    List<Token> tokens = SqlTokens.tokenize(sql);
     int start = 0;
-    while (start < tokens.size() && tokens.get(start).kind == Kind.SEMI) {
+    while (start < tokens.size() && tokens.get(start).kind() == Kind.SEMI) {
       start++; // leading empty statements are harmless
     }
     int end = statementEnd(tokens, start);
     for (int i = end; i < tokens.size(); i++) {
-      if (tokens.get(i).kind != Kind.SEMI) {
+      if (tokens.get(i).kind() != Kind.SEMI) {
         throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "one statement per entry");
       }
     }
@@ -161,10 +162,10 @@ public final class SqlPolicy {
     boolean bodySeen = false;
     for (int i = start; i < tokens.size(); i++) {
       Token t = tokens.get(i);
-      if (t.kind == Kind.SEMI && depth == 0) {
+      if (t.kind() == Kind.SEMI && depth == 0) {
         return i;
       }
-      if (trigger && t.kind == Kind.WORD) {
+      if (trigger && t.kind() == Kind.WORD) {
         String w = t.upper();
         if (!bodySeen && w.equals("BEGIN")) {
           bodySeen = true;
@@ -191,136 +192,11 @@ public final class SqlPolicy {
   }
 
   private static boolean isWord(List<Token> tokens, int i, String upper) {
-    return i < tokens.size() && tokens.get(i).kind == Kind.WORD && tokens.get(i).upper().equals(upper);
-  }
-
-  // --- tokenizer ---
-
-  enum Kind {
-    /** A bare word: keyword or unquoted identifier. */
-    WORD,
-    /** A quoted identifier; text is the name without quotes. */
-    QUOTED_ID,
-    /** A string literal; text is its value. */
-    STRING,
-    BLOB,
-    NUMBER,
-    PARAMETER,
-    SEMI,
-    /** Any other punctuation or operator character. */
-    OTHER
-  }
-
-  record Token(Kind kind, String text) {
-    String upper() {
-      return text.toUpperCase(Locale.ROOT);
-    }
-  }
-
-  /** Splits {@code sql} into tokens, dropping whitespace and comments. */
-  static List<Token> tokenize(String sql) {
-    List<Token> out = new ArrayList<>();
-    int n = sql.length();
-    int i = 0;
-    while (i < n) {
-      char c = sql.charAt(i);
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B) {
-        i++; // SQLite's whitespace; other characters at or above 0x80 are identifier characters
-      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-        int eol = sql.indexOf('\n', i);
-        i = eol < 0 ? n : eol + 1;
-      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-        int close = sql.indexOf("*/", i + 2);
-        i = close < 0 ? n : close + 2; // SQLite also lets an unclosed comment run to the end
-      } else if (c == '\'') {
-        i = quoted(sql, i, '\'', Kind.STRING, out);
-      } else if ((c == 'x' || c == 'X') && i + 1 < n && sql.charAt(i + 1) == '\'') {
-        i = quoted(sql, i + 1, '\'', Kind.BLOB, out);
-      } else if (c == '"' || c == '`') {
-        i = quoted(sql, i, c, Kind.QUOTED_ID, out);
-      } else if (c == '[') {
-        int close = sql.indexOf(']', i + 1);
-        if (close < 0) {
-          throw unterminated("[identifier]");
-        }
-        out.add(new Token(Kind.QUOTED_ID, sql.substring(i + 1, close)));
-        i = close + 1;
-      } else if (isWordStart(c)) {
-        int j = wordEnd(sql, i + 1);
-        out.add(new Token(Kind.WORD, sql.substring(i, j)));
-        i = j;
-      } else if (isDigit(c) || (c == '.' && i + 1 < n && isDigit(sql.charAt(i + 1)))) {
-        int j = wordEnd(sql, i + 1); // digits, hex digits, exponent letters, '_' separators
-        while (j < n && sql.charAt(j) == '.') {
-          j = wordEnd(sql, j + 1);
-        }
-        out.add(new Token(Kind.NUMBER, sql.substring(i, j)));
-        i = j;
-      } else if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
-        int j = c == '?' ? digitsEnd(sql, i + 1) : wordEnd(sql, i + 1);
-        out.add(new Token(j > i + 1 || c == '?' ? Kind.PARAMETER : Kind.OTHER, sql.substring(i, j)));
-        i = j;
-      } else {
-        out.add(new Token(c == ';' ? Kind.SEMI : Kind.OTHER, String.valueOf(c)));
-        i++;
-      }
-    }
-    return out;
-  }
-
-  /** Reads a literal or identifier quoted with {@code q} (doubled {@code q} escapes it). */
-  private static int quoted(String sql, int open, char q, Kind kind, List<Token> out) {
-    StringBuilder value = new StringBuilder();
-    int i = open + 1;
-    while (i < sql.length()) {
-      char c = sql.charAt(i);
-      if (c == q) {
-        if (i + 1 < sql.length() && sql.charAt(i + 1) == q) {
-          value.append(q);
-          i += 2;
-          continue;
-        }
-        out.add(new Token(kind, value.toString()));
-        return i + 1;
-      }
-      value.append(c);
-      i++;
-    }
-    throw unterminated(kind == Kind.QUOTED_ID ? "quoted identifier" : "string literal");
-  }
-
-  private static boolean isWordStart(char c) {
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-  }
-
-  private static int wordEnd(String sql, int i) {
-    while (i < sql.length()) {
-      char c = sql.charAt(i);
-      if (!(isWordStart(c) || (c >= '0' && c <= '9') || c == '$')) {
-        break;
-      }
-      i++;
-    }
-    return i;
-  }
-
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
-  }
-
-  private static int digitsEnd(String sql, int i) {
-    while (i < sql.length() && isDigit(sql.charAt(i))) {
-      i++;
-    }
-    return i;
+    return i < tokens.size() && tokens.get(i).kind() == Kind.WORD && tokens.get(i).upper().equals(upper);
   }
 
   private static boolean startsWithIgnoreCase(String s, String prefix) {
     return s.regionMatches(true, 0, prefix, 0, prefix.length());
-  }
-
-  private static ShardliteException unterminated(String what) {
-    return new ShardliteException(ErrorCode.MALFORMED_REQUEST, "unterminated " + what);
   }
 
   private static ShardliteException forbidden(String message) {

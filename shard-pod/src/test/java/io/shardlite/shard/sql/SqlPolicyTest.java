@@ -178,6 +178,8 @@ class SqlPolicyTest {
       "EXPLAIN QUERY PLAN DELETE FROM t",
       "WITH x AS (SELECT 1 AS a) SELECT a FROM x",
       "WITH x AS (SELECT 'insert' AS \"delete\") SELECT \"delete\" FROM x;",
+      "WITH x AS (SELECT replace('a', 'a', 'b') AS a) SELECT a FROM x", // the verb is SELECT
+      "WITH x(a) AS MATERIALIZED (SELECT 1), y AS NOT MATERIALIZED (VALUES (2)) SELECT * FROM x, y",
       "SELECT 1;",
   })
   void readOnlyStatements(String sql) {
@@ -194,13 +196,27 @@ class SqlPolicyTest {
       "WITH x AS (SELECT 1 AS a) INSERT INTO t SELECT a FROM x",
       "WITH x AS (SELECT 1 AS a) DELETE FROM t WHERE a IN x",
       "WITH x AS (SELECT 1 AS a) UPDATE t SET a = 2",
-      "WITH x AS (SELECT replace('a', 'a', 'b') AS a) SELECT a FROM x", // conservative
+      "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3) REPLACE INTO t SELECT n FROM c",
       "SELECT 1; DELETE FROM t",
       "SELECT 'unterminated",
       "",
   })
   void notReadOnlyStatements(String sql) {
     assertThat(SqlPolicy.isReadOnly(sql)).as(sql).isFalse();
+  }
+
+  @Test
+  void aStatementIsKnownByItsVerbAlsoAfterAWithClause() {
+    assertThat(SqlPolicy.check("SELECT 1")).isEqualTo(SqlPolicy.StatementKind.READ);
+    assertThat(SqlPolicy.check("WITH x AS (SELECT 'update' AS a) SELECT a FROM x")).isEqualTo(SqlPolicy.StatementKind.READ);
+    assertThat(SqlPolicy.check("INSERT INTO t VALUES (1)")).isEqualTo(SqlPolicy.StatementKind.ROW_INSERT);
+    assertThat(SqlPolicy.check("WITH x AS (SELECT 1 AS a) INSERT INTO t SELECT a FROM x"))
+        .isEqualTo(SqlPolicy.StatementKind.ROW_INSERT);
+    assertThat(SqlPolicy.check("WITH x AS (SELECT 1 AS a) UPDATE t SET a = (SELECT a FROM x)"))
+        .isEqualTo(SqlPolicy.StatementKind.ROW_CHANGE);
+    assertThat(SqlPolicy.check("WITH x(a) AS (VALUES (1), (2)) DELETE FROM t WHERE a IN x"))
+        .isEqualTo(SqlPolicy.StatementKind.ROW_CHANGE);
+    assertThat(SqlPolicy.check("CREATE TABLE t2(a)")).isEqualTo(SqlPolicy.StatementKind.OTHER);
   }
 
   @Test

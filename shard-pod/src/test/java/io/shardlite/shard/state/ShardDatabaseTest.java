@@ -357,12 +357,13 @@ class ShardDatabaseTest {
       db.apply(1, 2, write("first", 0, 0, "INSERT INTO t(k, v) VALUES (7, 'a')"));
       ShardResult r = db.apply(1, 3, write("second", 0, 0, "UPDATE t SET v = 'b' WHERE k = 7",
           "INSERT OR IGNORE INTO t(k, v) VALUES (8, 'b')", "DELETE FROM t WHERE k = 99",
-          "WITH n(x) AS (VALUES (9)) INSERT INTO t(k, v) SELECT x, 'c' FROM n", "REPLACE INTO t(k, v) VALUES (11, 'd')"));
+          "WITH n(x) AS (VALUES (9)) INSERT INTO t(k, v) SELECT x, 'c' FROM n", "REPLACE INTO t(k, v) VALUES (11, 'd')",
+          "WITH m(x) AS (VALUES (7)) UPDATE t SET v = 'e' WHERE k IN m"));
       assertThat(r.hasError()).isFalse();
       assertThat(r.getResultsList()).extracting(io.shardlite.proto.StatementResult::getRowsAffected)
-          .containsExactly(1L, 0L, 0L, 1L, 1L);
+          .containsExactly(1L, 0L, 0L, 1L, 1L, 1L);
       assertThat(r.getResultsList()).extracting(io.shardlite.proto.StatementResult::getLastInsertRowid)
-          .containsExactly(0L, 0L, 0L, 9L, 11L);
+          .containsExactly(0L, 0L, 0L, 9L, 11L, 0L);
     }
   }
 }

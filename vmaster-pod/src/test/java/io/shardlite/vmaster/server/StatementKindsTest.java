@@ -9,10 +9,13 @@ import org.junit.jupiter.api.Test;
 class StatementKindsTest {
 
   @Test
-  void theFirstKeywordDecidesSkippingSpaceCommentsAndParentheses() {
+  void theVerbDecidesSkippingSpaceCommentsAndParentheses() {
     assertThat(StatementKinds.of("  select 1")).isEqualTo(Kind.READ);
     assertThat(StatementKinds.of("-- note\n/* block */ (SELECT 1)")).isEqualTo(Kind.READ);
     assertThat(StatementKinds.of("WITH t AS (SELECT 1) SELECT * FROM t")).isEqualTo(Kind.READ);
+    assertThat(StatementKinds.of("WITH t(a) AS (SELECT 1) INSERT INTO kv SELECT a FROM t")).isEqualTo(Kind.WRITE);
+    assertThat(StatementKinds.of("with t as (select 'select') delete from kv where k in t")).isEqualTo(Kind.WRITE);
+    assertThat(StatementKinds.of("SELECT 'unterminated")).isEqualTo(Kind.WRITE);
     assertThat(StatementKinds.of("insert into t values (1)")).isEqualTo(Kind.WRITE);
     assertThat(StatementKinds.of("UPDATE t SET v = 1")).isEqualTo(Kind.WRITE);
     assertThat(StatementKinds.of("create index i on t(v)")).isEqualTo(Kind.DDL);
