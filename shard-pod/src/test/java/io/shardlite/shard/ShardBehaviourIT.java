@@ -266,6 +266,61 @@ class ShardBehaviourIT {
     assertSameDumps(1);
   }
 
+  /**
+   * A lane stacks speculative parts only while no read waits for them: a write group answered while
+   * a linearizable read waits for the shard's speculative tail says so ({@code reads_waiting}), and
+   * once the tail is resolved the read is served and later answers say no read waits.
+   */
+  @Test
+  void writeGroupsTellTheirWriterWhenLinearizableReadsWaitForItsParts() throws Exception {
+    int shard = 1;
+    ok(probe.writeRetrying(shard, batch("waiting-schema", sql("CREATE TABLE waiting(k INTEGER PRIMARY KEY)")), BUDGET));
+    ShardNodeClient leader = leaderOf(shard);
+    GroupItem part = GroupItem.newBuilder().setPrepare(PreparePart.newBuilder().setSpeculative(true)
+        .setBatch(batch("waiting-m", sql("INSERT INTO waiting VALUES (0)")).toBuilder().setGlobalLsn(7_000_000))).build();
+    WriteGroupResponse placed = leader.writeItemsAsync(shard, List.of(part)).get(30, TimeUnit.SECONDS);
+    assertThat(placed.getItemResultsList()).as("%s", placed).hasSize(1).noneMatch(ShardResult::hasError);
+    assertThat(placed.getReadsWaiting()).as("no read waits yet").isFalse();
+
+    List<io.shardlite.proto.Statement> count = List.of(Statements.of("SELECT count(*) FROM waiting"));
+    CompletableFuture<ShardResult> read = CompletableFuture.supplyAsync(() -> leader.read(shard, Consistency.LINEARIZABLE, 0, count));
+    AtomicInteger written = new AtomicInteger();
+    // The read waits (up to 3 s on the shard) for the tail: writes applied on top of it meanwhile say so.
+    await().atMost(Duration.ofMillis(2500)).pollInterval(Duration.ofMillis(50)).until(() -> {
+      int k = written.incrementAndGet();
+      WriteGroupResponse w = leader.writeItemsAsync(shard, List.of(GroupItem.newBuilder()
+          .setBatch(batch("waiting-w" + k, sql("INSERT INTO waiting VALUES (?)", k))).build())).get(30, TimeUnit.SECONDS);
+      assertThat(w.getItemResultsList()).as("%s", w).hasSize(1).noneMatch(ShardResult::hasError);
+      return w.getReadsWaiting();
+    });
+    assertThat(read).isNotDone();
+
+    WriteGroupResponse resolved = leader.writeItemsAsync(shard, List.of(GroupItem.newBuilder()
+        .setResolve(ResolvePart.newBuilder().setTxId("waiting-m").setCommit(true)).build())).get(30, TimeUnit.SECONDS);
+    assertThat(resolved.getItemResultsList()).as("%s", resolved).hasSize(1).noneMatch(ShardResult::hasError);
+    ShardResult after = read.get(10, TimeUnit.SECONDS);
+    ok(after);
+    assertThat(after.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(1 + written.get());
+    await().atMost(BUDGET).pollInterval(Duration.ofMillis(50)).until(() -> {
+      int k = written.incrementAndGet();
+      WriteGroupResponse w = leader.writeItemsAsync(shard, List.of(GroupItem.newBuilder()
+          .setBatch(batch("waiting-after" + k, sql("INSERT INTO waiting VALUES (?)", k))).build())).get(30, TimeUnit.SECONDS);
+      return !w.hasError() && !w.getReadsWaiting();
+    });
+  }
+
+  /** The client of the server that leads {@code shard} (reads wait, and are reported, on the leader). */
+  private ShardNodeClient leaderOf(int shard) {
+    return await().atMost(BUDGET).pollInterval(Duration.ofMillis(100)).until(() -> {
+      for (GroupStatus g : probe.replicas().getOrDefault(shard, List.of())) {
+        if (g.getRole().equals("LEADER")) {
+          return cluster.node(g.getLeaderId().substring(0, g.getLeaderId().indexOf('|'))).client();
+        }
+      }
+      return null;
+    }, c -> c != null);
+  }
+
   @Test
   void aReplicaMovesToANewServerWhileWritesContinue() throws Exception {
     ok(probe.writeRetrying(0, batch("move-schema", sql("CREATE TABLE moving(k INTEGER PRIMARY KEY)")), BUDGET));

@@ -2,6 +2,7 @@ package io.shardlite.vmaster;
 
 import static io.shardlite.common.client.ShardliteClient.statement;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.shardlite.common.client.ShardliteClient;
 import io.shardlite.common.routing.ShardKeys;
@@ -119,6 +120,29 @@ class VirtualMasterIT {
     ExecuteReply count = client.execute(List.of(statement(keys.get(0),
         "SELECT count(*) FROM kv WHERE k LIKE 'big%' AND v = ?", payload.length())));
     assertThat(count.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(keys.size());
+  }
+
+  @Test
+  @Order(2)
+  void statementsWithACommonTableExpressionAreRoutedByTheirVerb() {
+    // WITH ... INSERT / UPDATE writes: routed to the owner's lane (single-shard) or as a
+    // multi-shard write, not to the read path (whose read-only connection would refuse it).
+    ExecuteReply one = client.execute(List.of(statement("cte1",
+        "WITH v(x) AS (VALUES (41)) INSERT INTO kv SELECT 'cte1', x FROM v")));
+    assertThat(one.hasError()).as("WITH ... INSERT: %s", one.getError()).isFalse();
+    assertThat(one.getResults(0).getRowsAffected()).isEqualTo(1);
+    List<String> two = keysOnDistinctShards("cte-", 2);
+    ExecuteReply multi = client.execute(List.of(
+        statement(two.get(0), "WITH v(k, x) AS (VALUES (?, 1)) INSERT INTO kv SELECT k, x FROM v", two.get(0)),
+        statement(two.get(1), "WITH v(k, x) AS (VALUES (?, 2)) INSERT INTO kv SELECT k, x FROM v", two.get(1))));
+    assertThat(multi.hasError()).as("multi-shard WITH ... INSERT: %s", multi.getError()).isFalse();
+    ExecuteReply update = client.execute(List.of(statement("cte1",
+        "WITH d(n) AS (VALUES (1)) UPDATE kv SET v = v + (SELECT n FROM d) WHERE k = 'cte1'")));
+    assertThat(update.hasError()).as("WITH ... UPDATE: %s", update.getError()).isFalse();
+    ExecuteReply read = client.execute(List.of(statement("cte1",
+        "WITH w AS (SELECT v FROM kv WHERE k = 'cte1') SELECT v FROM w")));
+    assertThat(read.hasError()).as("WITH ... SELECT: %s", read.getError()).isFalse();
+    assertThat(read.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(42);
   }
 
   @Test
@@ -248,6 +272,58 @@ class VirtualMasterIT {
     }
     assertThat(acknowledged.get()).isEqualTo(160);
     assertThat(misses).as("reads right after an answer").isEmpty();
+  }
+
+  @Test
+  @Order(4)
+  void readsThatWaitForSpeculativePartsMakeTheLaneDrainItsStack() throws Exception {
+    // A linearizable read of a shard waits while speculative parts are stacked there. The shard
+    // says so in its answers to the lane, which then stops stacking parts until the stack drained
+    // (counted with cause "reads"), so a read waits for the parts already there, not for the
+    // stack limit. Transfers keep parts coming on two shards while one of them is read.
+    List<String> keys = keysOnDistinctShards("rw", 2);
+    for (String k : keys) {
+      ExecuteReply r = client.execute(tx(statement(k, "INSERT INTO kv VALUES (?, 0)", k)));
+      assertThat(r.hasError()).as("insert: %s", r.getError()).isFalse();
+    }
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(5);
+    List<CompletableFuture<Void>> loops = new ArrayList<>();
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int w = 0; w < 4; w++) {
+      loops.add(CompletableFuture.runAsync(() -> {
+        while (running.get()) {
+          ExecuteReply r = client.execute(tx(
+              statement(keys.get(0), "UPDATE kv SET v = v + 1 WHERE k = ?", keys.get(0)),
+              statement(keys.get(1), "UPDATE kv SET v = v + 1 WHERE k = ?", keys.get(1))));
+          if (r.hasError()) {
+            failures.add("transfer: " + r.getError());
+          }
+        }
+      }, threads));
+    }
+    loops.add(CompletableFuture.runAsync(() -> {
+      while (running.get()) {
+        ExecuteReply r = client.execute(List.of(statement(keys.get(0), "SELECT v FROM kv WHERE k = ?", keys.get(0))));
+        if (r.hasError()) {
+          failures.add("read: " + r.getError());
+        }
+      }
+    }, threads));
+    try {
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> vms.vms().stream()
+          .mapToDouble(vm -> MetricsText.value(vm.metricsPort(), "shardlite_vm_stack_drains_total{cause=\"reads\",}"))
+          .max().orElse(-1) > 0);
+    } finally {
+      running.set(false);
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      threads.shutdown();
+    }
+    assertThat(failures).as("failed transfers and reads").isEmpty();
+    ExecuteReply both = client.execute(List.of(statement(keys.get(0), "SELECT v FROM kv WHERE k = ?", keys.get(0)),
+        statement(keys.get(1), "SELECT v FROM kv WHERE k = ?", keys.get(1))));
+    assertThat(both.getResults(0).getRows(0).getValues(0).getInteger()).as("both sides of every transfer")
+        .isPositive().isEqualTo(both.getResults(1).getRows(0).getValues(0).getInteger());
   }
 
   @Test

@@ -209,6 +209,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
         String lanePhases = lanePhaseMeans(multi);
         if (!lanePhases.isEmpty()) {
           System.out.println("  lane phases of write groups, mean ms: " + lanePhases);
+          System.out.println("  stack drains by cause: " + labelled(multi, "drains cause"));
         }
       }
     }
@@ -260,6 +261,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
       }
     });
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_stack_drains_total").forEach((l, v) -> f.put("drains " + l, v));
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_sum").forEach((l, v) -> f.put("lane sum " + l, v));
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count").forEach((l, v) -> f.put("lane count " + l, v));
     f.put("hold_sum", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_sum"));
@@ -309,13 +311,18 @@ final class ClusterBenchCommand implements Callable<Integer> {
   }
 
   private static Map<String, Long> holdEnds(Map<String, Double> multi) {
-    Map<String, Long> ends = new LinkedHashMap<>();
+    return labelled(multi, "end end");
+  }
+
+  /** The figures keyed {@code <prefix>="<value>"}, by value, rounded; zeros left out. */
+  private static Map<String, Long> labelled(Map<String, Double> multi, String prefix) {
+    Map<String, Long> byValue = new LinkedHashMap<>();
     multi.forEach((k, v) -> {
-      if (k.startsWith("end ") && v > 0) {
-        ends.put(k.substring("end end=\"".length(), k.length() - 1), Math.round(v));
+      if (k.startsWith(prefix + "=\"") && v > 0) {
+        byValue.put(k.substring(prefix.length() + 2, k.length() - 1), Math.round(v));
       }
     });
-    return ends;
+    return byValue;
   }
 
   /** {entries applied by all shard groups (one replica's count each), the sequencer's applied index}. */

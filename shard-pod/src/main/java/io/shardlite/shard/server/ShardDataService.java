@@ -103,6 +103,9 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
                 response.setPrepared(results.getPrepared());
               }
               response.addAllItemResults(results.getItemResultsList());
+              // The writer learns that reads wait for its parts here (on the leader, where
+              // linearizable reads run; an answer relayed from another member says false).
+              response.setReadsWaiting(groups.stateMachine(request.getShardId()).readsWaiting());
               return response.build();
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
               throw new ShardliteException(ErrorCode.INTERNAL, "write group: undecodable reply from the shard group");

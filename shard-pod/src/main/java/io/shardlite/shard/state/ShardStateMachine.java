@@ -176,6 +176,11 @@ public final class ShardStateMachine extends BaseStateMachine {
     return waiting.reply();
   }
 
+  /** Whether linearizable reads wait here for a multi-shard part (or speculative tail) to be resolved. */
+  public boolean readsWaiting() {
+    return !inDoubtReads.isEmpty();
+  }
+
   /** Answers the read unless a part is in doubt (and its wait has time left); true when answered. */
   private boolean serve(WaitingRead waiting) {
     ShardResult result;

@@ -175,6 +175,12 @@ final class Lane implements Runnable {
   private long drainingSinceNanos;
   /** When the stack last went from empty to non-empty. */
   private long stackOpenedAtNanos;
+  /**
+   * The shard said that linearizable reads wait for its parts (they wait until the stack is
+   * empty): the stack takes no more parts until it drained. Set from any answer of the shard,
+   * cleared when the stack opens again (worker thread only).
+   */
+  private boolean readsWaiting;
   /** Groups with their LSN requests out, oldest first (worker thread only). */
   private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
@@ -405,6 +411,7 @@ final class Lane implements Runnable {
         if (!canPlace(part)) {
           if (drainingSinceNanos == 0) {
             drainingSinceNanos = now;
+            metrics.stackDrain(drainCause(part));
           }
           return Math.min(stackWait, IDLE_WAIT_NANOS); // the stack drains first (a resolution wakes the lane)
         }
@@ -582,13 +589,28 @@ final class Lane implements Runnable {
     return stack.isEmpty() || (!part.prepare.request().getReadOnly() && roomOnStack(0));
   }
 
-  /** Whether {@code placing} more parts fit on a non-empty stack, or on an empty one after the first. */
+  /**
+   * Whether {@code placing} more parts fit on a non-empty stack, or on an empty one after the first:
+   * not when it is full, not while reads wait for it, and not once it has been open for the stack
+   * limit (the backstop that bounds how long the shard's file lags when no read says so).
+   */
   private boolean roomOnStack(int placing) {
     if (stack.isEmpty() && placing == 0) {
       return true;
     }
     return stack.size() + placing < maxSpeculative
-        && (stack.isEmpty() || System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos);
+        && (stack.isEmpty() || (!readsWaiting && System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos));
+  }
+
+  /** Why {@code part} waits for the stack to drain (a label of {@code shardlite_vm_stack_drains_total}). */
+  private String drainCause(PartOrder.Part<PartCall> part) {
+    if (part.prepare.request().getReadOnly()) {
+      return "read_only_part";
+    }
+    if (stack.size() >= maxSpeculative) {
+      return "full";
+    }
+    return readsWaiting ? "reads" : "limit";
   }
 
   /**
@@ -814,6 +836,7 @@ final class Lane implements Runnable {
     part.prepare.reply().complete(reply.toBuilder().addAllDependsOn(below).build());
     if (stack.isEmpty()) {
       stackOpenedAtNanos = System.nanoTime();
+      readsWaiting = false; // the reads that waited were served when the stack last emptied
     }
     metrics.speculative(stack.isEmpty() ? "bottom" : "stacked");
     stack.addLast(new Spec(part));
@@ -1218,6 +1241,7 @@ final class Lane implements Runnable {
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
+            readsWaiting |= response.getReadsWaiting();
             return response;
           }
           last = error.getMessage();

@@ -7,12 +7,15 @@ import java.time.Duration;
  *
  * @param parts unresolved parts a lane may stack on its shard, with later writes applied on top
  *     (0: a prepared part holds the shard until it is resolved)
- * @param stackLimit how long a non-empty stack keeps taking parts; past it the stack drains first.
- *     The shard's open transaction, and with it every linearizable read of the shard, waits until
- *     the stack is empty, so this bounds how long reads wait.
+ * @param stackLimit how long a non-empty stack keeps taking parts when no read waits for it; past
+ *     it the stack drains first. The shard's file lacks the stack's transaction until the stack is
+ *     empty: linearizable reads wait for that (and the shard tells the lane, which then drains at
+ *     once), follower reads refuse a file that lags longer than their bound, and snapshots cannot
+ *     pass it. So this bounds how far the file lags when nothing asks for it; keep it well below
+ *     the shard servers' {@code --follower-max-lag-ms} (1 s by default).
  */
 public record Speculation(int parts, Duration stackLimit) {
-  public static final Duration DEFAULT_STACK_LIMIT = Duration.ofMillis(100);
+  public static final Duration DEFAULT_STACK_LIMIT = Duration.ofMillis(500);
 
   public Speculation {
     if (parts < 0 || parts > 64) {

@@ -83,10 +83,11 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " SHARDLITE_SPECULATIVE_PARTS, default ${DEFAULT-VALUE}).")
   int speculativeParts;
 
-  @Option(names = "--speculative-stack-ms", defaultValue = "${env:SHARDLITE_SPECULATIVE_STACK_MS:-100}",
-      description = "How long a lane keeps stacking parts on a non-empty stack before it lets the stack drain; the"
-          + " shard's linearizable reads wait while parts are stacked, so this bounds their wait (env"
-          + " SHARDLITE_SPECULATIVE_STACK_MS, default ${DEFAULT-VALUE}).")
+  @Option(names = "--speculative-stack-ms", defaultValue = "${env:SHARDLITE_SPECULATIVE_STACK_MS:-500}",
+      description = "How long a lane keeps stacking parts on a non-empty stack before it lets the stack drain when"
+          + " no read waits for it (a shard whose linearizable reads wait says so, and the lane drains at once);"
+          + " this bounds how far the shard's file lags, so keep it below the shard servers' --follower-max-lag-ms"
+          + " (env SHARDLITE_SPECULATIVE_STACK_MS, default ${DEFAULT-VALUE}).")
   long speculativeStackMs;
 
   @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-1}",

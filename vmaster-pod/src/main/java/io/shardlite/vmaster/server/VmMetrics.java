@@ -19,6 +19,7 @@ final class VmMetrics {
   private final Histogram holdSeconds;
   private final Counter holds;
   private final Counter speculative;
+  private final Counter stackDrains;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -67,6 +68,11 @@ final class VmMetrics {
             "Speculative multi-shard parts (--speculative-parts) by event: bottom (prepared on an empty stack),"
                 + " stacked (prepared on top of unresolved parts), rolled_back (undone by an abort below it).")
         .labelNames("event").register(registry);
+    stackDrains = Counter.build("shardlite_vm_stack_drains_total",
+            "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
+                + " said linearizable reads wait for the stack), limit (open for --speculative-stack-ms), full"
+                + " (--speculative-parts stacked), read_only_part (a multi-shard read reads the shard at its place).")
+        .labelNames("cause").register(registry);
     ownedShards = Gauge.build("shardlite_vm_owned_shards", "Shards this virtual master owns (lanes running).")
         .register(registry);
     queueDepth = Gauge.build("shardlite_vm_lane_queue_depth", "Transactions waiting in lanes.").register(registry);
@@ -100,6 +106,10 @@ final class VmMetrics {
 
   void speculative(String event) {
     speculative.labels(event).inc();
+  }
+
+  void stackDrain(String cause) {
+    stackDrains.labels(cause).inc();
   }
 
   void proposedEntry(int transactions) {

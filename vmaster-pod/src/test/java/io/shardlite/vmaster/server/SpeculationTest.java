@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class SpeculationTest {
   @Test
   void acceptsTheDefaultsAndTheBounds() {
-    assertThat(new Speculation(8, Speculation.DEFAULT_STACK_LIMIT).stackLimit()).isEqualTo(Duration.ofMillis(100));
+    assertThat(new Speculation(8, Speculation.DEFAULT_STACK_LIMIT).stackLimit()).isEqualTo(Duration.ofMillis(500));
     assertThat(new Speculation(0, Duration.ofMillis(1)).parts()).isZero();
     assertThat(new Speculation(64, Duration.ofSeconds(10)).parts()).isEqualTo(64);
   }
