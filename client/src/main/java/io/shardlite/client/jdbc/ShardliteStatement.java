@@ -1,6 +1,7 @@
 package io.shardlite.client.jdbc;
 
 import io.shardlite.common.sql.SqlTokens;
+import io.shardlite.common.sql.StatementRoute;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.Row;
@@ -32,7 +33,7 @@ public class ShardliteStatement extends StatementBase {
 
   final ShardliteConnectionImpl connection;
   private final List<TxStatement> batch = new ArrayList<>();
-  private final List<SqlText.Kind> batchKinds = new ArrayList<>();
+  private final List<StatementRoute> batchKinds = new ArrayList<>();
   private ShardliteResultSet resultSet;
   private long updateCount = -1;
   private long generatedKey;
@@ -67,7 +68,7 @@ public class ShardliteStatement extends StatementBase {
   TxStatement place(SqlText.Parsed parsed, List<Value> params) throws SQLException {
     String key = connection.resolveShardKey(parsed);
     if (key == null) {
-      if (parsed.kind() != SqlText.Kind.DDL) {
+      if (parsed.kind() != StatementRoute.DDL) {
         throw new SQLException("no shard key for this statement: set the connection property shardKey, call "
             + "unwrap(ShardliteConnection.class).setShardKey(...), or start the SQL with /*+ shard_key=... */",
             "HY000");
@@ -81,12 +82,12 @@ public class ShardliteStatement extends StatementBase {
   boolean run(SqlText.Parsed parsed, List<Value> params, Mode mode) throws SQLException {
     checkOpen();
     clearResults();
-    boolean returnsRows = parsed.kind() == SqlText.Kind.READ || SqlText.mayReturnRows(parsed.sql());
+    boolean returnsRows = parsed.kind() == StatementRoute.READ || SqlText.mayReturnRows(parsed.sql());
     if (mode == Mode.QUERY && !returnsRows) {
       throw new SQLException("executeQuery needs a statement that returns rows (SELECT, WITH, VALUES, EXPLAIN or "
           + "... RETURNING); use executeUpdate or execute", "HY000");
     }
-    if (mode == Mode.UPDATE && parsed.kind() == SqlText.Kind.READ) {
+    if (mode == Mode.UPDATE && parsed.kind() == StatementRoute.READ) {
       throw new SQLException("executeUpdate cannot run a query; use executeQuery or execute", "HY000");
     }
     TxStatement statement = place(parsed, params);
@@ -112,13 +113,13 @@ public class ShardliteStatement extends StatementBase {
     return false;
   }
 
-  static void refuseInManualCommit(SqlText.Kind kind, boolean wantsRows) throws SQLException {
-    if (kind == SqlText.Kind.READ || wantsRows) {
+  static void refuseInManualCommit(StatementRoute kind, boolean wantsRows) throws SQLException {
+    if (kind == StatementRoute.READ || wantsRows) {
       throw new SQLFeatureNotSupportedException("reads are not supported with auto-commit off: writes are buffered "
           + "until commit(), so a read could not see them. Read with auto-commit on, or run reads and writes "
           + "together with connection.unwrap(ShardliteConnection.class).transaction()", "0A000");
     }
-    if (kind == SqlText.Kind.DDL) {
+    if (kind == StatementRoute.DDL) {
       throw new SQLFeatureNotSupportedException("DDL is not supported with auto-commit off: DDL runs on every shard "
           + "as its own transaction. Run it with auto-commit on", "0A000");
     }
@@ -215,7 +216,7 @@ public class ShardliteStatement extends StatementBase {
 
   void addToBatch(SqlText.Parsed parsed, List<Value> params) throws SQLException {
     checkOpen();
-    if (parsed.kind() == SqlText.Kind.READ) {
+    if (parsed.kind() == StatementRoute.READ) {
       throw new SQLException("a batch cannot hold queries", "HY000");
     }
     batch.add(place(parsed, params));
@@ -249,16 +250,16 @@ public class ShardliteStatement extends StatementBase {
     checkOpen();
     clearResults();
     List<TxStatement> statements = List.copyOf(batch);
-    List<SqlText.Kind> kinds = List.copyOf(batchKinds);
+    List<StatementRoute> kinds = List.copyOf(batchKinds);
     batch.clear();
     batchKinds.clear();
     if (statements.isEmpty()) {
       return new long[0];
     }
-    long ddl = kinds.stream().filter(k -> k == SqlText.Kind.DDL).count();
+    long ddl = kinds.stream().filter(k -> k == StatementRoute.DDL).count();
     try {
       if (!connection.getAutoCommit()) {
-        for (SqlText.Kind k : kinds) {
+        for (StatementRoute k : kinds) {
           refuseInManualCommit(k, false);
         }
         statements.forEach(connection::buffer);

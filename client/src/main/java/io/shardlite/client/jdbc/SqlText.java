@@ -1,13 +1,13 @@
 package io.shardlite.client.jdbc;
 
-import io.shardlite.common.sql.SqlTokens;
+import io.shardlite.common.sql.StatementRoute;
 import java.sql.SQLException;
 import java.sql.SQLSyntaxErrorException;
 import java.util.Locale;
 
 /**
- * What the driver reads from SQL text before sending it: the optional shard-key hint and the kind
- * of statement (the same first-keyword rule the virtual master uses).
+ * What the driver reads from SQL text before sending it: the optional shard-key hint and the route
+ * of the statement ({@link StatementRoute}, the rule the virtual masters use).
  *
  * <p>The hint is a block comment at the very start of the statement (after whitespace):
  * {@code /*+ shard_key=abc *}{@code / SELECT ...}. The key is either a bare word (up to whitespace
@@ -16,10 +16,9 @@ import java.util.Locale;
  * a well-formed {@code shard_key} hint is an error rather than being ignored.
  */
 public final class SqlText {
-  public enum Kind { READ, WRITE, DDL }
 
   /** @param shardKey the hinted key, or null without a hint; @param sql the SQL without the hint */
-  public record Parsed(String shardKey, String sql, Kind kind) {}
+  public record Parsed(String shardKey, String sql, StatementRoute kind) {}
 
   private SqlText() {}
 
@@ -29,7 +28,7 @@ public final class SqlText {
     }
     int i = skipWhitespace(sql, 0);
     if (!sql.startsWith("/*+", i)) {
-      return new Parsed(null, sql, kind(sql));
+      return new Parsed(null, sql, StatementRoute.of(sql));
     }
     int end = sql.indexOf("*/", i + 3);
     if (end < 0) {
@@ -85,20 +84,7 @@ public final class SqlText {
     if (rest.isBlank()) {
       throw badHint(sql, "there is no SQL after the hint");
     }
-    return new Parsed(key, rest, kind(rest));
-  }
-
-  /**
-   * READ for SELECT/VALUES/EXPLAIN, DDL for CREATE/DROP/ALTER, WRITE otherwise, by the statement's
-   * verb: its first keyword, or the one after a WITH clause ({@code WITH ... INSERT} writes).
-   */
-  public static Kind kind(String sql) {
-    String verb = SqlTokens.verbOf(sql);
-    return switch (verb == null ? "" : verb) {
-      case "SELECT", "VALUES", "EXPLAIN" -> Kind.READ;
-      case "CREATE", "DROP", "ALTER" -> Kind.DDL;
-      default -> Kind.WRITE;
-    };
+    return new Parsed(key, rest, StatementRoute.of(rest));
   }
 
   /** True if the SQL may return rows although it writes (INSERT/UPDATE/DELETE ... RETURNING). */

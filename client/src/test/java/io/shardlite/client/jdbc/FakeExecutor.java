@@ -1,5 +1,6 @@
 package io.shardlite.client.jdbc;
 
+import io.shardlite.common.sql.StatementRoute;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.Row;
@@ -34,10 +35,10 @@ final class FakeExecutor implements TxExecutor {
   static ExecuteReply cannedReply(ExecuteRequest request) {
     ExecuteReply.Builder reply = ExecuteReply.newBuilder().setGlobalLsn(7);
     for (TxStatement s : request.getStatementsList()) {
-      if (SqlText.kind(s.getSql()) == SqlText.Kind.READ) {
+      if (StatementRoute.of(s.getSql()) == StatementRoute.READ) {
         reply.addResults(StatementResult.newBuilder().addColumns("1")
             .addRows(Row.newBuilder().addValues(Value.newBuilder().setInteger(1))));
-      } else if (SqlText.kind(s.getSql()) == SqlText.Kind.DDL) {
+      } else if (StatementRoute.of(s.getSql()) == StatementRoute.DDL) {
         reply.addResults(StatementResult.getDefaultInstance());
       } else {
         reply.addResults(StatementResult.newBuilder().setRowsAffected(1).setLastInsertRowid(42));

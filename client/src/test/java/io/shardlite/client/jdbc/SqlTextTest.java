@@ -3,6 +3,7 @@ package io.shardlite.client.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardlite.common.sql.StatementRoute;
 import java.sql.SQLException;
 import java.sql.SQLSyntaxErrorException;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ class SqlTextTest {
     SqlText.Parsed p = SqlText.parse("SELECT 1");
     assertThat(p.shardKey()).isNull();
     assertThat(p.sql()).isEqualTo("SELECT 1");
-    assertThat(p.kind()).isEqualTo(SqlText.Kind.READ);
+    assertThat(p.kind()).isEqualTo(StatementRoute.READ);
   }
 
   @Test
@@ -21,7 +22,7 @@ class SqlTextTest {
     SqlText.Parsed p = SqlText.parse("  /*+ shard_key=abc */ SELECT * FROM t");
     assertThat(p.shardKey()).isEqualTo("abc");
     assertThat(p.sql()).isEqualTo(" SELECT * FROM t");
-    assertThat(p.kind()).isEqualTo(SqlText.Kind.READ);
+    assertThat(p.kind()).isEqualTo(StatementRoute.READ);
   }
 
   @Test
@@ -29,7 +30,7 @@ class SqlTextTest {
     assertThat(SqlText.parse("/*+SHARD_KEY = user:7*/UPDATE t SET v = 1").shardKey()).isEqualTo("user:7");
     assertThat(SqlText.parse("/*+ shard_key='a key with '' and ' */ DELETE FROM t").shardKey()).isEqualTo("a key with ' and ");
     assertThat(SqlText.parse("/*+ shard_key='' */ INSERT INTO t VALUES (1)").shardKey()).isEmpty();
-    assertThat(SqlText.parse("/*+ shard_key=k */\nINSERT INTO t VALUES (1)").kind()).isEqualTo(SqlText.Kind.WRITE);
+    assertThat(SqlText.parse("/*+ shard_key=k */\nINSERT INTO t VALUES (1)").kind()).isEqualTo(StatementRoute.WRITE);
   }
 
   @Test
@@ -54,18 +55,18 @@ class SqlTextTest {
 
   @Test
   void kindsFollowTheFirstKeyword() {
-    assertThat(SqlText.kind("with x as (select 1) select * from x")).isEqualTo(SqlText.Kind.READ);
+    assertThat(StatementRoute.of("with x as (select 1) select * from x")).isEqualTo(StatementRoute.READ);
     // After a WITH clause, its verb decides.
-    assertThat(SqlText.kind("with x(a) as (select 1) insert into t select a from x")).isEqualTo(SqlText.Kind.WRITE);
-    assertThat(SqlText.kind("WITH x AS (SELECT 'select') UPDATE t SET a = 1")).isEqualTo(SqlText.Kind.WRITE);
-    assertThat(SqlText.kind("(SELECT 1)")).isEqualTo(SqlText.Kind.READ);
-    assertThat(SqlText.kind("VALUES (1)")).isEqualTo(SqlText.Kind.READ);
-    assertThat(SqlText.kind("-- note\nEXPLAIN SELECT 1")).isEqualTo(SqlText.Kind.READ);
-    assertThat(SqlText.kind("create table t(x)")).isEqualTo(SqlText.Kind.DDL);
-    assertThat(SqlText.kind("/* c */ DROP INDEX i")).isEqualTo(SqlText.Kind.DDL);
-    assertThat(SqlText.kind("ALTER TABLE t ADD COLUMN y")).isEqualTo(SqlText.Kind.DDL);
-    assertThat(SqlText.kind("INSERT INTO t VALUES (1)")).isEqualTo(SqlText.Kind.WRITE);
-    assertThat(SqlText.kind("REPLACE INTO t VALUES (1)")).isEqualTo(SqlText.Kind.WRITE);
+    assertThat(StatementRoute.of("with x(a) as (select 1) insert into t select a from x")).isEqualTo(StatementRoute.WRITE);
+    assertThat(StatementRoute.of("WITH x AS (SELECT 'select') UPDATE t SET a = 1")).isEqualTo(StatementRoute.WRITE);
+    assertThat(StatementRoute.of("(SELECT 1)")).isEqualTo(StatementRoute.READ);
+    assertThat(StatementRoute.of("VALUES (1)")).isEqualTo(StatementRoute.READ);
+    assertThat(StatementRoute.of("-- note\nEXPLAIN SELECT 1")).isEqualTo(StatementRoute.READ);
+    assertThat(StatementRoute.of("create table t(x)")).isEqualTo(StatementRoute.DDL);
+    assertThat(StatementRoute.of("/* c */ DROP INDEX i")).isEqualTo(StatementRoute.DDL);
+    assertThat(StatementRoute.of("ALTER TABLE t ADD COLUMN y")).isEqualTo(StatementRoute.DDL);
+    assertThat(StatementRoute.of("INSERT INTO t VALUES (1)")).isEqualTo(StatementRoute.WRITE);
+    assertThat(StatementRoute.of("REPLACE INTO t VALUES (1)")).isEqualTo(StatementRoute.WRITE);
     assertThat(SqlText.mayReturnRows("INSERT INTO t VALUES (1) returning id")).isTrue();
   }
 

@@ -189,5 +189,4 @@ public final class SqlTokens {
   private static ShardliteException unterminated(String what) {
     return new ShardliteException(ErrorCode.MALFORMED_REQUEST, "unterminated " + what);
   }
-
 }

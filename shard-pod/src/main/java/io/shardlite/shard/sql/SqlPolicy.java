@@ -49,8 +49,6 @@ public final class SqlPolicy {
       "ATTACH", "DETACH", "VACUUM", "PRAGMA", // reach outside the shard file or change its settings
       "BACKUP", "RESTORE"); // sqlite-jdbc's extended commands (copy the database to/from a file)
 
-  private static final Set<String> WRITE_KEYWORDS = Set.of("INSERT", "UPDATE", "DELETE", "REPLACE");
-
   /** What a single, well-formed statement does. */
   public enum StatementKind {
     /** Cannot write: SELECT, VALUES or EXPLAIN, also after a WITH clause. */
@@ -112,12 +110,8 @@ public final class SqlPolicy {
 
   private static StatementKind classify(List<Token> tokens) {
     String verb = SqlTokens.verb(tokens);
-    if (verb == null) {
-      // No verb after a WITH clause (SQLite will refuse it): read-only only if nothing writes.
-      boolean writes = tokens.stream().anyMatch(t -> t.kind() == Kind.WORD && WRITE_KEYWORDS.contains(t.upper()));
-      return tokens.get(0).kind() != Kind.WORD ? StatementKind.OTHER : writes ? StatementKind.ROW_INSERT : StatementKind.READ;
-    }
-    return switch (verb) {
+    // No verb (no leading word, or a WITH clause with nothing after it: SQLite refuses both): OTHER.
+    return switch (verb == null ? "" : verb) {
       case "SELECT", "VALUES", "EXPLAIN" -> StatementKind.READ;
       case "INSERT", "REPLACE" -> StatementKind.ROW_INSERT;
       case "UPDATE", "DELETE" -> StatementKind.ROW_CHANGE;

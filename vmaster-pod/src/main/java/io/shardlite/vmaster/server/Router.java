@@ -7,6 +7,7 @@ import io.shardlite.common.client.TransactionIds;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.routing.ShardKeys;
 import io.shardlite.common.shard.ShardNodeClient;
+import io.shardlite.common.sql.StatementRoute;
 import io.shardlite.proto.Consistency;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
@@ -90,10 +91,10 @@ final class Router {
     ExecuteRequest tx = request.getIdempotencyKey().isEmpty()
         ? request.toBuilder().setIdempotencyKey(vmId + "/" + TransactionIds.next()).build() : request;
     List<String> sqls = tx.getStatementsList().stream().map(TxStatement::getSql).toList();
-    StatementKinds.Kind kind = StatementKinds.ofAll(sqls);
+    StatementRoute kind = StatementKinds.ofAll(sqls);
     CompletableFuture<ExecuteReply> result;
     TreeSet<Integer> touched = shardsOf(tx);
-    if (kind == StatementKinds.Kind.DDL && !tx.hasShard()) {
+    if (kind == StatementRoute.DDL && !tx.hasShard()) {
       // The schema is the same everywhere: DDL is one multi-shard transaction over every shard.
       touched = new TreeSet<>();
       for (int s = 0; s < shards; s++) {
@@ -105,11 +106,11 @@ final class Router {
       // A key picked here is new; a client's key is known new only on its declared first attempt.
       boolean firstAttempt = request.getIdempotencyKey().isEmpty() || request.getAttempt() == 1;
       result = CompletableFuture.supplyAsync(() -> coordinator.run(tx.getIdempotencyKey(), firstAttempt,
-          parts(tx, participants, kind == StatementKinds.Kind.DDL), tx.getStatementsCount(),
-          kind == StatementKinds.Kind.READ, deadline), blocking);
+          parts(tx, participants, kind == StatementRoute.DDL), tx.getStatementsCount(),
+          kind == StatementRoute.READ, deadline), blocking);
     } else {
       int shard = touched.first();
-      result = withRetries(() -> kind == StatementKinds.Kind.READ ? read(shard, tx, deadline) : write(shard, tx, deadline),
+      result = withRetries(() -> kind == StatementRoute.READ ? read(shard, tx, deadline) : write(shard, tx, deadline),
           deadline);
     }
     return result.thenApply(reply -> {
