@@ -31,17 +31,23 @@ import picocli.CommandLine.Option;
  * virtual masters on loopback) under YCSB-style workload A and bank transfers with 0/10/50%
  * multi-shard transactions, next to plain SQLite (one writer, synchronous=FULL) on the same
  * operations and, when its script is available, dqlite (3 voters on loopback), in the same run.
+ * Each shard count given is its own cluster: by default the local cluster's 16 shards and one shard
+ * per server, since per-group costs (a Raft log, threads and a lane per shard) decide small machines.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = "Whole-cluster tx/s and latency (YCSB-A, transfers) vs plain SQLite and dqlite, same run.")
 final class ClusterBenchCommand implements Callable<Integer> {
-  @Option(names = "--shards", defaultValue = "16", description = "Shards (default ${DEFAULT-VALUE}).")
-  int shards;
+  @Option(names = "--shards", split = ",", defaultValue = "16,3",
+      description = "Shard counts, one cluster each, measured one after the other (default ${DEFAULT-VALUE}: the local"
+          + " cluster's default and one shard per server).")
+  List<Integer> shardCounts;
 
   @Option(names = "--vms", defaultValue = "2", description = "Virtual masters (default ${DEFAULT-VALUE}).")
   int vms;
 
-  @Option(names = "--concurrency", defaultValue = "64", description = "Transactions in flight (default ${DEFAULT-VALUE}).")
+  // 1,024: the load of every committed result since 2026-12-03; at 64 the clusters idled between
+  // round trips and measured their latency, not their throughput.
+  @Option(names = "--concurrency", defaultValue = "1024", description = "Transactions in flight (default ${DEFAULT-VALUE}).")
   int concurrency;
 
   @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per workload (default ${DEFAULT-VALUE}).")
@@ -120,10 +126,12 @@ final class ClusterBenchCommand implements Callable<Integer> {
   @Option(names = "--vm-arg", hidden = true, description = "Extra argument for every virtual master, repeatable (experiments).")
   List<String> vmArgs = new ArrayList<>();
 
-  /** Workload -> process role -> CPU milliseconds per committed transaction (over warm-up and measurement). */
-  private final Map<String, Map<String, Double>> cpuPerTx = new LinkedHashMap<>();
-  /** Workload -> Raft entries per committed transaction: {shard groups, sequencer}. */
-  private final Map<String, double[]> entriesPerTx = new LinkedHashMap<>();
+  /**
+   * One workload measured on one cluster: its shard count, the run, CPU milliseconds per committed
+   * transaction by process role (over warm-up and measurement) and Raft entries per committed
+   * transaction {shard groups, sequencer}.
+   */
+  record Measured(int shards, ClusterBench.Run run, Map<String, Double> cpuMsPerTx, double[] entriesPerTx) {}
 
   @Override
   public Integer call() throws Exception {
@@ -133,11 +141,45 @@ final class ClusterBenchCommand implements Callable<Integer> {
             "unknown workload '" + w + "' (ycsb-uniform, ycsb-zipfian, transfer-<0..100>)");
       }
     }
+    for (int n : shardCounts) {
+      if (n < 1) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "--shards takes shard counts of at least 1, got " + n);
+      }
+    }
     String started = ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path dir = Files.createTempDirectory("shardlite-bench-cluster-");
-    List<String> jvm = jvmOptions.isEmpty() ? serverJvmOptions(serverJit) : List.copyOf(jvmOptions);
-    List<ClusterBench.Run> runs = new ArrayList<>();
+    List<Measured> runs = new ArrayList<>();
     MachineCpu cpu0 = MachineCpu.sample();
+    for (int shards : shardCounts) {
+      runs.addAll(measureCluster(dir.resolve("cluster-" + shards), shards));
+    }
+    double clusterCpu = MachineCpu.busyPercent(cpu0, MachineCpu.sample());
+    List<ClusterBench.Run> sqlite = new ArrayList<>();
+    Map<String, String> dqlite = new LinkedHashMap<>();
+    if (skipBaselines) {
+      dqlite.put("dqlite", "not run: skipped by --skip-baselines");
+    } else {
+      System.out.println("plain SQLite (one writer, WAL, synchronous=FULL), same operations...");
+      sqlite.add(print(SqliteWorkloads.ycsbA(dir.resolve("sqlite"), records, warmupSeconds, seconds)));
+      sqlite.add(print(SqliteWorkloads.transfers(dir.resolve("sqlite"), accounts, warmupSeconds, seconds)));
+      dqlite = dqlite();
+    }
+    dqlite.forEach((k, v) -> System.out.println(k + ": " + v));
+    deleteTree(dir);
+
+    Files.createDirectories(out);
+    String base = "cluster-" + started;
+    Files.writeString(out.resolve(base + ".json"), json(started, runs, sqlite, dqlite, clusterCpu));
+    Files.writeString(out.resolve(base + ".md"), markdown(started, runs, sqlite, dqlite, clusterCpu));
+    System.out.println("wrote " + out.resolve(base + ".md"));
+    return 0;
+  }
+
+  /** Starts one cluster of {@code shards} shards, warms it up and measures every workload on it. */
+  private List<Measured> measureCluster(Path dir, int shards) throws Exception {
+    List<String> jvm = jvmOptions.isEmpty() ? serverJvmOptions(serverJit) : List.copyOf(jvmOptions);
+    List<Measured> runs = new ArrayList<>();
     try (LocalSequencerCluster sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 3, shards, sequencerArgs, jvm).start();
         LocalShardCluster shardServers = new LocalShardCluster(dir.resolve("shards"), 3, shards, 3, shardServerArgs, jvm).start();
         LocalVmCluster vmCluster = new LocalVmCluster(dir.resolve("vms"), vms, sequencer.endpoints(),
@@ -175,20 +217,17 @@ final class ClusterBenchCommand implements Callable<Integer> {
         long startNanos = System.nanoTime();
         ClusterBench.Run r = print(w.startsWith("ycsb-") ? bench.ycsbA(w.equals("ycsb-zipfian"), concurrency, warmupSeconds, seconds)
             : bench.transfers(Integer.parseInt(w.substring("transfer-".length())), concurrency, warmupSeconds, seconds));
-        runs.add(r);
         double wall = (System.nanoTime() - startNanos) / 1e9;
         Map<String, Double> cpuAfter = cpuByRole(roles);
         Map<String, Double> msPerTx = new LinkedHashMap<>();
         cpuAfter.forEach((role, cpu) -> msPerTx.put(role, (cpu - cpuBefore.get(role)) / wall / r.txPerSec() * 1000));
-        cpuPerTx.put(r.workload(), msPerTx);
         double[] entriesAfter = raftEntries(shardMetrics, sequencerMetrics);
         // Both counters cover warm-up and measurement, as the CPU figures do.
         double txs = r.txPerSec() * wall;
-        entriesPerTx.put(r.workload(), new double[] {(entriesAfter[0] - entriesBefore[0]) / txs,
-            (entriesAfter[1] - entriesBefore[1]) / txs});
+        double[] entries = {(entriesAfter[0] - entriesBefore[0]) / txs, (entriesAfter[1] - entriesBefore[1]) / txs};
+        runs.add(new Measured(shards, r, msPerTx, entries));
         System.out.println("  CPU ms per transaction by role: " + format(msPerTx) + String.format(Locale.ROOT,
-            "; Raft entries per transaction: shard groups %.2f, sequencer %.2f", entriesPerTx.get(r.workload())[0],
-            entriesPerTx.get(r.workload())[1]));
+            "; Raft entries per transaction: shard groups %.2f, sequencer %.2f", entries[0], entries[1]));
         // Errors the virtual masters answered (the client retries the retryable ones): where work is wasted.
         Map<String, Double> vmErrors = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total");
         vmErrors.replaceAll((code, n) -> n - vmErrorsBefore.getOrDefault(code, 0.0));
@@ -213,26 +252,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
         }
       }
     }
-    double clusterCpu = MachineCpu.busyPercent(cpu0, MachineCpu.sample());
-    List<ClusterBench.Run> sqlite = new ArrayList<>();
-    Map<String, String> dqlite = new LinkedHashMap<>();
-    if (skipBaselines) {
-      dqlite.put("dqlite", "not run: skipped by --skip-baselines");
-    } else {
-      System.out.println("plain SQLite (one writer, WAL, synchronous=FULL), same operations...");
-      sqlite.add(print(SqliteWorkloads.ycsbA(dir.resolve("sqlite"), records, warmupSeconds, seconds)));
-      sqlite.add(print(SqliteWorkloads.transfers(dir.resolve("sqlite"), accounts, warmupSeconds, seconds)));
-      dqlite = dqlite();
-    }
-    dqlite.forEach((k, v) -> System.out.println(k + ": " + v));
-    deleteTree(dir);
-
-    Files.createDirectories(out);
-    String base = "cluster-" + started;
-    Files.writeString(out.resolve(base + ".json"), json(started, runs, sqlite, dqlite, clusterCpu));
-    Files.writeString(out.resolve(base + ".md"), markdown(started, runs, sqlite, dqlite, clusterCpu));
-    System.out.println("wrote " + out.resolve(base + ".md"));
-    return 0;
+    return runs;
   }
 
   /** The local cluster's small-machine JVM options, with C2 left on for {@code c2}. */
@@ -396,31 +416,32 @@ final class ClusterBenchCommand implements Callable<Integer> {
     }
   }
 
-  private String markdown(String started, List<ClusterBench.Run> runs, List<ClusterBench.Run> sqlite,
+  private String markdown(String started, List<Measured> runs, List<ClusterBench.Run> sqlite,
       Map<String, String> dqlite, double cpu) {
     StringBuilder md = new StringBuilder();
     md.append("# Whole-cluster benchmark ").append(started).append("\n\n");
-    md.append(String.format(Locale.ROOT, "`shardlite bench cluster`: 3 sequencer replicas, 3 shard servers (%d shards, "
-        + "replication factor 3), %d virtual masters, all on 127.0.0.1 of one machine (%d cores); closed loop with %d "
-        + "transactions in flight through the Java client; %.0f s measured after %.0f s warm-up per workload; "
-        + "machine CPU busy during the cluster part: %.0f%%; %s.%n%n", shards, vms,
-        Runtime.getRuntime().availableProcessors(), concurrency, seconds, warmupSeconds, cpu, jitDescription()));
-    md.append("| workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-    for (ClusterBench.Run r : runs) {
-      md.append(row(r));
+    md.append(String.format(Locale.ROOT, "`shardlite bench cluster`: 3 sequencer replicas, 3 shard servers (%s shards, "
+        + "replication factor 3; one cluster per shard count, measured one after the other), %d virtual masters, all on "
+        + "127.0.0.1 of one machine (%d cores); closed loop with %d transactions in flight through the Java client; %.0f s "
+        + "measured after %.0f s warm-up per workload; machine CPU busy during the cluster part: %.0f%%; %s.%n%n",
+        shardList(), vms, Runtime.getRuntime().availableProcessors(), concurrency, seconds, warmupSeconds, cpu,
+        jitDescription()));
+    md.append("| shards | workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n"
+        + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (Measured m : runs) {
+      md.append("| ").append(m.shards()).append(' ').append(row(m.run()));
     }
     md.append("\nCPU milliseconds per committed transaction by process role (each role's CPU time over the workload's "
-        + "warm-up and measurement, divided by its wall time and by the measured tx/s):\n\n| workload | ");
-    List<String> roleNames = cpuPerTx.values().stream().findFirst().map(m -> List.copyOf(m.keySet())).orElse(List.of());
-    md.append(String.join(" | ", roleNames)).append(" | total | shard Raft entries per tx | sequencer Raft entries per tx |\n| --- |")
-        .append(" ---: |".repeat(roleNames.size() + 3)).append('\n');
-    cpuPerTx.forEach((w, m) -> {
-      md.append("| ").append(w).append(" | ");
-      m.values().forEach(ms -> md.append(String.format(Locale.ROOT, "%.2f | ", ms)));
-      double[] entries = entriesPerTx.get(w);
-      md.append(String.format(Locale.ROOT, "%.2f | %.2f | %.2f |%n", m.values().stream().mapToDouble(Double::doubleValue).sum(),
-          entries[0], entries[1]));
-    });
+        + "warm-up and measurement, divided by its wall time and by the measured tx/s):\n\n| shards | workload | ");
+    List<String> roleNames = runs.stream().findFirst().map(m -> List.copyOf(m.cpuMsPerTx().keySet())).orElse(List.of());
+    md.append(String.join(" | ", roleNames)).append(" | total | shard Raft entries per tx | sequencer Raft entries per tx |\n")
+        .append("| ---: | --- |").append(" ---: |".repeat(roleNames.size() + 3)).append('\n');
+    for (Measured m : runs) {
+      md.append("| ").append(m.shards()).append(" | ").append(m.run().workload()).append(" | ");
+      m.cpuMsPerTx().values().forEach(ms -> md.append(String.format(Locale.ROOT, "%.2f | ", ms)));
+      md.append(String.format(Locale.ROOT, "%.2f | %.2f | %.2f |%n",
+          m.cpuMsPerTx().values().stream().mapToDouble(Double::doubleValue).sum(), m.entriesPerTx()[0], m.entriesPerTx()[1]));
+    }
     md.append("\nPlain SQLite in this JVM, one connection (one writer), WAL, synchronous=FULL, same operations:\n\n");
     md.append("| workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (ClusterBench.Run r : sqlite) {
@@ -429,22 +450,29 @@ final class ClusterBenchCommand implements Callable<Integer> {
     md.append("\ndqlite (3 voters on loopback, `dqlite-benchmark` kvwrite: one-row INSERT OR REPLACE per transaction, "
         + "through the team's peer script, same run):\n\n");
     dqlite.forEach((k, v) -> md.append("- `").append(k).append("`: ").append(v).append('\n'));
-    ClusterBench.Run tenPct = runs.stream().filter(r -> r.workload().startsWith("transfer-10pct")).findFirst().orElse(null);
-    if (tenPct == null || sqlite.isEmpty()) {
+    List<Measured> tenPct = runs.stream().filter(m -> m.run().workload().startsWith("transfer-10pct")).toList();
+    if (tenPct.isEmpty() || sqlite.isEmpty()) {
       md.append("\nTarget not evaluated: this run left out the 10% multi-shard transfers or the baselines.\n");
       return md.toString();
     }
     double sqliteTransfer = sqlite.get(1).txPerSec();
     double dq = Double.isNaN(dqliteRate(dqlite, 64)) ? dqliteRate(dqlite, 1) : Math.max(dqliteRate(dqlite, 1), dqliteRate(dqlite, 64));
-    md.append(String.format(Locale.ROOT, "%n## Target (issue: at 10%% multi-shard, >= 3x dqlite and >= plain SQLite FULL)%n%n"
-        + "- transfers at 10%% multi-shard: %.1f tx/s%n- vs plain SQLite FULL transfers: %.3fx (%s)%n- vs dqlite's best kvwrite rate: %s%n",
-        tenPct.txPerSec(), tenPct.txPerSec() / sqliteTransfer, tenPct.txPerSec() >= sqliteTransfer ? "met" : "NOT met",
-        Double.isNaN(dq) ? "dqlite not measured in this run" : String.format(Locale.ROOT, "%.3fx (%s)", tenPct.txPerSec() / dq,
-            tenPct.txPerSec() >= 3 * dq ? "met" : "NOT met")));
+    md.append(String.format(Locale.ROOT, "%n## Target (issue: at 10%% multi-shard, >= 3x dqlite and >= plain SQLite FULL)%n%n"));
+    for (Measured m : tenPct) {
+      double tps = m.run().txPerSec();
+      md.append(String.format(Locale.ROOT, "- %d shards: transfers at 10%% multi-shard %.1f tx/s; vs plain SQLite FULL "
+          + "transfers %.3fx (%s); vs dqlite's best kvwrite rate %s%n", m.shards(), tps, tps / sqliteTransfer,
+          tps >= sqliteTransfer ? "met" : "NOT met", Double.isNaN(dq) ? "not measured in this run"
+              : String.format(Locale.ROOT, "%.3fx (%s)", tps / dq, tps >= 3 * dq ? "met" : "NOT met")));
+    }
     md.append("\nNotes: dqlite's figure is a simpler operation (one row, one statement) than a transfer; the SQLite "
         + "baseline runs in one process with no network and no replication. Ratios, not absolute numbers, are comparable "
         + "across runs on this shared machine.\n");
     return md.toString();
+  }
+
+  private String shardList() {
+    return String.join(" and ", shardCounts.stream().map(String::valueOf).toList());
   }
 
   private static String row(ClusterBench.Run r) {
@@ -452,24 +480,22 @@ final class ClusterBenchCommand implements Callable<Integer> {
         r.p50Ms(), r.p99Ms(), r.p999Ms(), r.refused(), r.failed());
   }
 
-  private String json(String started, List<ClusterBench.Run> runs, List<ClusterBench.Run> sqlite, Map<String, String> dqlite,
+  private String json(String started, List<Measured> runs, List<ClusterBench.Run> sqlite, Map<String, String> dqlite,
       double cpu) {
     StringBuilder j = new StringBuilder("{\n");
-    j.append(String.format(Locale.ROOT, "  \"benchmark\": \"cluster\",%n  \"started\": \"%s\",%n  \"shards\": %d,%n"
+    j.append(String.format(Locale.ROOT, "  \"benchmark\": \"cluster\",%n  \"started\": \"%s\",%n  \"shards\": %s,%n"
         + "  \"virtual_masters\": %d,%n  \"concurrency\": %d,%n  \"seconds\": %.1f,%n  \"machine_cpu_busy_pct\": %.1f,%n"
         + "  \"server_jit\": \"%s\",%n  \"jit_warmup_seconds\": %.0f,%n",
-        started, shards, vms, concurrency, seconds, cpu, jvmOptions.isEmpty() ? serverJit : "custom", jitWarmup()));
-    j.append("  \"shardlite\": [\n").append(runsJson(runs)).append("  ],\n");
-    List<String> cpuRows = new ArrayList<>();
-    cpuPerTx.forEach((w, m) -> {
+        started, shardCounts, vms, concurrency, seconds, cpu, jvmOptions.isEmpty() ? serverJit : "custom", jitWarmup()));
+    List<String> rows = new ArrayList<>();
+    for (Measured m : runs) {
       List<String> kv = new ArrayList<>();
-      m.forEach((role, ms) -> kv.add(String.format(Locale.ROOT, "\"%s\": %.3f", role, ms)));
-      double[] entries = entriesPerTx.get(w);
-      kv.add(String.format(Locale.ROOT, "\"shard_raft_entries_per_tx\": %.3f, \"sequencer_raft_entries_per_tx\": %.3f",
-          entries[0], entries[1]));
-      cpuRows.add("    \"" + w + "\": {" + String.join(", ", kv) + "}");
-    });
-    j.append("  \"cpu_ms_per_tx_by_role\": {\n").append(String.join(",\n", cpuRows)).append("\n  },\n");
+      m.cpuMsPerTx().forEach((role, ms) -> kv.add(String.format(Locale.ROOT, "\"%s\": %.3f", role, ms)));
+      rows.add(String.format(Locale.ROOT, "    {\"shards\": %d, %s, \"cpu_ms_per_tx_by_role\": {%s}, "
+          + "\"shard_raft_entries_per_tx\": %.3f, \"sequencer_raft_entries_per_tx\": %.3f}", m.shards(),
+          runJson(m.run()), String.join(", ", kv), m.entriesPerTx()[0], m.entriesPerTx()[1]));
+    }
+    j.append("  \"shardlite\": [\n").append(String.join(",\n", rows)).append("\n  ],\n");
     j.append("  \"sqlite_full\": [\n").append(runsJson(sqlite)).append("  ],\n");
     j.append("  \"dqlite\": {");
     List<String> kv = new ArrayList<>();
@@ -481,11 +507,15 @@ final class ClusterBenchCommand implements Callable<Integer> {
   private static String runsJson(List<ClusterBench.Run> runs) {
     List<String> rows = new ArrayList<>();
     for (ClusterBench.Run r : runs) {
-      rows.add(String.format(Locale.ROOT, "    {\"workload\": \"%s\", \"concurrency\": %d, \"tx_per_s\": %.1f, \"committed\": %d, "
-          + "\"refused\": %d, \"failed\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f}", r.workload(),
-          r.concurrency(), r.txPerSec(), r.committed(), r.refused(), r.failed(), r.p50Ms(), r.p99Ms(), r.p999Ms()));
+      rows.add("    {" + runJson(r) + "}");
     }
     return String.join(",\n", rows) + "\n";
+  }
+
+  private static String runJson(ClusterBench.Run r) {
+    return String.format(Locale.ROOT, "\"workload\": \"%s\", \"concurrency\": %d, \"tx_per_s\": %.1f, \"committed\": %d, "
+        + "\"refused\": %d, \"failed\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f", r.workload(),
+        r.concurrency(), r.txPerSec(), r.committed(), r.refused(), r.failed(), r.p50Ms(), r.p99Ms(), r.p999Ms());
   }
 
   private static void deleteTree(Path dir) {

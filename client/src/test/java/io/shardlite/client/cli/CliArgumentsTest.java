@@ -50,6 +50,20 @@ class CliArgumentsTest {
   }
 
   @Test
+  void clusterBenchMeasuresTheLocalDefaultAndOneShardPerServerAndRefusesAnEmptyShardCount() {
+    ClusterBenchCommand bench = new ClusterBenchCommand();
+    new CommandLine(bench).parseArgs();
+    assertThat(bench.shardCounts).containsExactly(16, 3);
+    new CommandLine(bench).parseArgs("--shards", "8");
+    assertThat(bench.shardCounts).containsExactly(8);
+    // Refused before any process starts or any directory is made (the picocli usage exit code).
+    CommandLine cli = new CommandLine(new ClusterBenchCommand());
+    cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+    assertThat(cli.execute("--shards", "16,0", "--out", "/nonexistent/never-written")).isEqualTo(2);
+    assertThat(java.nio.file.Path.of("/nonexistent/never-written")).doesNotExist();
+  }
+
+  @Test
   void localDefaultsToTheFullCluster() {
     LocalCommand local = new LocalCommand();
     new CommandLine(local).parseArgs();
