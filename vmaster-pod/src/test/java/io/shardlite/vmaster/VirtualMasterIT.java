@@ -124,6 +124,31 @@ class VirtualMasterIT {
 
   @Test
   @Order(2)
+  void theLargestTransactionAVirtualMasterAcceptsFitsInAShardEntry() {
+    // Walk down from the shard servers' default --max-batch-bytes (1 MiB) to the largest transaction
+    // the router accepts: that one the shards must take too, entry framing included.
+    int payload = 1 << 20;
+    java.util.regex.Pattern refused = java.util.regex.Pattern.compile("the transaction is (\\d+) bytes; the limit is (\\d+)");
+    for (int attempt = 0; attempt < 50; attempt++) {
+      ExecuteReply r = client.execute(tx(statement("edge", "INSERT INTO kv VALUES (?, length(?))", "edge",
+          "e".repeat(payload))));
+      java.util.regex.Matcher m = refused.matcher(r.hasError() ? r.getError().getMessage() : "");
+      if (r.hasError() && r.getError().getCode() == ErrorCode.BATCH_TOO_LARGE && m.find()) {
+        // Refused by the router: shrink by the excess it named, then byte by byte (a varint length).
+        payload -= Math.max(1, Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2)));
+        continue;
+      }
+      assertThat(r.hasError()).as("the largest accepted transaction (%d payload bytes): %s", payload, r.getError())
+          .isFalse();
+      ExecuteReply read = client.execute(List.of(statement("edge", "SELECT v FROM kv WHERE k = 'edge'")));
+      assertThat(read.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(payload);
+      return;
+    }
+    throw new AssertionError("the router refused every size down to " + payload + " payload bytes");
+  }
+
+  @Test
+  @Order(2)
   void statementsWithACommonTableExpressionAreRoutedByTheirVerb() {
     // WITH ... INSERT / UPDATE writes: routed to the owner's lane (single-shard) or as a
     // multi-shard write, not to the read path (whose read-only connection would refuse it).
