@@ -424,7 +424,8 @@ final class ClusterBenchCommand implements Callable<Integer> {
         + "replication factor 3; one cluster per shard count, measured one after the other), %d virtual masters, all on "
         + "127.0.0.1 of one machine (%d cores); closed loop with %d transactions in flight through the Java client; %.0f s "
         + "measured after %.0f s warm-up per workload; machine CPU busy during the cluster part: %.0f%%; %s.%n%n",
-        shardList(), vms, Runtime.getRuntime().availableProcessors(), concurrency, seconds, warmupSeconds, cpu,
+        String.join(" and ", shardCounts.stream().map(String::valueOf).toList()), vms,
+        Runtime.getRuntime().availableProcessors(), concurrency, seconds, warmupSeconds, cpu,
         jitDescription()));
     md.append("| shards | workload | tx/s | p50 ms | p99 ms | p999 ms | refused | failed |\n"
         + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -469,10 +470,6 @@ final class ClusterBenchCommand implements Callable<Integer> {
         + "baseline runs in one process with no network and no replication. Ratios, not absolute numbers, are comparable "
         + "across runs on this shared machine.\n");
     return md.toString();
-  }
-
-  private String shardList() {
-    return String.join(" and ", shardCounts.stream().map(String::valueOf).toList());
   }
 
   private static String row(ClusterBench.Run r) {
