@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -108,6 +109,21 @@ public final class LsnStream implements AutoCloseable {
       Thread.currentThread().interrupt();
       return CompletableFuture.failedFuture(e);
     }
+    return assignHoldingSlot(txs);
+  }
+
+  /**
+   * {@link #assign(List)} that never blocks its caller (an event loop, a lane): when no slot is
+   * free right now, the wait for one runs on {@code waiter}.
+   */
+  public CompletableFuture<AssignLsnsReply> assign(List<TxRequest> txs, Executor waiter) {
+    if (slots.tryAcquire()) {
+      return assignHoldingSlot(txs);
+    }
+    return CompletableFuture.supplyAsync(() -> assign(txs), waiter).thenCompose(reply -> reply);
+  }
+
+  private CompletableFuture<AssignLsnsReply> assignHoldingSlot(List<TxRequest> txs) {
     CompletableFuture<AssignLsnsReply> reply = new CompletableFuture<>();
     reply.whenComplete((r, e) -> slots.release());
     synchronized (this) {

@@ -1,5 +1,8 @@
 package io.shardlite.common.sequencer;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.shardlite.common.error.ShardliteException;
@@ -19,10 +22,13 @@ import io.shardlite.proto.VmReply;
 import io.shardlite.proto.WatchOwnershipRequest;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -83,8 +89,18 @@ public final class SequencerClient implements AutoCloseable {
    * is recorded once they all committed (the call waits until then) and becomes an ABORT if one aborts.
    */
   public DecideReply decide(String txId, Outcome outcome, long lsn, java.util.Collection<String> dependsOn) {
+    try {
+      return decideAsync(txId, outcome, lsn, dependsOn).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /** {@link #decide(String, Outcome, long, java.util.Collection)} without a waiting thread. */
+  public CompletableFuture<DecideReply> decideAsync(String txId, Outcome outcome, long lsn,
+      java.util.Collection<String> dependsOn) {
     Decide request = Decide.newBuilder().setTxId(txId).setOutcome(outcome).setLsn(lsn).addAllDependsOn(dependsOn).build();
-    return call((stub, r) -> stub.decide(r), request, DecideReply::getError, DecideReply::hasError);
+    return callAsync((stub, r) -> stub.decide(r), request, DecideReply::getError, DecideReply::hasError);
   }
 
   /** What the sequencer knows of a transaction (a linearizable read on the leader). */
@@ -128,36 +144,79 @@ public final class SequencerClient implements AutoCloseable {
     return watch;
   }
 
-  private <Q, R> R call(BiFunction<SequencerGrpc.SequencerBlockingStub, Q, R> method, Q request,
+  private <Q, R> R call(BiFunction<SequencerGrpc.SequencerFutureStub, Q, ListenableFuture<R>> method, Q request,
       Function<R, Error> errorOf, Function<R, Boolean> hasError) {
-    long end = System.nanoTime() + deadline.toNanos();
-    long backoff = MIN_BACKOFF_NANOS;
-    String last = "no attempt";
-    while (true) {
-      int endpoint = endpoints.current();
-      long left = end - System.nanoTime();
-      if (left <= 0) {
-        throw new ShardliteException(ErrorCode.TIMEOUT,
-            "sequencer call did not succeed within " + deadline.toMillis() + " ms; last: " + last, true, -1, null);
-      }
+    try {
+      return callAsync(method, request, errorOf, hasError).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /**
+   * Calls the replica believed to lead; on UNAVAILABLE (a reply or the transport) moves to the
+   * next one and repeats after a backoff, until the deadline (TIMEOUT). Other typed errors fail the
+   * future with their {@link ShardliteException}. No thread waits: repeats run on the scheduler.
+   */
+  private <Q, R> CompletableFuture<R> callAsync(BiFunction<SequencerGrpc.SequencerFutureStub, Q, ListenableFuture<R>> method,
+      Q request, Function<R, Error> errorOf, Function<R, Boolean> hasError) {
+    CompletableFuture<R> result = new CompletableFuture<>();
+    attempt(method, request, errorOf, hasError, System.nanoTime() + deadline.toNanos(), MIN_BACKOFF_NANOS, "no attempt",
+        result);
+    return result;
+  }
+
+  private <Q, R> void attempt(BiFunction<SequencerGrpc.SequencerFutureStub, Q, ListenableFuture<R>> method, Q request,
+      Function<R, Error> errorOf, Function<R, Boolean> hasError, long end, long backoff, String last,
+      CompletableFuture<R> result) {
+    int endpoint = endpoints.current();
+    long left = end - System.nanoTime();
+    if (left <= 0) {
+      result.completeExceptionally(new ShardliteException(ErrorCode.TIMEOUT,
+          "sequencer call did not succeed within " + deadline.toMillis() + " ms; last: " + last, true, -1, null));
+      return;
+    }
+    ListenableFuture<R> call;
+    try {
+      call = method.apply(SequencerGrpc.newFutureStub(endpoints.channel(endpoint))
+          .withDeadlineAfter(Math.min(left, TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS), request);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    call.addListener(() -> {
+      String failure;
       try {
-        R reply = method.apply(SequencerGrpc.newBlockingStub(endpoints.channel(endpoint))
-            .withDeadlineAfter(Math.min(left, TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS), request);
+        R reply = Futures.getDone(call);
         if (!hasError.apply(reply)) {
-          return reply;
+          result.complete(reply);
+          return;
         }
         Error error = errorOf.apply(reply);
         if (error.getCode() != ErrorCode.UNAVAILABLE) {
-          throw ShardliteException.fromProto(error);
+          result.completeExceptionally(ShardliteException.fromProto(error));
+          return;
         }
-        last = endpoints.address(endpoint) + ": " + error.getMessage();
-      } catch (StatusRuntimeException e) {
-        last = endpoints.address(endpoint) + ": " + e.getStatus();
+        failure = endpoints.address(endpoint) + ": " + error.getMessage();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof StatusRuntimeException s)) {
+          result.completeExceptionally(e.getCause());
+          return;
+        }
+        failure = endpoints.address(endpoint) + ": " + s.getStatus();
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+        return;
       }
       endpoints.next(endpoint);
-      LockSupport.parkNanos(Math.min(backoff, Math.max(0, end - System.nanoTime())));
-      backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
-    }
+      String lastFailure = failure;
+      try {
+        scheduler.schedule(() -> attempt(method, request, errorOf, hasError, end, Math.min(MAX_BACKOFF_NANOS, backoff * 2),
+            lastFailure, result), Math.min(backoff, Math.max(0, end - System.nanoTime())), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        result.completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "sequencer client closed"));
+      }
+    }, MoreExecutors.directExecutor());
   }
 
   @Override

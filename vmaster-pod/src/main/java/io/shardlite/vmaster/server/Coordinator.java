@@ -1,6 +1,10 @@
 package io.shardlite.vmaster.server;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.shardlite.common.client.TransactionIds;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.SequencerClient;
@@ -20,19 +24,21 @@ import io.shardlite.proto.Statement;
 import io.shardlite.proto.StatementResult;
 import io.shardlite.proto.TxLsn;
 import io.shardlite.proto.TxRequest;
-import io.shardlite.proto.TxState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +72,10 @@ final class Coordinator {
   private final Lanes lanes;
   private final SequencerClient sequencer;
   private final Function<String, ManagedChannel> channels;
-  private final java.util.concurrent.Executor executor;
+  /** Runs what blocks (a retry's look-ups in the sequencer); nothing else waits on a thread. */
+  private final Executor executor;
+  /** Schedules the backoffs between repeated part calls. */
+  private final ScheduledExecutorService timer;
   private final VmMetrics metrics;
 
   /** The transactions this coordinator is running (participant lanes ask: {@link #running}). */
@@ -74,13 +83,14 @@ final class Coordinator {
   /** Answered transactions whose parts this coordinator is still resolving (still running for the lanes). */
   private final java.util.Set<String> resolving = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** This virtual master's address, which prepares carry so participant lanes can ask it. */
-  private final java.util.function.Supplier<String> address;
+  private final Supplier<String> address;
 
   Coordinator(String vmId, OwnershipView view, Lanes lanes, SequencerClient sequencer,
-      Function<String, ManagedChannel> channels, java.util.concurrent.Executor executor, VmMetrics metrics,
-      java.util.function.Supplier<String> address) {
+      Function<String, ManagedChannel> channels, Executor executor, ScheduledExecutorService timer, VmMetrics metrics,
+      Supplier<String> address) {
     this.address = address;
     this.executor = executor;
+    this.timer = timer;
     this.metrics = metrics;
     this.vmId = vmId;
     this.view = view;
@@ -94,123 +104,141 @@ final class Coordinator {
     return running.contains(txId) || resolving.contains(txId);
   }
 
-  ExecuteReply run(String key, boolean firstAttempt, SortedMap<Integer, Part> parts, int statementCount,
-      boolean readOnly, long deadline) {
-    String txId;
+  /**
+   * Runs the transaction without a thread waiting for it: each step starts when the previous
+   * one's replies arrive, on the thread that delivered them (a lane, a gRPC executor). Only a
+   * retry's look-up of its earlier attempts, which blocks on the sequencer, runs on the executor.
+   * The future never fails: errors are answers.
+   */
+  CompletableFuture<ExecuteReply> run(String key, boolean firstAttempt, SortedMap<Integer, Part> parts,
+      int statementCount, boolean readOnly, long deadline) {
+    CompletableFuture<ExecuteReply> result;
     if (readOnly) {
       // Reads change nothing: every attempt is a new transaction.
-      txId = key + "/read-" + TransactionIds.next();
+      result = tracked(key + "/read-" + TransactionIds.next(), parts, statementCount, true, deadline);
     } else if (firstAttempt) {
       // Nothing to look for; if the key was used after all, sequencing it fails and the decision
       // of that earlier use answers (see afterLsnFailure).
-      txId = key;
+      result = tracked(key, parts, statementCount, false, deadline);
     } else {
-      Attempt attempt;
-      try {
-        attempt = nextAttempt(key);
-      } catch (ShardliteException e) {
-        return ExecuteReply.newBuilder().setError(e.toProto()).build();
-      }
-      if (attempt.committedLsn() > 0) {
-        // Its parts may still wait for their resolution (its coordinator died after the decision):
-        // push it, so reads that follow this answer do not wait for a lane's hold limit.
-        release(attempt.txId(), new ArrayList<>(parts.keySet()), true, deadline);
-        return ExecuteReply.newBuilder().setGlobalLsn(attempt.committedLsn()).setReplayed(true).build();
-      }
-      txId = attempt.txId();
+      result = CompletableFuture.supplyAsync(() -> nextAttempt(key), executor).thenCompose(attempt -> {
+        if (attempt.committedLsn() > 0) {
+          // Its parts may still wait for their resolution (its coordinator died after the decision):
+          // push it, so reads that follow this answer do not wait for a lane's hold limit.
+          return release(attempt.txId(), new ArrayList<>(parts.keySet()), true, deadline).thenApply(ignored ->
+              ExecuteReply.newBuilder().setGlobalLsn(attempt.committedLsn()).setReplayed(true).build());
+        }
+        return tracked(attempt.txId(), parts, statementCount, false, deadline);
+      });
     }
-    running.add(txId);
-    try {
-      return coordinate(txId, parts, statementCount, readOnly, deadline);
-    } finally {
-      running.remove(txId);
-    }
+    return result.exceptionally(Errors::reply);
   }
 
-  private ExecuteReply coordinate(String txId, SortedMap<Integer, Part> parts, int statementCount, boolean readOnly,
-      long deadline) {
-    List<Integer> participants = new ArrayList<>(parts.keySet());
-    long phaseStart = System.nanoTime();
-    TxLsn sequenced;
+  /** Coordinates {@code txId}, counted as running here until its answer (then, if any, its resolutions). */
+  private CompletableFuture<ExecuteReply> tracked(String txId, SortedMap<Integer, Part> parts, int statementCount,
+      boolean readOnly, long deadline) {
+    running.add(txId);
+    CompletableFuture<ExecuteReply> answer;
     try {
-      AssignLsnsReply assigned = lanes.stream().assign(List.of(TxRequest.newBuilder().setTxId(txId)
-          .addAllShards(parts.keySet()).build())).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      sequenced = assigned.getTxs(0);
-    } catch (ExecutionException | TimeoutException | InterruptedException e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      return afterLsnFailure(txId, participants, cause, deadline);
+      answer = coordinate(txId, parts, statementCount, readOnly, deadline);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
     }
+    return answer.whenComplete((r, e) -> running.remove(txId));
+  }
+
+  private CompletableFuture<ExecuteReply> coordinate(String txId, SortedMap<Integer, Part> parts, int statementCount,
+      boolean readOnly, long deadline) {
+    List<Integer> participants = new ArrayList<>(parts.keySet());
+    long start = System.nanoTime();
+    CompletableFuture<AssignLsnsReply> assigned = lanes.stream()
+        .assign(List.of(TxRequest.newBuilder().setTxId(txId).addAllShards(parts.keySet()).build()), executor)
+        .copy().orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    return assigned.handle((reply, error) -> {
+      if (error != null) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        // Looks the transaction up in the sequencer (blocking calls): off the delivering thread.
+        return CompletableFuture.supplyAsync(() -> afterLsnFailure(txId, participants, cause, deadline), executor);
+      }
+      return prepareAll(txId, reply.getTxs(0), parts, statementCount, readOnly, deadline, phase("lsn", start));
+    }).thenCompose(next -> next);
+  }
+
+  /** Sends every participant its part at the transaction's LSN, then decides on their votes. */
+  private CompletableFuture<ExecuteReply> prepareAll(String txId, TxLsn sequenced, SortedMap<Integer, Part> parts,
+      int statementCount, boolean readOnly, long deadline, long phaseStart) {
     long lsn = sequenced.getLsn();
     Map<Integer, ShardPrev> prevs = new java.util.HashMap<>();
     sequenced.getPrevList().forEach(p -> prevs.put(p.getShard(), p));
-
-    phaseStart = phase("lsn", phaseStart);
     long time = System.currentTimeMillis();
     long seed = ThreadLocalRandom.current().nextLong();
     Map<Integer, CompletableFuture<PartReply>> prepares = new LinkedHashMap<>();
     parts.forEach((shard, part) -> {
       ShardPrev prev = prevs.getOrDefault(shard, ShardPrev.getDefaultInstance());
-      prepares.put(shard, async("prepare", PartRequest.newBuilder().setShard(shard)
+      prepares.put(shard, call("prepare", PartRequest.newBuilder().setShard(shard)
           .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
           .setPrevLsn(prev.getPrevLsn()).setPrevMultiTxId(prev.getPrevMultiTxId()).setCoordinator(address.get())
           .setReadOnly(readOnly)
           .addAllStatements(part.statements()).build(), deadline));
     });
+    return CompletableFuture.allOf(prepares.values().toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
+      Map<Integer, PartReply> prepared = new LinkedHashMap<>();
+      prepares.forEach((shard, reply) -> prepared.put(shard, reply.join()));
+      return decide(txId, lsn, parts, prepared, statementCount, readOnly, deadline, phase("prepare", phaseStart));
+    });
+  }
+
+  /** Records the outcome in the sequencer, answers, and resolves the parts off the answer's path. */
+  private CompletableFuture<ExecuteReply> decide(String txId, long lsn, SortedMap<Integer, Part> parts,
+      Map<Integer, PartReply> prepared, int statementCount, boolean readOnly, long deadline, long phaseStart) {
     Error failure = null;
     int failedShard = -1;
-    Map<Integer, PartReply> prepared = new LinkedHashMap<>();
-    for (Map.Entry<Integer, CompletableFuture<PartReply>> e : prepares.entrySet()) {
-      PartReply r = e.getValue().join();
-      prepared.put(e.getKey(), r);
-      if (r.hasError() && failure == null) {
-        failure = r.getError();
+    for (Map.Entry<Integer, PartReply> e : prepared.entrySet()) {
+      if (e.getValue().hasError()) {
+        failure = e.getValue().getError();
         failedShard = e.getKey();
+        break;
       }
     }
-
-    phaseStart = phase("prepare", phaseStart);
     if (readOnly) {
       // Each lane read at the transaction's place and kept nothing prepared: nothing to resolve.
       // ABORT clears it from the sequencer's undecided ones, off the answer's path.
-      executor.execute(() -> {
-        try {
-          sequencer.decide(txId, Outcome.ABORT, lsn);
-        } catch (ShardliteException e) {
-          LOG.debug("abort of read-only {} not recorded (the sequencer expires it): {}", txId, e.getMessage());
+      sequencer.decideAsync(txId, Outcome.ABORT, lsn, List.of()).whenComplete((r, e) -> {
+        if (e != null) {
+          LOG.debug("abort of read-only {} not recorded (the sequencer expires it): {}", txId, e.toString());
         }
       });
-      return failure != null ? mappedFailure(parts, failedShard, failure) : results(parts, prepared, statementCount, 0);
+      return CompletableFuture.completedFuture(failure != null ? mappedFailure(parts, failedShard, failure)
+          : results(parts, prepared, statementCount, 0));
     }
-    Outcome wanted = failure == null && !readOnly ? Outcome.COMMIT : Outcome.ABORT;
+    Outcome wanted = failure == null ? Outcome.COMMIT : Outcome.ABORT;
     // Speculative parts were prepared on top of others: the commit depends on them.
     java.util.Set<String> dependsOn = new java.util.TreeSet<>();
     prepared.values().forEach(r -> dependsOn.addAll(r.getDependsOnList()));
-    boolean commit;
-    try {
-      DecideReply decided = sequencer.decide(txId, wanted, lsn, dependsOn);
-      commit = decided.getDecision().getOutcome() == Outcome.COMMIT;
-    } catch (ShardliteException e) {
-      // The outcome is unknown to us; the lanes learn it from the sequencer (or abort it there).
-      LOG.warn("decision of {} not recorded: {}", txId, e.getMessage());
-      return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(false)
-          .setStatementIndex(-1).setMessage("the decision of multi-shard transaction " + txId
-              + " could not be recorded; look it up before retrying: " + e.getMessage())).build();
-    }
-    phaseStart = phase("decide", phaseStart);
-    releaseAfterAnswer(txId, participants, commit, deadline, phaseStart);
-
-    if (failure != null) {
-      return mappedFailure(parts, failedShard, failure);
-    }
-    if (!commit) {
-      return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
-          .setStatementIndex(-1).setMessage("multi-shard transaction " + txId
-              + " was aborted (a participant gave up waiting); nothing was changed")).build();
-    }
-    return results(parts, prepared, statementCount, lsn);
+    Error vote = failure;
+    int voteShard = failedShard;
+    List<Integer> participants = new ArrayList<>(parts.keySet());
+    return sequencer.decideAsync(txId, wanted, lsn, dependsOn).handle((decided, error) -> {
+      if (error != null) {
+        // The outcome is unknown to us; the lanes learn it from the sequencer (or abort it there).
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        LOG.warn("decision of {} not recorded: {}", txId, cause.getMessage());
+        return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(false)
+            .setStatementIndex(-1).setMessage("the decision of multi-shard transaction " + txId
+                + " could not be recorded; look it up before retrying: " + cause.getMessage())).build();
+      }
+      boolean commit = decided.getDecision().getOutcome() == Outcome.COMMIT;
+      releaseAfterAnswer(txId, participants, commit, deadline, phase("decide", phaseStart));
+      if (vote != null) {
+        return mappedFailure(parts, voteShard, vote);
+      }
+      if (!commit) {
+        return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
+            .setStatementIndex(-1).setMessage("multi-shard transaction " + txId
+                + " was aborted (a participant gave up waiting); nothing was changed")).build();
+      }
+      return results(parts, prepared, statementCount, lsn);
+    });
   }
 
   /** A participant's error, its statement index mapped to the transaction's. */
@@ -292,7 +320,7 @@ final class Coordinator {
     try {
       var decided = DecisionLookup.of(sequencer, txId, true);
       boolean commit = decided.getOutcome() == Outcome.COMMIT;
-      release(txId, participants, commit, deadline);
+      release(txId, participants, commit, deadline).join();
       return commit ? ExecuteReply.newBuilder().setGlobalLsn(decided.getLsn()).setReplayed(true).build()
           : Errors.unavailable("no global LSN for multi-shard transaction " + txId + " (" + cause
               + "); it is aborted, nothing was changed; retry");
@@ -311,19 +339,10 @@ final class Coordinator {
    */
   private void releaseAfterAnswer(String txId, List<Integer> shards, boolean commit, long deadline, long startNanos) {
     resolving.add(txId);
-    try {
-      executor.execute(() -> {
-        try {
-          release(txId, shards, commit, deadline);
-          phase("resolve", startNanos);
-        } finally {
-          resolving.remove(txId);
-        }
-      });
-    } catch (RuntimeException e) {
-      resolving.remove(txId); // the pool is shutting down: the lanes resolve from the decision
-      LOG.debug("resolution of {} not started: {}", txId, e.toString());
-    }
+    release(txId, shards, commit, deadline).whenComplete((r, e) -> {
+      resolving.remove(txId);
+      phase("resolve", startNanos);
+    });
   }
 
   /**
@@ -332,63 +351,74 @@ final class Coordinator {
    * its shard's writes and linearizable reads until someone resolves it (its lane, or the next
    * owner from the sequencer's decision), so nothing can observe the transaction half-applied.
    */
-  private void release(String txId, List<Integer> shards, boolean commit, long deadline) {
+  private CompletableFuture<Void> release(String txId, List<Integer> shards, boolean commit, long deadline) {
     long end = Math.max(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     List<CompletableFuture<PartReply>> done = new ArrayList<>();
     for (int shard : shards) {
-      done.add(async("resolve", PartRequest.newBuilder().setShard(shard).setTxId(txId).setCommit(commit).build(), end));
+      done.add(call("resolve", PartRequest.newBuilder().setShard(shard).setTxId(txId).setCommit(commit).build(), end));
     }
-    done.forEach(CompletableFuture::join);
-  }
-
-  private CompletableFuture<PartReply> async(String op, PartRequest request, long deadline) {
-    return CompletableFuture.supplyAsync(() -> call(op, request, deadline), executor);
+    return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
   }
 
   /**
    * Calls the shard's owner (this virtual master's lane or another's), retrying retryable errors
-   * (ownership moving) until the deadline, except prepare, which votes once.
+   * (ownership moving) until the deadline, except prepare, which votes once. Backoffs wait on the
+   * timer, not on a thread.
    */
-  private PartReply call(String op, PartRequest request, long deadline) {
-    long backoff = TimeUnit.MILLISECONDS.toNanos(10);
-    while (true) {
-      PartReply r = once(op, request, deadline);
-      boolean again = r.hasError() && Errors.retryable(r.getError()) && !op.equals("prepare")
-          && deadline - System.nanoTime() > backoff;
-      if (!again) {
-        return r;
-      }
-      LockSupport.parkNanos(backoff);
-      backoff = Math.min(backoff * 2, TimeUnit.MILLISECONDS.toNanos(500));
-    }
+  private CompletableFuture<PartReply> call(String op, PartRequest request, long deadline) {
+    CompletableFuture<PartReply> result = new CompletableFuture<>();
+    attempt(op, request, deadline, TimeUnit.MILLISECONDS.toNanos(10), result);
+    return result;
   }
 
-  private PartReply once(String op, PartRequest request, long deadline) {
+  private void attempt(String op, PartRequest request, long deadline, long backoff, CompletableFuture<PartReply> result) {
+    once(op, request, deadline).whenComplete((r, e) -> {
+      PartReply reply = e != null ? unavailable(op + " on shard " + request.getShard() + " failed: " + e) : r;
+      boolean again = reply.hasError() && Errors.retryable(reply.getError()) && !op.equals("prepare")
+          && deadline - System.nanoTime() > backoff;
+      if (!again) {
+        result.complete(reply);
+        return;
+      }
+      try {
+        timer.schedule(() -> attempt(op, request, deadline, Math.min(backoff * 2, TimeUnit.MILLISECONDS.toNanos(500)),
+            result), backoff, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException stopped) {
+        result.complete(reply); // shutting down: the lanes resolve from the decision
+      }
+    });
+  }
+
+  private CompletableFuture<PartReply> once(String op, PartRequest request, long deadline) {
     ShardOwner owner = view.owner(request.getShard()).orElse(null);
     if (owner == null) {
-      return unavailable("shard " + request.getShard() + " has no owner right now");
+      return CompletableFuture.completedFuture(unavailable("shard " + request.getShard() + " has no owner right now"));
     }
-    try {
-      if (owner.getOwner().equals(vmId)) {
-        return ParticipantService.onLane(lanes, op, request)
-            .get(Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-      }
-      String address = view.address(owner.getOwner()).orElse("");
-      if (address.isEmpty()) {
-        return unavailable("no address known for virtual master " + owner.getOwner());
-      }
-      var stub = ParticipantGrpc.newBlockingStub(channels.apply(address))
-          .withDeadlineAfter(Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-      return op.equals("prepare") ? stub.prepare(request) : stub.resolve(request);
-    } catch (io.grpc.StatusRuntimeException e) {
-      // Resolving again is idempotent, and a prepare votes once anyway.
-      return PartReply.newBuilder().setError(ShardNodeClient.repeatableCallError(e)).build();
-    } catch (ExecutionException | TimeoutException e) {
-      return unavailable(op + " on shard " + request.getShard() + " did not complete: " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return unavailable("interrupted");
+    long wait = Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1);
+    if (owner.getOwner().equals(vmId)) {
+      return ParticipantService.onLane(lanes, op, request).copy().completeOnTimeout(
+          unavailable(op + " on shard " + request.getShard() + " did not complete in time"), wait, TimeUnit.NANOSECONDS);
     }
+    String address = view.address(owner.getOwner()).orElse("");
+    if (address.isEmpty()) {
+      return CompletableFuture.completedFuture(unavailable("no address known for virtual master " + owner.getOwner()));
+    }
+    var stub = ParticipantGrpc.newFutureStub(channels.apply(address)).withDeadlineAfter(wait, TimeUnit.NANOSECONDS);
+    ListenableFuture<PartReply> call = op.equals("prepare") ? stub.prepare(request) : stub.resolve(request);
+    CompletableFuture<PartReply> reply = new CompletableFuture<>();
+    call.addListener(() -> {
+      try {
+        reply.complete(Futures.getDone(call));
+      } catch (ExecutionException e) {
+        // Resolving again is idempotent, and a prepare votes once anyway.
+        reply.complete(e.getCause() instanceof StatusRuntimeException s
+            ? PartReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
+            : unavailable(op + " on shard " + request.getShard() + " failed: " + e.getCause()));
+      } catch (RuntimeException e) {
+        reply.complete(unavailable(op + " on shard " + request.getShard() + " failed: " + e));
+      }
+    }, MoreExecutors.directExecutor());
+    return reply;
   }
 
   private static PartReply unavailable(String message) {

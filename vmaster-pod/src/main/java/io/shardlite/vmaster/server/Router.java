@@ -56,7 +56,7 @@ final class Router {
   Router(String vmId, int shards, OwnershipView view, Lanes lanes, ShardDirectory directory, VmMetrics metrics,
       io.shardlite.common.sequencer.SequencerClient sequencer, ExecutorService blocking, ScheduledExecutorService timer,
       long defaultTimeoutMillis, int maxTxBytes, java.util.function.Supplier<String> address) {
-    this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking, metrics, address);
+    this.coordinator = new Coordinator(vmId, view, lanes, sequencer, this::channel, blocking, timer, metrics, address);
     this.address = address;
     this.vmId = vmId;
     this.shards = shards;
@@ -105,9 +105,8 @@ final class Router {
       TreeSet<Integer> participants = touched;
       // A key picked here is new; a client's key is known new only on its declared first attempt.
       boolean firstAttempt = request.getIdempotencyKey().isEmpty() || request.getAttempt() == 1;
-      result = CompletableFuture.supplyAsync(() -> coordinator.run(tx.getIdempotencyKey(), firstAttempt,
-          parts(tx, participants, kind == StatementRoute.DDL), tx.getStatementsCount(),
-          kind == StatementRoute.READ, deadline), blocking);
+      result = coordinator.run(tx.getIdempotencyKey(), firstAttempt, parts(tx, participants, kind == StatementRoute.DDL),
+          tx.getStatementsCount(), kind == StatementRoute.READ, deadline);
     } else {
       int shard = touched.first();
       result = withRetries(() -> kind == StatementRoute.READ ? read(shard, tx, deadline) : write(shard, tx, deadline),

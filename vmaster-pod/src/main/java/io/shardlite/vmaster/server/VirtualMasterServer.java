@@ -43,7 +43,8 @@ public final class VirtualMasterServer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  // Coordinators block on their participants: threads as needed, never a fixed pool they could exhaust.
+  // What blocks (reads on shard servers, a retry's look-ups in the sequencer, waiting for an LSN
+  // slot): threads as needed, never a fixed pool they could exhaust. Coordinators wait on no thread.
   private final ExecutorService blocking = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "vm-io");
     t.setDaemon(true);
