@@ -376,8 +376,31 @@ class VirtualMasterIT {
           assertThat(late.getError().getRetryable()).as("expired: %s", late.getError()).isTrue();
         }
       }
+      // A client that cancels its stream with transactions in flight (a disconnect of a shared stream).
+      java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+      io.grpc.stub.StreamObserver<ExecuteRequest> stream = io.shardlite.proto.VirtualMasterGrpc.newStub(channel)
+          .executeStream(new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(ExecuteReply reply) {}
+
+            @Override
+            public void onError(Throwable t) {
+              ended.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              ended.countDown();
+            }
+          });
+      for (int i = 0; i < pairs; i++) {
+        stream.onNext(tx(statement(keys.get(0), "INSERT INTO kv VALUES (?, ?)", "s0-" + i, i),
+            statement(keys.get(1), "INSERT INTO kv VALUES (?, ?)", "s1-" + i, i)).toBuilder().setCallId(i + 1).build());
+      }
+      stream.onError(io.grpc.Status.CANCELLED.withDescription("the client goes away").asRuntimeException());
+      assertThat(ended.await(10, TimeUnit.SECONDS)).as("the cancelled stream ended").isTrue();
       // Each pair is in one multi-shard read (one consistent cut): both rows or neither.
-      for (String prefix : List.of("d", "e")) {
+      for (String prefix : List.of("d", "e", "s")) {
         ExecuteReply both = client.execute(List.of(
             statement(keys.get(0), "SELECT group_concat(v) FROM (SELECT v FROM kv WHERE k LIKE ? ORDER BY v)", prefix + "0-%"),
             statement(keys.get(1), "SELECT group_concat(v) FROM (SELECT v FROM kv WHERE k LIKE ? ORDER BY v)", prefix + "1-%")));

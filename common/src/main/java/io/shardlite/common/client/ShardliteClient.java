@@ -1,7 +1,9 @@
 package io.shardlite.common.client;
 
+import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardlite.common.error.ErrorCodes;
@@ -17,9 +19,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,11 +33,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the caller gives none) that stays the same across retries, so a retry never applies twice.
  * Transport failures and retryable errors move to the next endpoint until the deadline. A
  * transaction on one shard goes first to the endpoint a reply named as that shard's owner (any
- * virtual master accepts it, but the owner need not forward it).
+ * virtual master accepts it, but the owner need not forward it). Transactions to one endpoint
+ * share one long-lived stream ({@link ExecuteStream}); endpoints without it get unary calls.
  */
 public final class ShardliteClient implements AutoCloseable {
   private final List<String> endpoints;
   private final List<ManagedChannel> channels = new ArrayList<>();
+  /** Each endpoint's shared stream of transactions. */
+  private final List<ExecuteStream> streams = new ArrayList<>();
+  /** Endpoints that answered the stream with UNIMPLEMENTED (older virtual masters): unary calls there. */
+  private final boolean[] unaryOnly;
   private final Duration timeout;
   private final AtomicInteger next = new AtomicInteger();
   /** Transactions without an outcome yet: close() answers them (a retry waiting on the timer would never run). */
@@ -70,7 +80,9 @@ public final class ShardliteClient implements AutoCloseable {
       endpointIndex.putIfAbsent(e, channels.size());
       channels.add(NettyChannelBuilder.forAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1)))
           .usePlaintext().maxInboundMessageSize(64 << 20).build());
+      streams.add(new ExecuteStream(channels.get(channels.size() - 1)));
     }
+    unaryOnly = new boolean[channels.size()];
   }
 
   /** A statement for a transaction: the shard key that places it, SQL and positional parameters. */
@@ -178,22 +190,17 @@ public final class ShardliteClient implements AutoCloseable {
     ExecuteRequest attempt = tx.toBuilder().setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)))
         .setAttempt(tx.getAttempt() + 1).build();
     attemptsSent.incrementAndGet();
-    var call = VirtualMasterGrpc.newFutureStub(channels.get(endpoint))
-        .withDeadlineAfter(left + TimeUnit.SECONDS.toNanos(2), TimeUnit.NANOSECONDS)
-        .execute(attempt);
-    call.addListener(() -> {
-      ExecuteReply reply;
-      try {
-        reply = call.get();
-      } catch (java.util.concurrent.ExecutionException e) {
+    send(endpoint, attempt, left + TimeUnit.SECONDS.toNanos(2)).whenComplete((answer, failure) -> {
+      ExecuteReply reply = answer;
+      if (failure != null) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof TimeoutException) {
+          cause = Status.DEADLINE_EXCEEDED.withDescription("no reply within the deadline").asRuntimeException();
+        }
         // The transaction keeps its idempotency key, which the cluster applies at most once.
-        reply = e.getCause() instanceof StatusRuntimeException s
+        reply = cause instanceof StatusRuntimeException s
             ? ExecuteReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
-            : error(ErrorCode.INTERNAL, String.valueOf(e.getCause()), false);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        result.complete(error(ErrorCode.INTERNAL, "interrupted", false));
-        return;
+            : error(ErrorCode.INTERNAL, String.valueOf(cause), false);
       }
       Error err = reply.hasError() ? reply.getError() : null;
       boolean retry = err != null && (err.getRetryable() || ErrorCodes.retryableByDefault(err.getCode()))
@@ -213,7 +220,41 @@ public final class ShardliteClient implements AutoCloseable {
       } catch (java.util.concurrent.RejectedExecutionException e) {
         result.complete(reply);
       }
-    }, MoreExecutors.directExecutor());
+    });
+  }
+
+  /**
+   * One attempt on the endpoint's stream (or a unary call where the virtual master has no
+   * stream); fails with the transport's status, or a timeout after {@code waitNanos}.
+   */
+  private CompletableFuture<ExecuteReply> send(int endpoint, ExecuteRequest attempt, long waitNanos) {
+    CompletableFuture<ExecuteReply> reply;
+    if (unaryOnly[endpoint]) {
+      reply = new CompletableFuture<>();
+      var call = VirtualMasterGrpc.newFutureStub(channels.get(endpoint)).withDeadlineAfter(waitNanos, TimeUnit.NANOSECONDS)
+          .execute(attempt);
+      CompletableFuture<ExecuteReply> unary = reply;
+      call.addListener(() -> {
+        try {
+          unary.complete(Futures.getDone(call));
+        } catch (ExecutionException e) {
+          unary.completeExceptionally(e.getCause());
+        } catch (RuntimeException e) {
+          unary.completeExceptionally(e);
+        }
+      }, MoreExecutors.directExecutor());
+      return reply;
+    }
+    reply = streams.get(endpoint).send(attempt).orTimeout(waitNanos, TimeUnit.NANOSECONDS);
+    return reply.exceptionallyCompose(e -> {
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        // A virtual master from before ExecuteStream: the request never ran; it takes unary calls.
+        unaryOnly[endpoint] = true;
+        return send(endpoint, attempt, waitNanos);
+      }
+      return CompletableFuture.failedFuture(cause);
+    });
   }
 
   private static ExecuteReply error(ErrorCode code, String message, boolean retryable) {

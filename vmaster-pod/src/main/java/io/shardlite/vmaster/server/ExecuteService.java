@@ -1,9 +1,12 @@
 package io.shardlite.vmaster.server;
 
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.VirtualMasterGrpc;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** The gRPC face of the {@link Router}: always answers, with results or a typed error. */
@@ -18,14 +21,78 @@ final class ExecuteService extends VirtualMasterGrpc.VirtualMasterImplBase {
 
   @Override
   public void execute(ExecuteRequest request, StreamObserver<ExecuteReply> out) {
-    long timeout = request.getTimeoutMillis() > 0 ? request.getTimeoutMillis() : defaultTimeoutMillis;
-    router.execute(request)
-        // A last guard: whatever happens inside, the caller hears back shortly after its deadline.
-        .orTimeout(timeout + 2_000, TimeUnit.MILLISECONDS)
-        .whenComplete((reply, error) -> {
-          out.onNext(error == null ? reply : Errors.reply(io.shardlite.proto.ErrorCode.TIMEOUT,
-              "no outcome within the deadline; retrying with the same idempotency key is safe", true));
-          out.onCompleted();
+    answer(request).thenAccept(reply -> {
+      out.onNext(reply);
+      out.onCompleted();
+    });
+  }
+
+  /**
+   * Answers each request on the stream as soon as it has an outcome, with the request's call id.
+   * The stream ends once the client ended its side and every request is answered; a cancelled
+   * stream's answers go nowhere (the transactions still finish: their outcomes are in the cluster).
+   */
+  @Override
+  public StreamObserver<ExecuteRequest> executeStream(StreamObserver<ExecuteReply> responses) {
+    ServerCallStreamObserver<ExecuteReply> out = (ServerCallStreamObserver<ExecuteReply>) responses;
+    return new StreamObserver<>() {
+      // All guarded by out, which also serializes the sends (a stream observer is not thread-safe).
+      private int unanswered;
+      private boolean inputDone;
+      private boolean finished;
+
+      @Override
+      public void onNext(ExecuteRequest request) {
+        synchronized (out) {
+          unanswered++;
+        }
+        answer(request).thenAccept(reply -> {
+          synchronized (out) {
+            unanswered--;
+            if (!finished && !out.isCancelled()) {
+              out.onNext(reply.toBuilder().setCallId(request.getCallId()).build());
+            }
+            finishIfDone();
+          }
         });
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        synchronized (out) {
+          finished = true;
+        }
+      }
+
+      @Override
+      public void onCompleted() {
+        synchronized (out) {
+          inputDone = true;
+          finishIfDone();
+        }
+      }
+
+      private void finishIfDone() {
+        if (inputDone && unanswered == 0 && !finished) {
+          finished = true;
+          out.onCompleted();
+        }
+      }
+    };
+  }
+
+  /** The request's reply; never fails. */
+  private CompletableFuture<ExecuteReply> answer(ExecuteRequest request) {
+    long timeout = request.getTimeoutMillis() > 0 ? request.getTimeoutMillis() : defaultTimeoutMillis;
+    CompletableFuture<ExecuteReply> result;
+    try {
+      result = router.execute(request);
+    } catch (RuntimeException e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    // A last guard: whatever happens inside, the caller hears back shortly after its deadline.
+    return result.orTimeout(timeout + 2_000, TimeUnit.MILLISECONDS).handle((reply, error) -> error == null ? reply
+        : Errors.reply(ErrorCode.TIMEOUT, "no outcome within the deadline; retrying with the same idempotency key is safe",
+            true));
   }
 }
