@@ -34,13 +34,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Transport failures and retryable errors move to the next endpoint until the deadline. A
  * transaction on one shard goes first to the endpoint a reply named as that shard's owner (any
  * virtual master accepts it, but the owner need not forward it). Transactions to one endpoint
- * share one long-lived stream ({@link ExecuteStream}); endpoints without it get unary calls.
+ * share a few long-lived streams ({@link ExecuteStream}); endpoints without them get unary calls.
  */
 public final class ShardliteClient implements AutoCloseable {
   private final List<String> endpoints;
   private final List<ManagedChannel> channels = new ArrayList<>();
-  /** Each endpoint's shared stream of transactions. */
-  private final List<ExecuteStream> streams = new ArrayList<>();
+  /**
+   * Streams open to each endpoint, taken in turn. One stream delivers its replies on one thread at
+   * a time, and the callers' continuations (often the next transaction) run there: with a single
+   * stream that one thread throttled a busy client, fewer transactions reached the lanes at once,
+   * and with 16 shards the shard entries per transaction doubled (0.12 vs 0.05, unary calls).
+   */
+  static final int STREAMS_PER_ENDPOINT = 8;
+  /** Each endpoint's streams of transactions. */
+  private final List<List<ExecuteStream>> streams = new ArrayList<>();
+  private final AtomicInteger nextStream = new AtomicInteger();
   /** Endpoints that answered the stream with UNIMPLEMENTED (older virtual masters): unary calls there. */
   private final boolean[] unaryOnly;
   private final Duration timeout;
@@ -80,7 +88,11 @@ public final class ShardliteClient implements AutoCloseable {
       endpointIndex.putIfAbsent(e, channels.size());
       channels.add(NettyChannelBuilder.forAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1)))
           .usePlaintext().maxInboundMessageSize(64 << 20).build());
-      streams.add(new ExecuteStream(channels.get(channels.size() - 1)));
+      List<ExecuteStream> own = new ArrayList<>();
+      for (int i = 0; i < STREAMS_PER_ENDPOINT; i++) {
+        own.add(new ExecuteStream(channels.get(channels.size() - 1)));
+      }
+      streams.add(own);
     }
     unaryOnly = new boolean[channels.size()];
   }
@@ -245,7 +257,9 @@ public final class ShardliteClient implements AutoCloseable {
       }, MoreExecutors.directExecutor());
       return reply;
     }
-    reply = streams.get(endpoint).send(attempt).orTimeout(waitNanos, TimeUnit.NANOSECONDS);
+    List<ExecuteStream> own = streams.get(endpoint);
+    reply = own.get(Math.floorMod(nextStream.getAndIncrement(), own.size())).send(attempt)
+        .orTimeout(waitNanos, TimeUnit.NANOSECONDS);
     return reply.exceptionallyCompose(e -> {
       Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       if (cause instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
