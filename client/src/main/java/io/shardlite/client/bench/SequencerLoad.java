@@ -1,5 +1,6 @@
 package io.shardlite.client.bench;
 
+import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.LsnStream;
 import io.shardlite.common.sequencer.SequencerClient;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -107,7 +107,7 @@ public final class SequencerLoad {
               long done = System.nanoTime();
               if (e != null) {
                 check.skip(requestNo);
-                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                Throwable cause = Completions.cause(e);
                 String code = cause instanceof ShardliteException se ? se.code().name() : cause.getClass().getSimpleName();
                 synchronized (errors) {
                   errors.merge(code, 1L, Long::sum);

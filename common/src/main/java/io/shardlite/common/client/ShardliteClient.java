@@ -1,11 +1,10 @@
 package io.shardlite.common.client;
 
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ErrorCodes;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.proto.Error;
@@ -19,8 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -205,7 +202,7 @@ public final class ShardliteClient implements AutoCloseable {
     send(endpoint, attempt, left + TimeUnit.SECONDS.toNanos(2)).whenComplete((answer, failure) -> {
       ExecuteReply reply = answer;
       if (failure != null) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = Completions.cause(failure);
         if (cause instanceof TimeoutException) {
           cause = Status.DEADLINE_EXCEEDED.withDescription("no reply within the deadline").asRuntimeException();
         }
@@ -240,28 +237,14 @@ public final class ShardliteClient implements AutoCloseable {
    * stream); fails with the transport's status, or a timeout after {@code waitNanos}.
    */
   private CompletableFuture<ExecuteReply> send(int endpoint, ExecuteRequest attempt, long waitNanos) {
-    CompletableFuture<ExecuteReply> reply;
     if (unaryOnly[endpoint]) {
-      reply = new CompletableFuture<>();
-      var call = VirtualMasterGrpc.newFutureStub(channels.get(endpoint)).withDeadlineAfter(waitNanos, TimeUnit.NANOSECONDS)
-          .execute(attempt);
-      CompletableFuture<ExecuteReply> unary = reply;
-      call.addListener(() -> {
-        try {
-          unary.complete(Futures.getDone(call));
-        } catch (ExecutionException e) {
-          unary.completeExceptionally(e.getCause());
-        } catch (RuntimeException e) {
-          unary.completeExceptionally(e);
-        }
-      }, MoreExecutors.directExecutor());
-      return reply;
+      return Completions.of(VirtualMasterGrpc.newFutureStub(channels.get(endpoint))
+          .withDeadlineAfter(waitNanos, TimeUnit.NANOSECONDS).execute(attempt));
     }
     List<ExecuteStream> own = streams.get(endpoint);
-    reply = own.get(Math.floorMod(nextStream.getAndIncrement(), own.size())).send(attempt)
-        .orTimeout(waitNanos, TimeUnit.NANOSECONDS);
-    return reply.exceptionallyCompose(e -> {
-      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    ExecuteStream stream = own.get(Math.floorMod(nextStream.getAndIncrement(), own.size()));
+    return stream.send(attempt).orTimeout(waitNanos, TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
+      Throwable cause = Completions.cause(e);
       if (cause instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
         // A virtual master from before ExecuteStream: the request never ran; it takes unary calls.
         unaryOnly[endpoint] = true;

@@ -1,10 +1,9 @@
 package io.shardlite.common.sequencer;
 
-import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.proto.Decide;
 import io.shardlite.proto.DecideReply;
@@ -23,8 +22,6 @@ import io.shardlite.proto.WatchOwnershipRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -89,11 +86,7 @@ public final class SequencerClient implements AutoCloseable {
    * is recorded once they all committed (the call waits until then) and becomes an ABORT if one aborts.
    */
   public DecideReply decide(String txId, Outcome outcome, long lsn, java.util.Collection<String> dependsOn) {
-    try {
-      return decideAsync(txId, outcome, lsn, dependsOn).join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
+    return Completions.join(decideAsync(txId, outcome, lsn, dependsOn));
   }
 
   /** {@link #decide(String, Outcome, long, java.util.Collection)} without a waiting thread. */
@@ -146,11 +139,7 @@ public final class SequencerClient implements AutoCloseable {
 
   private <Q, R> R call(BiFunction<SequencerGrpc.SequencerFutureStub, Q, ListenableFuture<R>> method, Q request,
       Function<R, Error> errorOf, Function<R, Boolean> hasError) {
-    try {
-      return callAsync(method, request, errorOf, hasError).join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
+    return Completions.join(callAsync(method, request, errorOf, hasError));
   }
 
   /**
@@ -184,29 +173,24 @@ public final class SequencerClient implements AutoCloseable {
       result.completeExceptionally(e);
       return;
     }
-    call.addListener(() -> {
+    Completions.of(call).whenComplete((reply, error) -> {
       String failure;
-      try {
-        R reply = Futures.getDone(call);
-        if (!hasError.apply(reply)) {
-          result.complete(reply);
-          return;
-        }
-        Error error = errorOf.apply(reply);
-        if (error.getCode() != ErrorCode.UNAVAILABLE) {
-          result.completeExceptionally(ShardliteException.fromProto(error));
-          return;
-        }
-        failure = endpoints.address(endpoint) + ": " + error.getMessage();
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof StatusRuntimeException s)) {
-          result.completeExceptionally(e.getCause());
+      if (error != null) {
+        if (!(error instanceof StatusRuntimeException s)) {
+          result.completeExceptionally(error);
           return;
         }
         failure = endpoints.address(endpoint) + ": " + s.getStatus();
-      } catch (RuntimeException e) {
-        result.completeExceptionally(e);
+      } else if (!hasError.apply(reply)) {
+        result.complete(reply);
         return;
+      } else {
+        Error e = errorOf.apply(reply);
+        if (e.getCode() != ErrorCode.UNAVAILABLE) {
+          result.completeExceptionally(ShardliteException.fromProto(e));
+          return;
+        }
+        failure = endpoints.address(endpoint) + ": " + e.getMessage();
       }
       endpoints.next(endpoint);
       String lastFailure = failure;
@@ -216,7 +200,7 @@ public final class SequencerClient implements AutoCloseable {
       } catch (RejectedExecutionException e) {
         result.completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "sequencer client closed"));
       }
-    }, MoreExecutors.directExecutor());
+    });
   }
 
   @Override

@@ -1,11 +1,9 @@
 package io.shardlite.vmaster.server;
 
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.shardlite.common.client.TransactionIds;
+import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.common.shard.ShardNodeClient;
@@ -30,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -156,7 +152,7 @@ final class Coordinator {
         .copy().orTimeout(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     return assigned.handle((reply, error) -> {
       if (error != null) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Completions.cause(error);
         // Looks the transaction up in the sequencer (blocking calls): off the delivering thread.
         return CompletableFuture.supplyAsync(() -> afterLsnFailure(txId, participants, cause, deadline), executor);
       }
@@ -221,7 +217,7 @@ final class Coordinator {
     return sequencer.decideAsync(txId, wanted, lsn, dependsOn).handle((decided, error) -> {
       if (error != null) {
         // The outcome is unknown to us; the lanes learn it from the sequencer (or abort it there).
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = Completions.cause(error);
         LOG.warn("decision of {} not recorded: {}", txId, cause.getMessage());
         return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(false)
             .setStatementIndex(-1).setMessage("the decision of multi-shard transaction " + txId
@@ -404,21 +400,11 @@ final class Coordinator {
       return CompletableFuture.completedFuture(unavailable("no address known for virtual master " + owner.getOwner()));
     }
     var stub = ParticipantGrpc.newFutureStub(channels.apply(address)).withDeadlineAfter(wait, TimeUnit.NANOSECONDS);
-    ListenableFuture<PartReply> call = op.equals("prepare") ? stub.prepare(request) : stub.resolve(request);
-    CompletableFuture<PartReply> reply = new CompletableFuture<>();
-    call.addListener(() -> {
-      try {
-        reply.complete(Futures.getDone(call));
-      } catch (ExecutionException e) {
+    return Completions.of(op.equals("prepare") ? stub.prepare(request) : stub.resolve(request)).exceptionally(e ->
         // Resolving again is idempotent, and a prepare votes once anyway.
-        reply.complete(e.getCause() instanceof StatusRuntimeException s
+        e instanceof StatusRuntimeException s
             ? PartReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
-            : unavailable(op + " on shard " + request.getShard() + " failed: " + e.getCause()));
-      } catch (RuntimeException e) {
-        reply.complete(unavailable(op + " on shard " + request.getShard() + " failed: " + e));
-      }
-    }, MoreExecutors.directExecutor());
-    return reply;
+            : unavailable(op + " on shard " + request.getShard() + " failed: " + e));
   }
 
   private static PartReply unavailable(String message) {

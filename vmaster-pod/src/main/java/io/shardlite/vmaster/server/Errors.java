@@ -1,5 +1,6 @@
 package io.shardlite.vmaster.server;
 
+import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ErrorCodes;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.proto.Error;
@@ -17,7 +18,7 @@ final class Errors {
   }
 
   static ExecuteReply reply(Throwable t) {
-    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    Throwable cause = Completions.cause(t);
     if (cause instanceof ShardliteException e) {
       return ExecuteReply.newBuilder().setError(e.toProto()).build();
     }

@@ -1,9 +1,9 @@
 package io.shardlite.vmaster.server;
 
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardlite.common.client.TransactionIds;
+import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.routing.ShardKeys;
 import io.shardlite.common.shard.ShardNodeClient;
@@ -208,25 +208,14 @@ final class Router {
     metrics.forwarded();
     ManagedChannel channel = channel(address);
     long left = Math.max(1, deadline - System.nanoTime());
-    CompletableFuture<ExecuteReply> reply = new CompletableFuture<>();
-    com.google.common.util.concurrent.ListenableFuture<ExecuteReply> call = VirtualMasterGrpc.newFutureStub(channel)
+    return Completions.of(VirtualMasterGrpc.newFutureStub(channel)
         .withDeadlineAfter(left, TimeUnit.NANOSECONDS)
         .execute(tx.toBuilder().setForwarded(true).setShard(shard)
-            .setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))).build());
-    call.addListener(() -> {
-      try {
-        reply.complete(call.get());
-      } catch (java.util.concurrent.ExecutionException e) {
+            .setTimeoutMillis(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))).build()))
         // The transaction keeps its id, which the shard applies at most once.
-        reply.complete(e.getCause() instanceof io.grpc.StatusRuntimeException s
+        .exceptionally(e -> e instanceof io.grpc.StatusRuntimeException s
             ? ExecuteReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
-            : Errors.reply(e.getCause()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        reply.complete(Errors.reply(e));
-      }
-    }, MoreExecutors.directExecutor());
-    return reply;
+            : Errors.reply(e));
   }
 
   /** One channel per other virtual master. */
