@@ -56,6 +56,18 @@ public class ShardApplyBenchmark {
   public int drainEvery;
 
   /**
+   * Unresolved parts a speculative tail holds at most: each entry commits its oldest part once
+   * this many are open (1: the previous entry's part, as a lightly loaded lane; under load the
+   * cluster's lanes stack up to {@code --speculative-parts}, 32).
+   */
+  @Param({"1"})
+  public int stack;
+
+  /** Speculative parts each entry places on top (the cluster at 10% multi-shard places a few). */
+  @Param({"1"})
+  public int partsPerEntry;
+
+  /**
    * How transactions are named: {@code time-ordered} (what clients generate,
    * {@link TransactionIds}) or {@code random} (UUIDv4, what they generated before: 2.2-2.5x fewer
    * transfers per second, each id dirtying a leaf of its own in the shard's table of applied ids).
@@ -67,7 +79,7 @@ public class ShardApplyBenchmark {
   private ShardDatabase db;
   private long index;
   private long lsn;
-  private String openPart;
+  private final java.util.ArrayDeque<String> openParts = new java.util.ArrayDeque<>();
 
   @Setup(Level.Trial)
   public void open() throws IOException {
@@ -97,28 +109,29 @@ public class ShardApplyBenchmark {
   }
 
   /**
-   * A speculative lane's entry: the previous entry's part committed first, then the transfers,
-   * then a new speculative part on top (a part stays open across entries, as under load). Every
-   * {@link #drainEvery}th entry places no part, so the tail commits with the next one, as a
-   * lane's stack drains every 100 ms.
+   * A speculative lane's entry: the oldest open parts committed first (bottom up, once
+   * {@link #stack} are open), then the transfers, then {@link #partsPerEntry} new speculative parts
+   * on top (parts stay open across entries, as under load). Every {@link #drainEvery}th entry
+   * commits every open part and places none, so the tail commits, as a lane's stack drains.
    */
   @Benchmark
   public ByteString transfersWithSpeculativeParts() {
-    List<GroupItem> items = new ArrayList<>(batch + 2);
-    if (openPart != null) {
-      items.add(itemResolve(openPart, true, 0));
+    List<GroupItem> items = new ArrayList<>(batch + stack + partsPerEntry);
+    boolean drain = index % drainEvery == 0;
+    while (!openParts.isEmpty() && (drain || openParts.size() + partsPerEntry > stack)) {
+      items.add(itemResolve(openParts.poll(), true, 0));
     }
     for (int i = 0; i < batch; i++) {
       items.add(GroupItem.newBuilder().setBatch(transfer()).build());
     }
-    if (index % drainEvery == 0) {
-      openPart = null;
-      return db.applyEntry(1, ++index, ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder().addAllItems(items))
-          .build().toByteString());
+    if (!drain) {
+      for (int i = 0; i < partsPerEntry; i++) {
+        String part = "m" + index + "-" + i;
+        long id = 1 + lsn % ACCOUNTS;
+        items.add(itemSpeculative(part, 0, ++lsn, "UPDATE accounts SET balance = balance - 1 WHERE id = " + id));
+        openParts.add(part);
+      }
     }
-    openPart = "m" + index;
-    long id = 1 + lsn % ACCOUNTS;
-    items.add(itemSpeculative(openPart, 0, ++lsn, "UPDATE accounts SET balance = balance - 1 WHERE id = " + id));
     return db.applyEntry(1, ++index, ShardEntry.newBuilder().setGroup(WriteGroup.newBuilder().addAllItems(items))
         .build().toByteString());
   }

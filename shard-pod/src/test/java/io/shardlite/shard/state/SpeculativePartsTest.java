@@ -308,6 +308,47 @@ class SpeculativePartsTest {
   }
 
   /**
+   * Batches that fail after they wrote (a constraint hit by their second statement) change
+   * nothing, while the batches around them in the same entry, and the speculative part below
+   * them, keep their writes; the shard's LSN is the last applied batch's; the part's ABORT still
+   * undoes the part and everything after it.
+   */
+  @Test
+  void batchesThatFailAfterWritingChangeNothingOnTopOfAnOpenPart() throws Exception {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"));
+      db.apply(1, 2, speculative("m1", 0, 5, "INSERT INTO t VALUES (1, 'part')"));
+      List<ShardResult> results = ShardResults.parseFrom(db.applyEntry(1, 3, items(
+          itemWrite("w1", 0, 6, "INSERT INTO t VALUES (2, 'a')"),
+          itemWrite("w2", 0, 7, "INSERT INTO t VALUES (3, 'b')", "INSERT INTO t VALUES (1, 'dup')"),
+          itemWrite("w3", 0, 8, "INSERT INTO t VALUES (4, 'c')"),
+          itemWrite("w4", 0, 9, "UPDATE t SET y = 'changed' WHERE x = 2", "INSERT INTO t VALUES (2, 'dup')"),
+          itemWrite("w5", 0, 10, "UPDATE t SET y = 'd' WHERE x = 4")))).getItemResultsList();
+      assertThat(results).extracting(ShardResult::hasError).containsExactly(false, true, false, true, false);
+      assertThat(results.get(1).getError().getCode()).isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+      assertThat(results.get(3).getError().getCode()).isEqualTo(ErrorCode.CONSTRAINT_VIOLATION);
+      assertThat(results.get(4).getGlobalLsn()).isEqualTo(10);
+      assertThat(db.apply(1, 4, resolve("m1", true, 0)).hasError()).isFalse();
+      assertThat(resolvedRows(db)).containsExactly(1L, 2L, 4L);
+      ShardResult rows = db.read(List.of(Statements.of("SELECT y FROM t ORDER BY x")));
+      assertThat(rows.getResults(0).getRowsList()).extracting(r -> r.getValues(0).getText())
+          .containsExactly("part", "a", "d");
+      assertThat(db.meta().globalLsn()).isEqualTo(10);
+      // A failed batch's id is not recorded: its retry applies.
+      assertThat(db.apply(1, 5, write("w2", 0, 11, "INSERT INTO t VALUES (3, 'b')")).hasError()).isFalse();
+
+      db.apply(1, 6, speculative("m2", 0, 12, "INSERT INTO t VALUES (5, 'part')"));
+      results = ShardResults.parseFrom(db.applyEntry(1, 7, items(
+          itemWrite("w6", 0, 13, "INSERT INTO t VALUES (6, 'e')", "INSERT INTO t VALUES (5, 'dup')"),
+          itemWrite("w7", 0, 14, "INSERT INTO t VALUES (7, 'f')")))).getItemResultsList();
+      assertThat(results).extracting(ShardResult::hasError).containsExactly(true, false);
+      db.apply(1, 8, resolve("m2", false, 0));
+      assertThat(resolvedRows(db)).containsExactly(1L, 2L, 3L, 4L);
+      assertThat(db.meta().globalLsn()).isEqualTo(11);
+    }
+  }
+
+  /**
    * A replica that stops after any entry of {@code log} and replays the whole log on restart (as
    * Ratis re-delivers from its snapshot; applied entries are skipped) ends with {@code expectedDump}.
    */
