@@ -357,6 +357,30 @@ class SequencerStateTest {
     assertThat(state.decisions().undecided()).isEmpty();
   }
 
+  /**
+   * Lanes name only the nearest unresolved part below a speculative one: a chain where each
+   * commit names just the one below settles as a whole, in order, both ways.
+   */
+  @Test
+  void aChainThatNamesOnlyTheNearestPartBelowSettlesAsAWhole() {
+    registerAll(0, "vm-a");
+    AssignLsnsReply r = assigned(assign("r", "vm-a", 1, tx("c1", 0, 1), tx("c2", 0, 1), tx("c3", 0, 1),
+        tx("d1", 0, 1), tx("d2", 0, 1), tx("d3", 0, 1)));
+    assertThat(apply(decide("c3", Outcome.COMMIT, lsn(r, 2), 2, "c2")).reply().getDecided().getWaiting()).isTrue();
+    assertThat(apply(decide("c2", Outcome.COMMIT, lsn(r, 1), 3, "c1")).reply().getDecided().getWaiting()).isTrue();
+    assertThat(apply(decide("c1", Outcome.COMMIT, lsn(r, 0), 4)).decisions())
+        .extracting(Decision::txId, Decision::outcome)
+        .containsExactly(tuple("c1", Outcome.COMMIT), tuple("c2", Outcome.COMMIT), tuple("c3", Outcome.COMMIT));
+
+    apply(decide("d2", Outcome.COMMIT, lsn(r, 4), 5, "d1"));
+    assertThat(apply(decide("d1", Outcome.ABORT, 0, 6)).decisions()).extracting(Decision::txId, Decision::outcome)
+        .containsExactly(tuple("d1", Outcome.ABORT), tuple("d2", Outcome.ABORT));
+    // d3 decides after its nearest part below aborted: it cannot commit either.
+    Applied late = apply(decide("d3", Outcome.COMMIT, lsn(r, 5), 7, "d2"));
+    assertThat(late.reply().getDecided().getDecision().getOutcome()).isEqualTo(Outcome.ABORT);
+    assertThat(state.decisions().undecided()).isEmpty();
+  }
+
   @Test
   void aWaitingCommitIsAbortedOnExpiryOrByAnAbortAndSurvivesASnapshot() {
     registerAll(0, "vm-a");

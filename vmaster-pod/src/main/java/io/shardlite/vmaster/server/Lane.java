@@ -823,17 +823,21 @@ final class Lane implements Runnable {
       order.prepared(part, System.nanoTime());
       return;
     }
-    // On the stack: its vote goes out at once and names the unresolved parts below it, which an
-    // abort could roll back with it; the sequencer commits it only after they all commit, and
-    // aborts it with any of them (Decide.depends_on).
+    // On the stack: its vote goes out at once and names the nearest unresolved part below it,
+    // whose abort would roll it back; the sequencer commits it only after that one commits, and
+    // aborts it with it (Decide.depends_on). Naming the nearest is enough: that part's own commit
+    // waited for the one below it, and so on down the stack, so a commit here implies every part
+    // below committed, and an abort anywhere below aborts everything above it. Naming all of
+    // them made decisions grow with the stack (up to --speculative-parts ids each, logged and
+    // looked up on every sequencer replica).
     order.placedSpeculative(part, System.nanoTime());
-    List<String> below = new ArrayList<>();
-    stack.forEach(spec -> {
+    String nearest = null;
+    for (Spec spec : stack) {
       if (!spec.committed) {
-        below.add(spec.part.txId);
+        nearest = spec.part.txId;
       }
-    });
-    part.prepare.reply().complete(reply.toBuilder().addAllDependsOn(below).build());
+    }
+    part.prepare.reply().complete(nearest == null ? reply : reply.toBuilder().addDependsOn(nearest).build());
     if (stack.isEmpty()) {
       stackOpenedAtNanos = System.nanoTime();
       readsWaiting = false; // the reads that waited were served when the stack last emptied
