@@ -16,10 +16,12 @@ import java.time.Duration;
  */
 public record Speculation(int parts, Duration stackLimit) {
   public static final Duration DEFAULT_STACK_LIMIT = Duration.ofMillis(500);
+  /** A stack this deep is one SQLite savepoint per part on the shard; the time limit bounds it too. */
+  public static final int MAX_PARTS = 256;
 
   public Speculation {
-    if (parts < 0 || parts > 64) {
-      throw new IllegalArgumentException("speculative parts must be in [0, 64], got " + parts);
+    if (parts < 0 || parts > MAX_PARTS) {
+      throw new IllegalArgumentException("speculative parts must be in [0, " + MAX_PARTS + "], got " + parts);
     }
     if (stackLimit.isNegative() || stackLimit.isZero() || stackLimit.compareTo(Duration.ofSeconds(10)) > 0) {
       throw new IllegalArgumentException("the speculative stack limit must be in (0, 10 s], got " + stackLimit);

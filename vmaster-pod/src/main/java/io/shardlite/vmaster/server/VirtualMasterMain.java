@@ -76,7 +76,7 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " the current one; 1 = one group at a time (env SHARDLITE_LANE_PIPELINE, default ${DEFAULT-VALUE}).")
   int lanePipeline;
 
-  @Option(names = "--speculative-parts", defaultValue = "${env:SHARDLITE_SPECULATIVE_PARTS:-32}",
+  @Option(names = "--speculative-parts", defaultValue = "${env:SHARDLITE_SPECULATIVE_PARTS:-64}",
       description = "Unresolved multi-shard parts a lane may stack on its shard; later writes and parts apply on"
           + " top and are answered once every part below them commits (an abort rolls them back and they fail"
           + " retryably). 0 = a prepared part holds its shard until it is resolved (env"
