@@ -372,65 +372,70 @@ public final class ShardDatabase implements AutoCloseable {
    * deterministic). Checks that fail before a batch writes need no rollback.
    */
   private List<ShardResult> applyBatches(long term, long index, List<WriteBatch> batches) {
-    Meta m = written;
     try (java.sql.Statement sp = writer.createStatement()) {
       String inDoubt = preparedOtherThan("");
       Map<Integer, ShardResult> failedAfterWriting = new HashMap<>();
-      while (true) {
+      Run run;
+      do {
         sp.execute("SAVEPOINT batches");
-        long epoch = m.epoch();
-        long lsn = m.globalLsn();
-        List<ShardResult> out = new ArrayList<>(batches.size());
-        boolean again = false;
-        for (int i = 0; i < batches.size() && !again; i++) {
-          ShardResult failed = failedAfterWriting.get(i);
-          if (failed != null) {
-            out.add(failed);
-            continue;
-          }
-          WriteBatch batch = batches.get(i);
-          ShardResult r;
-          try {
-            r = checked(batch, epoch, lsn, inDoubt);
-          } catch (ShardliteException e) {
-            out.add(ShardResult.newBuilder().setError(e.toProto()).build());
-            continue;
-          }
-          if (r == null) {
-            try {
-              r = write(index, batch, epoch, lsn);
-            } catch (ShardliteException | SQLException e) {
-              ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
-              failedAfterWriting.put(i, ShardResult.newBuilder().setError(error.toProto()).build());
-              again = true;
-              continue;
-            }
-            epoch = Math.max(epoch, batch.getEpoch());
-            lsn = Math.max(lsn, batch.getGlobalLsn());
-          }
-          out.add(r);
-        }
-        if (again) {
+        run = applyRun(index, batches, inDoubt, failedAfterWriting);
+        if (run == null) {
           sp.execute("ROLLBACK TO batches");
-          sp.execute("RELEASE batches");
-          continue;
         }
         sp.execute("RELEASE batches");
-        if (index % 1024 == 0) {
-          forgetOldTxIds(index);
-        }
-        Meta next = new Meta(index, term, lsn, epoch);
-        commitMeta(next);
-        List<ShardResult> withMeta = new ArrayList<>(out.size());
-        for (ShardResult r : out) {
-          withMeta.add(r.getDuplicate() ? r
-              : r.toBuilder().setAppliedIndex(index).setEpoch(epoch).setGlobalLsn(lsn).build());
-        }
-        return withMeta;
+      } while (run == null);
+      if (index % 1024 == 0) {
+        forgetOldTxIds(index);
       }
+      commitMeta(new Meta(index, term, run.lsn(), run.epoch()));
+      List<ShardResult> withMeta = new ArrayList<>(run.results().size());
+      for (ShardResult r : run.results()) {
+        withMeta.add(r.getDuplicate() ? r
+            : r.toBuilder().setAppliedIndex(index).setEpoch(run.epoch()).setGlobalLsn(run.lsn()).build());
+      }
+      return withMeta;
     } catch (SQLException e) {
       throw environmental(e);
     }
+  }
+
+  /** One pass over a run of batches: their outcomes, and the shard's epoch and LSN after them. */
+  private record Run(List<ShardResult> results, long epoch, long lsn) {}
+
+  /**
+   * Applies the run once, answering the batches in {@code failedAfterWriting} with their error
+   * without applying them. Returns null, after adding it there, when a batch fails after it
+   * wrote: the caller rolls the run back and applies it again.
+   */
+  private Run applyRun(long index, List<WriteBatch> batches, String inDoubt,
+      Map<Integer, ShardResult> failedAfterWriting) throws SQLException {
+    long epoch = written.epoch();
+    long lsn = written.globalLsn();
+    List<ShardResult> out = new ArrayList<>(batches.size());
+    for (int i = 0; i < batches.size(); i++) {
+      ShardResult r = failedAfterWriting.get(i);
+      if (r == null) {
+        WriteBatch batch = batches.get(i);
+        try {
+          r = checked(batch, epoch, lsn, inDoubt);
+        } catch (ShardliteException e) {
+          r = ShardResult.newBuilder().setError(e.toProto()).build();
+        }
+        if (r == null) {
+          try {
+            r = write(index, batch, epoch, lsn);
+          } catch (ShardliteException | SQLException e) {
+            ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
+            failedAfterWriting.put(i, ShardResult.newBuilder().setError(error.toProto()).build());
+            return null;
+          }
+          epoch = Math.max(epoch, batch.getEpoch());
+          lsn = Math.max(lsn, batch.getGlobalLsn());
+        }
+      }
+      out.add(r);
+    }
+    return new Run(out, epoch, lsn);
   }
 
   /**

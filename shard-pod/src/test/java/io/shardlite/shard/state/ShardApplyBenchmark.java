@@ -58,7 +58,7 @@ public class ShardApplyBenchmark {
   /**
    * Unresolved parts a speculative tail holds at most: each entry commits its oldest part once
    * this many are open (1: the previous entry's part, as a lightly loaded lane; under load the
-   * cluster's lanes stack up to {@code --speculative-parts}, 32).
+   * cluster's lanes stack up to {@code --speculative-parts}, 64 by default).
    */
   @Param({"1"})
   public int stack;

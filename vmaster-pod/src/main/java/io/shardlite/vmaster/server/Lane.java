@@ -832,7 +832,8 @@ final class Lane implements Runnable {
     // looked up on every sequencer replica).
     order.placedSpeculative(part, System.nanoTime());
     String nearest = null;
-    for (Spec spec : stack) {
+    for (var it = stack.descendingIterator(); it.hasNext() && nearest == null; ) {
+      Spec spec = it.next();
       if (!spec.committed) {
         nearest = spec.part.txId;
       }
