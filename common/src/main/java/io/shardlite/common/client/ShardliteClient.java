@@ -3,9 +3,10 @@ package io.shardlite.common.client;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ErrorCodes;
+import io.shardlite.common.rpc.CallStream;
+import io.shardlite.common.rpc.Channels;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
@@ -21,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Transport failures and retryable errors move to the next endpoint until the deadline. A
  * transaction on one shard goes first to the endpoint a reply named as that shard's owner (any
  * virtual master accepts it, but the owner need not forward it). Transactions to one endpoint
- * share a few long-lived streams ({@link ExecuteStream}); endpoints without them get unary calls.
+ * share a few long-lived streams ({@link CallStream}); endpoints without them get unary calls.
  */
 public final class ShardliteClient implements AutoCloseable {
   private final List<String> endpoints;
@@ -44,10 +44,7 @@ public final class ShardliteClient implements AutoCloseable {
    */
   static final int STREAMS_PER_ENDPOINT = 8;
   /** Each endpoint's streams of transactions. */
-  private final List<List<ExecuteStream>> streams = new ArrayList<>();
-  private final AtomicInteger nextStream = new AtomicInteger();
-  /** Endpoints that answered the stream with UNIMPLEMENTED (older virtual masters): unary calls there. */
-  private final boolean[] unaryOnly;
+  private final List<CallStream<ExecuteRequest, ExecuteReply>> streams = new ArrayList<>();
   private final Duration timeout;
   private final AtomicInteger next = new AtomicInteger();
   /** Transactions without an outcome yet: close() answers them (a retry waiting on the timer would never run). */
@@ -83,15 +80,13 @@ public final class ShardliteClient implements AutoCloseable {
         throw new IllegalArgumentException("endpoint '" + e + "' is not host:port");
       }
       endpointIndex.putIfAbsent(e, channels.size());
-      channels.add(NettyChannelBuilder.forAddress(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1)))
-          .usePlaintext().maxInboundMessageSize(64 << 20).build());
-      List<ExecuteStream> own = new ArrayList<>();
-      for (int i = 0; i < STREAMS_PER_ENDPOINT; i++) {
-        own.add(new ExecuteStream(channels.get(channels.size() - 1)));
-      }
-      streams.add(own);
+      channels.add(Channels.to(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
+      ManagedChannel channel = channels.get(channels.size() - 1);
+      streams.add(new CallStream<>(STREAMS_PER_ENDPOINT, VirtualMasterGrpc.newStub(channel)::executeStream,
+          (request, callId) -> request.toBuilder().setCallId(callId).build(), ExecuteReply::getCallId,
+          (request, timeoutNanos) -> VirtualMasterGrpc.newFutureStub(channel)
+              .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).execute(request)));
     }
-    unaryOnly = new boolean[channels.size()];
   }
 
   /** A statement for a transaction: the shard key that places it, SQL and positional parameters. */
@@ -203,9 +198,6 @@ public final class ShardliteClient implements AutoCloseable {
       ExecuteReply reply = answer;
       if (failure != null) {
         Throwable cause = Completions.cause(failure);
-        if (cause instanceof TimeoutException) {
-          cause = Status.DEADLINE_EXCEEDED.withDescription("no reply within the deadline").asRuntimeException();
-        }
         // The transaction keeps its idempotency key, which the cluster applies at most once.
         reply = cause instanceof StatusRuntimeException s
             ? ExecuteReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
@@ -233,25 +225,11 @@ public final class ShardliteClient implements AutoCloseable {
   }
 
   /**
-   * One attempt on the endpoint's stream (or a unary call where the virtual master has no
-   * stream); fails with the transport's status, or a timeout after {@code waitNanos}.
+   * One attempt on the endpoint's streams (or a unary call where the virtual master has none);
+   * fails with the transport's status (DEADLINE_EXCEEDED after {@code waitNanos}).
    */
   private CompletableFuture<ExecuteReply> send(int endpoint, ExecuteRequest attempt, long waitNanos) {
-    if (unaryOnly[endpoint]) {
-      return Completions.of(VirtualMasterGrpc.newFutureStub(channels.get(endpoint))
-          .withDeadlineAfter(waitNanos, TimeUnit.NANOSECONDS).execute(attempt));
-    }
-    List<ExecuteStream> own = streams.get(endpoint);
-    ExecuteStream stream = own.get(Math.floorMod(nextStream.getAndIncrement(), own.size()));
-    return stream.send(attempt).orTimeout(waitNanos, TimeUnit.NANOSECONDS).exceptionallyCompose(e -> {
-      Throwable cause = Completions.cause(e);
-      if (cause instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
-        // A virtual master from before ExecuteStream: the request never ran; it takes unary calls.
-        unaryOnly[endpoint] = true;
-        return send(endpoint, attempt, waitNanos);
-      }
-      return CompletableFuture.failedFuture(cause);
-    });
+    return streams.get(endpoint).call(attempt, waitNanos);
   }
 
   private static ExecuteReply error(ErrorCode code, String message, boolean retryable) {

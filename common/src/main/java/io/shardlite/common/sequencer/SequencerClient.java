@@ -1,10 +1,12 @@
 package io.shardlite.common.sequencer;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.rpc.CallStream;
 import io.shardlite.proto.Decide;
 import io.shardlite.proto.DecideReply;
 import io.shardlite.proto.DrainVm;
@@ -43,8 +45,16 @@ public final class SequencerClient implements AutoCloseable {
   private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
+  /**
+   * Decisions share a few streams per replica: a multi-shard transaction's unary Decide call (an
+   * HTTP/2 stream each way) was a visible part of what it cost the virtual master and the sequencer.
+   */
+  private static final int DECIDE_STREAMS = 4;
+
   private final SequencerEndpoints endpoints;
   private final Duration deadline;
+  /** Each replica's decision streams (index as in {@link #endpoints}). */
+  private final List<CallStream<Decide, DecideReply>> decideStreams = new java.util.ArrayList<>();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "sequencer-client");
     t.setDaemon(true);
@@ -58,6 +68,13 @@ public final class SequencerClient implements AutoCloseable {
   public SequencerClient(List<String> endpoints, Duration deadline) {
     this.endpoints = new SequencerEndpoints(endpoints);
     this.deadline = deadline;
+    for (int i = 0; i < this.endpoints.size(); i++) {
+      ManagedChannel channel = this.endpoints.channel(i);
+      decideStreams.add(new CallStream<>(DECIDE_STREAMS, SequencerGrpc.newStub(channel)::decideStream,
+          (request, callId) -> request.toBuilder().setCallId(callId).build(), DecideReply::getCallId,
+          (request, timeoutNanos) -> SequencerGrpc.newFutureStub(channel)
+              .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).decide(request)));
+    }
   }
 
   public VmReply register(String vmId, String address, Duration lease) {
@@ -93,7 +110,8 @@ public final class SequencerClient implements AutoCloseable {
   public CompletableFuture<DecideReply> decideAsync(String txId, Outcome outcome, long lsn,
       java.util.Collection<String> dependsOn) {
     Decide request = Decide.newBuilder().setTxId(txId).setOutcome(outcome).setLsn(lsn).addAllDependsOn(dependsOn).build();
-    return callAsync((stub, r) -> stub.decide(r), request, DecideReply::getError, DecideReply::hasError);
+    return callAsync((endpoint, timeoutNanos) -> decideStreams.get(endpoint).call(request, timeoutNanos),
+        DecideReply::getError, DecideReply::hasError);
   }
 
   /** What the sequencer knows of a transaction (a linearizable read on the leader). */
@@ -149,15 +167,20 @@ public final class SequencerClient implements AutoCloseable {
    */
   private <Q, R> CompletableFuture<R> callAsync(BiFunction<SequencerGrpc.SequencerFutureStub, Q, ListenableFuture<R>> method,
       Q request, Function<R, Error> errorOf, Function<R, Boolean> hasError) {
+    return callAsync((endpoint, timeoutNanos) -> Completions.of(method.apply(SequencerGrpc.newFutureStub(
+        endpoints.channel(endpoint)).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS), request)), errorOf, hasError);
+  }
+
+  /** Like the unary one, with {@code send} making one attempt on an endpoint (by index) within a timeout. */
+  private <R> CompletableFuture<R> callAsync(BiFunction<Integer, Long, CompletableFuture<R>> send,
+      Function<R, Error> errorOf, Function<R, Boolean> hasError) {
     CompletableFuture<R> result = new CompletableFuture<>();
-    attempt(method, request, errorOf, hasError, System.nanoTime() + deadline.toNanos(), MIN_BACKOFF_NANOS, "no attempt",
-        result);
+    attempt(send, errorOf, hasError, System.nanoTime() + deadline.toNanos(), MIN_BACKOFF_NANOS, "no attempt", result);
     return result;
   }
 
-  private <Q, R> void attempt(BiFunction<SequencerGrpc.SequencerFutureStub, Q, ListenableFuture<R>> method, Q request,
-      Function<R, Error> errorOf, Function<R, Boolean> hasError, long end, long backoff, String last,
-      CompletableFuture<R> result) {
+  private <R> void attempt(BiFunction<Integer, Long, CompletableFuture<R>> send, Function<R, Error> errorOf,
+      Function<R, Boolean> hasError, long end, long backoff, String last, CompletableFuture<R> result) {
     int endpoint = endpoints.current();
     long left = end - System.nanoTime();
     if (left <= 0) {
@@ -165,19 +188,18 @@ public final class SequencerClient implements AutoCloseable {
           "sequencer call did not succeed within " + deadline.toMillis() + " ms; last: " + last, true, -1, null));
       return;
     }
-    ListenableFuture<R> call;
+    CompletableFuture<R> call;
     try {
-      call = method.apply(SequencerGrpc.newFutureStub(endpoints.channel(endpoint))
-          .withDeadlineAfter(Math.min(left, TimeUnit.SECONDS.toNanos(5)), TimeUnit.NANOSECONDS), request);
+      call = send.apply(endpoint, Math.min(left, TimeUnit.SECONDS.toNanos(5)));
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
       return;
     }
-    Completions.of(call).whenComplete((reply, error) -> {
+    call.whenComplete((reply, error) -> {
       String failure;
       if (error != null) {
-        if (!(error instanceof StatusRuntimeException s)) {
-          result.completeExceptionally(error);
+        if (!(Completions.cause(error) instanceof StatusRuntimeException s)) {
+          result.completeExceptionally(Completions.cause(error));
           return;
         }
         failure = endpoints.address(endpoint) + ": " + s.getStatus();
@@ -195,7 +217,7 @@ public final class SequencerClient implements AutoCloseable {
       endpoints.next(endpoint);
       String lastFailure = failure;
       try {
-        scheduler.schedule(() -> attempt(method, request, errorOf, hasError, end, Math.min(MAX_BACKOFF_NANOS, backoff * 2),
+        scheduler.schedule(() -> attempt(send, errorOf, hasError, end, Math.min(MAX_BACKOFF_NANOS, backoff * 2),
             lastFailure, result), Math.min(backoff, Math.max(0, end - System.nanoTime())), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
         result.completeExceptionally(new ShardliteException(ErrorCode.UNAVAILABLE, "sequencer client closed"));
@@ -206,6 +228,7 @@ public final class SequencerClient implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    decideStreams.forEach(CallStream::close);
     endpoints.close();
   }
 

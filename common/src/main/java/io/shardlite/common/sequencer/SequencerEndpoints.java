@@ -1,7 +1,7 @@
 package io.shardlite.common.sequencer;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.shardlite.common.rpc.Channels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +25,7 @@ final class SequencerEndpoints implements AutoCloseable {
       if (colon <= 0 || colon == address.length() - 1) {
         throw new IllegalArgumentException("sequencer endpoint '" + address + "' is not host:port");
       }
-      channels.add(NettyChannelBuilder.forAddress(address.substring(0, colon),
-              Integer.parseInt(address.substring(colon + 1)))
-          .usePlaintext().maxInboundMessageSize(64 << 20).build());
+      channels.add(Channels.to(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
     }
   }
 

@@ -2,8 +2,8 @@ package io.shardlite.common.shard;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.rpc.Channels;
 import io.shardlite.proto.AddReplicaRequest;
 import io.shardlite.proto.ClaimEpoch;
 import io.shardlite.proto.ClaimEpochRequest;
@@ -16,21 +16,21 @@ import io.shardlite.proto.ListGroupsRequest;
 import io.shardlite.proto.ListGroupsResponse;
 import io.shardlite.proto.MembershipResponse;
 import io.shardlite.proto.Peer;
+import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.PrepareRequest;
 import io.shardlite.proto.ReadRequest;
 import io.shardlite.proto.RemoveReplicaRequest;
+import io.shardlite.proto.ResolvePart;
+import io.shardlite.proto.ResolveRequest;
 import io.shardlite.proto.ShardAdminGrpc;
 import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.ShardServiceGrpc;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.TransferLeadershipRequest;
 import io.shardlite.proto.WriteBatch;
-import io.shardlite.proto.WriteRequest;
-import io.shardlite.proto.PrepareRequest;
-import io.shardlite.proto.PreparePart;
-import io.shardlite.proto.ResolveRequest;
-import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.WriteGroupRequest;
 import io.shardlite.proto.WriteGroupResponse;
+import io.shardlite.proto.WriteRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +48,7 @@ public final class ShardNodeClient implements AutoCloseable {
   private final Duration deadline;
 
   public ShardNodeClient(String host, int port, Duration deadline) {
-    this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    this.channel = Channels.to(host, port);
     this.data = ShardServiceGrpc.newBlockingStub(channel);
     this.dataAsync = ShardServiceGrpc.newFutureStub(channel);
     this.admin = ShardAdminGrpc.newBlockingStub(channel);

@@ -2,6 +2,7 @@ package io.shardlite.sequencer.server;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.shardlite.common.rpc.StreamAnswers;
 import io.shardlite.proto.AssignLsns;
 import io.shardlite.proto.AssignLsnsReply;
 import io.shardlite.proto.Decide;
@@ -60,26 +61,40 @@ final class SequencerService extends SequencerGrpc.SequencerImplBase {
 
   @Override
   public void decide(Decide request, StreamObserver<DecideReply> out) {
+    decided(request).thenAccept(reply -> {
+      out.onNext(reply);
+      out.onCompleted();
+    });
+  }
+
+  @Override
+  public StreamObserver<Decide> decideStream(StreamObserver<DecideReply> out) {
+    return StreamAnswers.serve(out, request -> decided(request.toBuilder().clearCallId().build()), Decide::getCallId,
+        (reply, callId) -> reply.toBuilder().setCallId(callId).build());
+  }
+
+  /** The decision's reply (never fails); a COMMIT waiting for the transactions it depends on is answered once decided. */
+  private CompletableFuture<DecideReply> decided(Decide request) {
     long start = System.nanoTime();
+    CompletableFuture<DecideReply> answer = new CompletableFuture<>();
     batcher.submit(SequencerCommand.newBuilder().setDecide(request).build()).whenComplete((r, e) -> {
       DecideReply reply = e != null
           ? DecideReply.newBuilder().setError(Error.newBuilder().setCode(io.shardlite.proto.ErrorCode.UNAVAILABLE)
               .setRetryable(true).setMessage("decide not applied: " + e)).build()
           : r.hasDecided() ? r.getDecided() : DecideReply.newBuilder().setError(errorOf(r)).build();
       if (!reply.getWaiting()) {
-        out.onNext(reply);
-        out.onCompleted();
         metrics.request("Decide", start);
+        answer.complete(reply);
         return;
       }
       // A COMMIT waiting for the transactions it depends on: answered when the decision applies
       // (the caller's deadline bounds the wait; a retry waits again).
       machine.awaitDecision(request.getTxId()).whenComplete((d, ignored) -> {
-        out.onNext(DecideReply.newBuilder().setDecision(d).setWon(d.getOutcome() == request.getOutcome()).build());
-        out.onCompleted();
         metrics.request("Decide", start);
+        answer.complete(DecideReply.newBuilder().setDecision(d).setWon(d.getOutcome() == request.getOutcome()).build());
       });
     });
+    return answer;
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.shardlite.common.client.TransactionIds;
 import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
+import io.shardlite.common.rpc.CallStream;
 import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.proto.AssignLsnsReply;
@@ -13,6 +14,7 @@ import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.Outcome;
+import io.shardlite.proto.PartCall;
 import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.ParticipantGrpc;
@@ -78,6 +80,13 @@ final class Coordinator {
   private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Answered transactions whose parts this coordinator is still resolving (still running for the lanes). */
   private final java.util.Set<String> resolving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * Streams per other virtual master for prepares and resolves. A unary call per part (an HTTP/2
+   * stream each, on both virtual masters) was the largest cost a multi-shard transaction added in
+   * the virtual masters; each stream delivers its replies on one thread at a time, hence a few.
+   */
+  private static final int PART_STREAMS = 4;
+  private final Map<String, CallStream<PartRequest, PartReply>> partStreams = new java.util.concurrent.ConcurrentHashMap<>();
   /** This virtual master's address, which prepares carry so participant lanes can ask it. */
   private final Supplier<String> address;
 
@@ -399,12 +408,29 @@ final class Coordinator {
     if (address.isEmpty()) {
       return CompletableFuture.completedFuture(unavailable("no address known for virtual master " + owner.getOwner()));
     }
-    var stub = ParticipantGrpc.newFutureStub(channels.apply(address)).withDeadlineAfter(wait, TimeUnit.NANOSECONDS);
-    return Completions.of(op.equals("prepare") ? stub.prepare(request) : stub.resolve(request)).exceptionally(e ->
-        // Resolving again is idempotent, and a prepare votes once anyway.
-        e instanceof StatusRuntimeException s
-            ? PartReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
-            : unavailable(op + " on shard " + request.getShard() + " failed: " + e));
+    PartRequest call = request.toBuilder().setCall(op.equals("prepare") ? PartCall.PART_PREPARE : PartCall.PART_RESOLVE)
+        .build();
+    return partStreams(address).call(call, wait).exceptionally(failure -> {
+      // Resolving again is idempotent, and a prepare votes once anyway.
+      Throwable e = Completions.cause(failure);
+      return e instanceof StatusRuntimeException s
+          ? PartReply.newBuilder().setError(ShardNodeClient.repeatableCallError(s)).build()
+          : unavailable(op + " on shard " + request.getShard() + " failed: " + e);
+    });
+  }
+
+  /** The part streams to the virtual master at {@code address} (unary calls if it has none). */
+  private CallStream<PartRequest, PartReply> partStreams(String address) {
+    return partStreams.computeIfAbsent(address, a -> {
+      ManagedChannel channel = channels.apply(a);
+      return new CallStream<>(PART_STREAMS, ParticipantGrpc.newStub(channel)::partStream,
+          (request, callId) -> request.toBuilder().setCallId(callId).build(), PartReply::getCallId,
+          (request, timeoutNanos) -> {
+            var stub = ParticipantGrpc.newFutureStub(channel).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
+            PartRequest unary = request.toBuilder().clearCall().build();
+            return request.getCall() == PartCall.PART_PREPARE ? stub.prepare(unary) : stub.resolve(unary);
+          });
+    });
   }
 
   private static PartReply unavailable(String message) {

@@ -1,7 +1,7 @@
 package io.shardlite.vmaster.server;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.shardlite.common.rpc.StreamAnswers;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
@@ -27,58 +27,11 @@ final class ExecuteService extends VirtualMasterGrpc.VirtualMasterImplBase {
     });
   }
 
-  /**
-   * Answers each request on the stream as soon as it has an outcome, with the request's call id.
-   * The stream ends once the client ended its side and every request is answered; a cancelled
-   * stream's answers go nowhere (the transactions still finish: their outcomes are in the cluster).
-   */
+  /** Answers each request on the stream as soon as it has an outcome, with the request's call id. */
   @Override
   public StreamObserver<ExecuteRequest> executeStream(StreamObserver<ExecuteReply> responses) {
-    ServerCallStreamObserver<ExecuteReply> out = (ServerCallStreamObserver<ExecuteReply>) responses;
-    return new StreamObserver<>() {
-      // All guarded by out, which also serializes the sends (a stream observer is not thread-safe).
-      private int unanswered;
-      private boolean inputDone;
-      private boolean finished;
-
-      @Override
-      public void onNext(ExecuteRequest request) {
-        synchronized (out) {
-          unanswered++;
-        }
-        answer(request).thenAccept(reply -> {
-          synchronized (out) {
-            unanswered--;
-            if (!finished && !out.isCancelled()) {
-              out.onNext(reply.toBuilder().setCallId(request.getCallId()).build());
-            }
-            finishIfDone();
-          }
-        });
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        synchronized (out) {
-          finished = true;
-        }
-      }
-
-      @Override
-      public void onCompleted() {
-        synchronized (out) {
-          inputDone = true;
-          finishIfDone();
-        }
-      }
-
-      private void finishIfDone() {
-        if (inputDone && unanswered == 0 && !finished) {
-          finished = true;
-          out.onCompleted();
-        }
-      }
-    };
+    return StreamAnswers.serve(responses, this::answer, ExecuteRequest::getCallId,
+        (reply, callId) -> reply.toBuilder().setCallId(callId).build());
   }
 
   /** The request's reply; never fails. */

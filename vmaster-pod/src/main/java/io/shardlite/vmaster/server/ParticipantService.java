@@ -1,6 +1,7 @@
 package io.shardlite.vmaster.server;
 
 import io.grpc.stub.StreamObserver;
+import io.shardlite.common.rpc.StreamAnswers;
 import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.ParticipantGrpc;
@@ -44,6 +45,25 @@ final class ParticipantService extends ParticipantGrpc.ParticipantImplBase {
   @Override
   public void resolve(PartRequest request, StreamObserver<PartReply> out) {
     answer(onLane(lanes, "resolve", request), out);
+  }
+
+  /** Prepares and resolves of many parts, as {@link PartRequest#getCall()} says, answered in any order. */
+  @Override
+  public StreamObserver<PartRequest> partStream(StreamObserver<PartReply> out) {
+    return StreamAnswers.serve(out, this::onStream, PartRequest::getCallId,
+        (reply, callId) -> reply.toBuilder().setCallId(callId).build());
+  }
+
+  private CompletableFuture<PartReply> onStream(PartRequest request) {
+    PartRequest part = request.toBuilder().clearCall().clearCallId().build();
+    CompletableFuture<PartReply> reply = switch (request.getCall()) {
+      case PART_PREPARE -> onLane(lanes, "prepare", part);
+      case PART_RESOLVE -> onLane(lanes, "resolve", part);
+      default -> CompletableFuture.completedFuture(PartReply.newBuilder().setError(Errors.reply(
+          io.shardlite.proto.ErrorCode.MALFORMED_REQUEST, "part call " + request.getCall() + " is not prepare or resolve",
+          false).getError()).build());
+    };
+    return reply.handle((r, e) -> e == null ? r : PartReply.newBuilder().setError(Errors.reply(e).getError()).build());
   }
 
   private static void answer(CompletableFuture<PartReply> reply, StreamObserver<PartReply> out) {

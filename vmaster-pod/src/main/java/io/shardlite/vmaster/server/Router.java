@@ -1,11 +1,11 @@
 package io.shardlite.vmaster.server;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.shardlite.common.client.TransactionIds;
 import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.routing.ShardKeys;
+import io.shardlite.common.rpc.Channels;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.common.sql.StatementRoute;
 import io.shardlite.proto.Consistency;
@@ -222,8 +222,7 @@ final class Router {
   ManagedChannel channel(String address) {
     return peers.computeIfAbsent(address, a -> {
       int colon = a.lastIndexOf(':');
-      return NettyChannelBuilder.forAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-          .usePlaintext().maxInboundMessageSize(64 << 20).build();
+      return Channels.to(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)));
     });
   }
 
