@@ -47,7 +47,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and until a probe transaction appending on every shard succeeds.
  *
  * <p>The two virtual masters differ: vm2 stacks speculative multi-shard parts (the default,
- * {@code --speculative-parts 32}), vm1 holds each shard for a prepared part ({@code 0}). The fault
+ * {@code --speculative-parts 64}) and pauses its lanes between entries ({@code --entry-gap-ms 2}),
+ * vm1 holds each shard for a prepared part ({@code 0}) and never pauses. The fault
  * phase kills vm2, so vm1 resolves the speculative parts it left, and vm2's shards come back to it
  * from vm1 after its restart.
  */
@@ -85,7 +86,8 @@ class ListAppendIT {
         List.of("--request-timeout-ms", "5000"), JVM).start();
     vms = new LocalVmCluster(dir.resolve("vms"), 2, sequencer.endpoints(), shardServers.endpoints(), SHARDS,
         List.of("--lease-ms", "2000", "--heartbeat-ms", "400"), JVM)
-        .withArgs("vm1", List.of("--speculative-parts", "0")).start();
+        .withArgs("vm1", List.of("--speculative-parts", "0"))
+        .withArgs("vm2", List.of("--entry-gap-ms", "2")).start();
     client = new ShardliteClient(vms.endpoints(), Duration.ofSeconds(10));
     ExecuteReply ddl = client.execute(List.of(statement("", ListAppendWorkload.DDL)));
     assertThat(ddl.hasError()).as("DDL: %s", ddl.getError()).isFalse();
@@ -122,12 +124,14 @@ class ListAppendIT {
     int vm2Metrics = vms.vms().get(1).metricsPort();
     double bottom = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"bottom\",}");
     double stacked = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"stacked\",}");
+    double gaps = MetricsText.value(vm2Metrics, "shardlite_vm_lane_entry_gaps_total");
     System.out.printf("list-append clean: vm2 prepared %.0f speculative parts on empty stacks and %.0f on top of"
-        + " others%n", Math.max(0, bottom), Math.max(0, stacked));
+        + " others, and paused %.0f times between entries%n", Math.max(0, bottom), Math.max(0, stacked), gaps);
     List<Anomaly> anomalies = ListAppendChecker.check(history);
     explain("clean", history, anomalies);
     assertThat(anomalies).as("anomalies of the clean history (see %s)", dir).isEmpty();
     assertThat(bottom).as("speculative parts prepared by vm2").isPositive();
+    assertThat(gaps).as("entries of vm2's lanes followed by a pause").isPositive();
     assertThat(history.stream().filter(t -> t.status() == Status.OK).count()).as("committed transactions")
         .isGreaterThan(MIN_TXNS);
     assertThat(workload.definiteErrors).as("definite (non-retryable) errors").isEmpty();

@@ -167,6 +167,12 @@ final class Lane implements Runnable {
   private final CoordinatorProbe probe;
   /** Most speculative parts stacked on the shard (0: a prepared part holds the shard, see {@link #stepHeld}). */
   private final int maxSpeculative;
+  /** The pause after each entry before the next (see {@link VirtualMasterConfig#entryGap}). */
+  private final long entryGapNanos;
+  /** When the last entry's proposal returned (worker thread only). */
+  private long lastProposedNanos;
+  /** The pause after the last entry is counted in the metrics (worker thread only). */
+  private boolean gapCounted;
   /** How long a non-empty stack keeps taking parts (see {@link Speculation#stackLimit}). */
   private final long stackOpenLimitNanos;
   /** The speculative parts on the shard, lowest first (worker thread only). */
@@ -193,8 +199,11 @@ final class Lane implements Runnable {
   private volatile String stopReason = "";
 
   Lane(int shard, long epoch, String vmId, ShardDirectory directory, Supplier<LsnStream> lsns, SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipelineDepth, Speculation speculation, CoordinatorProbe probe) {
+      VmMetrics metrics, EntryBudget budget, int pipelineDepth, Speculation speculation, java.time.Duration entryGap,
+      CoordinatorProbe probe) {
     this.probe = probe;
+    this.entryGapNanos = entryGap.toNanos();
+    this.lastProposedNanos = System.nanoTime() - entryGapNanos; // the first entry goes at once
     this.maxSpeculative = speculation.parts();
     this.stackOpenLimitNanos = speculation.stackLimit().toNanos();
     this.shard = shard;
@@ -376,6 +385,15 @@ final class Lane implements Runnable {
     PartOrder.Part<PartCall> held = order.held();
     if (held != null) {
       return stepHeld(held, now);
+    }
+    long gap = entryGapNanos - (now - lastProposedNanos);
+    if (entryGapNanos > 0 && gap > 0) {
+      // Whatever arrives meanwhile joins the next entry: fewer, larger entries.
+      if (!gapCounted) {
+        gapCounted = true;
+        metrics.entryGap();
+      }
+      return gap;
     }
     long stackWait = Long.MAX_VALUE;
     if (!stack.isEmpty()) {
@@ -1244,6 +1262,8 @@ final class Lane implements Runnable {
         try {
           WriteGroupResponse response = send.apply(servers.get(0))
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+          lastProposedNanos = System.nanoTime();
+          gapCounted = false;
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
             readsWaiting |= response.getReadsWaiting();

@@ -20,6 +20,7 @@ final class VmMetrics {
   private final Counter holds;
   private final Counter speculative;
   private final Counter stackDrains;
+  private final Counter entryGaps;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -68,6 +69,8 @@ final class VmMetrics {
             "Speculative multi-shard parts (--speculative-parts) by event: bottom (prepared on an empty stack),"
                 + " stacked (prepared on top of unresolved parts), rolled_back (undone by an abort below it).")
         .labelNames("event").register(registry);
+    entryGaps = Counter.build("shardlite_vm_lane_entry_gaps_total",
+            "Lane entries followed by the --entry-gap-ms pause before the next entry.").register(registry);
     stackDrains = Counter.build("shardlite_vm_stack_drains_total",
             "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
                 + " said linearizable reads wait for the stack), limit (open for --speculative-stack-ms), full"
@@ -106,6 +109,10 @@ final class VmMetrics {
 
   void speculative(String event) {
     speculative.labels(event).inc();
+  }
+
+  void entryGap() {
+    entryGaps.inc();
   }
 
   void stackDrain(String cause) {
