@@ -180,7 +180,7 @@ final class Coordinator {
     Map<Integer, CompletableFuture<PartReply>> prepares = new LinkedHashMap<>();
     parts.forEach((shard, part) -> {
       ShardPrev prev = prevs.getOrDefault(shard, ShardPrev.getDefaultInstance());
-      prepares.put(shard, call("prepare", PartRequest.newBuilder().setShard(shard)
+      prepares.put(shard, call(PartRequest.newBuilder().setCall(PartCall.PART_PREPARE).setShard(shard)
           .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
           .setPrevLsn(prev.getPrevLsn()).setPrevMultiTxId(prev.getPrevMultiTxId()).setCoordinator(address.get())
           .setReadOnly(readOnly)
@@ -360,7 +360,8 @@ final class Coordinator {
     long end = Math.max(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     List<CompletableFuture<PartReply>> done = new ArrayList<>();
     for (int shard : shards) {
-      done.add(call("resolve", PartRequest.newBuilder().setShard(shard).setTxId(txId).setCommit(commit).build(), end));
+      done.add(call(PartRequest.newBuilder().setCall(PartCall.PART_RESOLVE).setShard(shard).setTxId(txId)
+          .setCommit(commit).build(), end));
     }
     return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
   }
@@ -370,23 +371,25 @@ final class Coordinator {
    * (ownership moving) until the deadline, except prepare, which votes once. Backoffs wait on the
    * timer, not on a thread.
    */
-  private CompletableFuture<PartReply> call(String op, PartRequest request, long deadline) {
+  private CompletableFuture<PartReply> call(PartRequest request, long deadline) {
     CompletableFuture<PartReply> result = new CompletableFuture<>();
-    attempt(op, request, deadline, TimeUnit.MILLISECONDS.toNanos(10), result);
+    attempt(request, deadline, TimeUnit.MILLISECONDS.toNanos(10), result);
     return result;
   }
 
-  private void attempt(String op, PartRequest request, long deadline, long backoff, CompletableFuture<PartReply> result) {
-    once(op, request, deadline).whenComplete((r, e) -> {
-      PartReply reply = e != null ? unavailable(op + " on shard " + request.getShard() + " failed: " + e) : r;
-      boolean again = reply.hasError() && Errors.retryable(reply.getError()) && !op.equals("prepare")
+  private void attempt(PartRequest request, long deadline, long backoff, CompletableFuture<PartReply> result) {
+    once(request, deadline).whenComplete((r, e) -> {
+      PartReply reply = e != null ? unavailable(ParticipantService.name(request) + " on shard " + request.getShard()
+          + " failed: " + e) : r;
+      boolean again = reply.hasError() && Errors.retryable(reply.getError())
+          && request.getCall() != PartCall.PART_PREPARE
           && deadline - System.nanoTime() > backoff;
       if (!again) {
         result.complete(reply);
         return;
       }
       try {
-        timer.schedule(() -> attempt(op, request, deadline, Math.min(backoff * 2, TimeUnit.MILLISECONDS.toNanos(500)),
+        timer.schedule(() -> attempt(request, deadline, Math.min(backoff * 2, TimeUnit.MILLISECONDS.toNanos(500)),
             result), backoff, TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException stopped) {
         result.complete(reply); // shutting down: the lanes resolve from the decision
@@ -394,23 +397,22 @@ final class Coordinator {
     });
   }
 
-  private CompletableFuture<PartReply> once(String op, PartRequest request, long deadline) {
+  private CompletableFuture<PartReply> once(PartRequest request, long deadline) {
+    String op = ParticipantService.name(request);
     ShardOwner owner = view.owner(request.getShard()).orElse(null);
     if (owner == null) {
       return CompletableFuture.completedFuture(unavailable("shard " + request.getShard() + " has no owner right now"));
     }
     long wait = Math.max(1, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(1);
     if (owner.getOwner().equals(vmId)) {
-      return ParticipantService.onLane(lanes, op, request).copy().completeOnTimeout(
+      return ParticipantService.onLane(lanes, request).copy().completeOnTimeout(
           unavailable(op + " on shard " + request.getShard() + " did not complete in time"), wait, TimeUnit.NANOSECONDS);
     }
     String address = view.address(owner.getOwner()).orElse("");
     if (address.isEmpty()) {
       return CompletableFuture.completedFuture(unavailable("no address known for virtual master " + owner.getOwner()));
     }
-    PartRequest call = request.toBuilder().setCall(op.equals("prepare") ? PartCall.PART_PREPARE : PartCall.PART_RESOLVE)
-        .build();
-    return partStreams(address).call(call, wait).exceptionally(failure -> {
+    return partStreams(address).call(request, wait).exceptionally(failure -> {
       // Resolving again is idempotent, and a prepare votes once anyway.
       Throwable e = Completions.cause(failure);
       return e instanceof StatusRuntimeException s
@@ -427,8 +429,7 @@ final class Coordinator {
           (request, callId) -> request.toBuilder().setCallId(callId).build(), PartReply::getCallId,
           (request, timeoutNanos) -> {
             var stub = ParticipantGrpc.newFutureStub(channel).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
-            PartRequest unary = request.toBuilder().clearCall().build();
-            return request.getCall() == PartCall.PART_PREPARE ? stub.prepare(unary) : stub.resolve(unary);
+            return request.getCall() == PartCall.PART_PREPARE ? stub.prepare(request) : stub.resolve(request);
           });
     });
   }

@@ -2,6 +2,7 @@ package io.shardlite.vmaster.server;
 
 import io.grpc.stub.StreamObserver;
 import io.shardlite.common.rpc.StreamAnswers;
+import io.shardlite.proto.PartCall;
 import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.ParticipantGrpc;
@@ -28,42 +29,42 @@ final class ParticipantService extends ParticipantGrpc.ParticipantImplBase {
     out.onCompleted();
   }
 
-  static CompletableFuture<PartReply> onLane(Lanes lanes, String op, PartRequest request) {
+  /** The lane's answer to a prepare or resolve, as {@link PartRequest#getCall()} says. */
+  static CompletableFuture<PartReply> onLane(Lanes lanes, PartRequest request) {
+    if (request.getCall() != PartCall.PART_PREPARE && request.getCall() != PartCall.PART_RESOLVE) {
+      return CompletableFuture.completedFuture(PartReply.newBuilder().setError(Errors.reply(
+          io.shardlite.proto.ErrorCode.MALFORMED_REQUEST, "part call " + request.getCall() + " is not prepare or resolve",
+          false).getError()).build());
+    }
     Lane lane = lanes.lane(request.getShard());
     if (lane == null || lane.isStopped()) {
       return CompletableFuture.completedFuture(PartReply.newBuilder().setError(
           Errors.unavailable("shard " + request.getShard() + " is not served here (ownership is moving)").getError()).build());
     }
-    return lane.part(op.equals("prepare"), request);
+    return lane.part(request.getCall() == PartCall.PART_PREPARE, request);
+  }
+
+  /** "prepare" or "resolve", for messages. */
+  static String name(PartRequest request) {
+    return request.getCall() == PartCall.PART_PREPARE ? "prepare" : "resolve";
   }
 
   @Override
   public void prepare(PartRequest request, StreamObserver<PartReply> out) {
-    answer(onLane(lanes, "prepare", request), out);
+    answer(onLane(lanes, request.toBuilder().setCall(PartCall.PART_PREPARE).build()), out);
   }
 
   @Override
   public void resolve(PartRequest request, StreamObserver<PartReply> out) {
-    answer(onLane(lanes, "resolve", request), out);
+    answer(onLane(lanes, request.toBuilder().setCall(PartCall.PART_RESOLVE).build()), out);
   }
 
   /** Prepares and resolves of many parts, as {@link PartRequest#getCall()} says, answered in any order. */
   @Override
   public StreamObserver<PartRequest> partStream(StreamObserver<PartReply> out) {
-    return StreamAnswers.serve(out, this::onStream, PartRequest::getCallId,
+    return StreamAnswers.serve(out, request -> onLane(lanes, request).handle((r, e) -> e == null ? r
+        : PartReply.newBuilder().setError(Errors.reply(e).getError()).build()), PartRequest::getCallId,
         (reply, callId) -> reply.toBuilder().setCallId(callId).build());
-  }
-
-  private CompletableFuture<PartReply> onStream(PartRequest request) {
-    PartRequest part = request.toBuilder().clearCall().clearCallId().build();
-    CompletableFuture<PartReply> reply = switch (request.getCall()) {
-      case PART_PREPARE -> onLane(lanes, "prepare", part);
-      case PART_RESOLVE -> onLane(lanes, "resolve", part);
-      default -> CompletableFuture.completedFuture(PartReply.newBuilder().setError(Errors.reply(
-          io.shardlite.proto.ErrorCode.MALFORMED_REQUEST, "part call " + request.getCall() + " is not prepare or resolve",
-          false).getError()).build());
-    };
-    return reply.handle((r, e) -> e == null ? r : PartReply.newBuilder().setError(Errors.reply(e).getError()).build());
   }
 
   private static void answer(CompletableFuture<PartReply> reply, StreamObserver<PartReply> out) {
