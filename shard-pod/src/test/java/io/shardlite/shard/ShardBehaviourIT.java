@@ -309,6 +309,52 @@ class ShardBehaviourIT {
     });
   }
 
+  /**
+   * Write answers carry the answering server's CPU use (writers pace their entries by it): it
+   * rises while this machine's CPUs are kept busy and falls once they are left alone.
+   */
+  @Test
+  void writeGroupsReportTheServersCpuUse() throws Exception {
+    int shard = 2;
+    ok(probe.writeRetrying(shard, batch("cpu-schema", sql("CREATE TABLE cpu(k INTEGER PRIMARY KEY)")), BUDGET));
+    ShardNodeClient leader = leaderOf(shard);
+    AtomicInteger written = new AtomicInteger();
+    java.util.function.IntSupplier cpuPercent = () -> {
+      int k = written.incrementAndGet();
+      try {
+        WriteGroupResponse w = leader.writeItemsAsync(shard, List.of(GroupItem.newBuilder()
+            .setBatch(batch("cpu-w" + k, sql("INSERT INTO cpu VALUES (?)", k))).build())).get(30, TimeUnit.SECONDS);
+        assertThat(w.getItemResultsList()).as("%s", w).hasSize(1).noneMatch(ShardResult::hasError);
+        assertThat(w.getCpuPercent()).isBetween(0, 100);
+        return w.getCpuPercent();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    };
+    AtomicBoolean spin = new AtomicBoolean(true);
+    List<Thread> spinners = new java.util.ArrayList<>();
+    for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+      Thread t = new Thread(() -> {
+        while (spin.get()) {
+          Thread.onSpinWait(); // busy all the same: the CPU runs this thread
+        }
+      }, "cpu-spinner-" + i);
+      t.setDaemon(true);
+      t.start();
+      spinners.add(t);
+    }
+    try {
+      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+          .until(() -> cpuPercent.getAsInt() >= 80);
+    } finally {
+      spin.set(false);
+      for (Thread t : spinners) {
+        t.join(5_000);
+      }
+    }
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> cpuPercent.getAsInt() < 60);
+  }
+
   /** The client of the server that leads {@code shard} (reads wait, and are reported, on the leader). */
   private ShardNodeClient leaderOf(int shard) {
     return await().atMost(BUDGET).pollInterval(Duration.ofMillis(100)).until(() -> {

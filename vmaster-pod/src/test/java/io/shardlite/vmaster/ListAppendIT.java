@@ -47,8 +47,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and until a probe transaction appending on every shard succeeds.
  *
  * <p>The two virtual masters differ: vm2 stacks speculative multi-shard parts (the default,
- * {@code --speculative-parts 64}) and pauses its lanes between entries ({@code --entry-gap-ms 2}),
- * vm1 holds each shard for a prepared part ({@code 0}) and never pauses. The fault
+ * {@code --speculative-parts 64}) and pauses its lanes after every entry ({@code --entry-gap-ms 2}
+ * whatever the CPU, however many writes wait and however few the entry carried), vm1 holds each shard for a prepared part
+ * ({@code 0}) and paces its entries by default (it pauses only while the shard servers report a
+ * busy CPU). The fault
  * phase kills vm2, so vm1 resolves the speculative parts it left, and vm2's shards come back to it
  * from vm1 after its restart.
  */
@@ -87,7 +89,8 @@ class ListAppendIT {
     vms = new LocalVmCluster(dir.resolve("vms"), 2, sequencer.endpoints(), shardServers.endpoints(), SHARDS,
         List.of("--lease-ms", "2000", "--heartbeat-ms", "400"), JVM)
         .withArgs("vm1", List.of("--speculative-parts", "0"))
-        .withArgs("vm2", List.of("--entry-gap-ms", "2")).start();
+        .withArgs("vm2", List.of("--entry-gap-ms", "2", "--busy-cpu-percent", "0", "--entry-fill", "1000000",
+            "--entry-min-items", "1")).start();
     client = new ShardliteClient(vms.endpoints(), Duration.ofSeconds(10));
     ExecuteReply ddl = client.execute(List.of(statement("", ListAppendWorkload.DDL)));
     assertThat(ddl.hasError()).as("DDL: %s", ddl.getError()).isFalse();

@@ -45,9 +45,12 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   private final ShardServerConfig config;
   private final java.util.Map<Integer, WriteBatcher> batchers = new java.util.concurrent.ConcurrentHashMap<>();
 
-  ShardDataService(ShardGroups groups, ShardServerConfig config) {
+  private final CpuUse cpu;
+
+  ShardDataService(ShardGroups groups, ShardServerConfig config, CpuUse cpu) {
     this.groups = groups;
     this.config = config;
+    this.cpu = cpu;
   }
 
   @Override
@@ -106,6 +109,7 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
               // The writer learns that reads wait for its parts here (on the leader, where
               // linearizable reads run; an answer relayed from another member says false).
               response.setReadsWaiting(groups.stateMachine(request.getShardId()).readsWaiting());
+              response.setCpuPercent(cpu.percent());
               return response.build();
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
               throw new ShardliteException(ErrorCode.INTERNAL, "write group: undecodable reply from the shard group");

@@ -57,6 +57,7 @@ public final class ShardServer implements AutoCloseable {
   private Server grpc;
   private ShardAdminService admin;
   private HttpEndpoints http;
+  private CpuUse cpu;
 
   public ShardServer(ShardServerConfig config) {
     this.config = config;
@@ -80,9 +81,10 @@ public final class ShardServer implements AutoCloseable {
     bootstrapOnce();
 
     admin = new ShardAdminService(config.nodeId(), groups);
+    cpu = new CpuUse();
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
         .maxInboundMessageSize(ratisMessageLimit(config))
-        .addService(new ShardDataService(groups, config))
+        .addService(new ShardDataService(groups, config, cpu))
         .addService(admin)
         .build()
         .start();
@@ -210,6 +212,9 @@ public final class ShardServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (cpu != null) {
+      cpu.close();
+    }
     if (grpc != null) {
       grpc.shutdown();
     }

@@ -167,8 +167,12 @@ final class Lane implements Runnable {
   private final CoordinatorProbe probe;
   /** Most speculative parts stacked on the shard (0: a prepared part holds the shard, see {@link #stepHeld}). */
   private final int maxSpeculative;
-  /** The pause after each entry before the next (see {@link VirtualMasterConfig#entryGap}). */
-  private final long entryGapNanos;
+  /** When the lane pauses after an entry before the next. */
+  private final EntryPacing pacing;
+  /** The CPU use the shard server reported with the last entry (worker thread only). */
+  private int shardCpuPercent;
+  /** Writes, prepares and resolutions the last write group carried (worker thread only). */
+  private int lastEntryItems;
   /** When the last entry's proposal returned (worker thread only). */
   private long lastProposedNanos;
   /** The pause after the last entry is counted in the metrics (worker thread only). */
@@ -199,11 +203,11 @@ final class Lane implements Runnable {
   private volatile String stopReason = "";
 
   Lane(int shard, long epoch, String vmId, ShardDirectory directory, Supplier<LsnStream> lsns, SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipelineDepth, Speculation speculation, java.time.Duration entryGap,
+      VmMetrics metrics, EntryBudget budget, int pipelineDepth, Speculation speculation, EntryPacing pacing,
       CoordinatorProbe probe) {
     this.probe = probe;
-    this.entryGapNanos = entryGap.toNanos();
-    this.lastProposedNanos = System.nanoTime() - entryGapNanos; // the first entry goes at once
+    this.pacing = pacing;
+    this.lastProposedNanos = System.nanoTime() - EntryPacing.MAX_GAP.toNanos(); // the first entry goes at once
     this.maxSpeculative = speculation.parts();
     this.stackOpenLimitNanos = speculation.stackLimit().toNanos();
     this.shard = shard;
@@ -376,6 +380,15 @@ final class Lane implements Runnable {
     }
   }
 
+  /** Writes in this lane not proposed yet: queued, taken, and in groups waiting for their entry. */
+  private int waitingWrites() {
+    int n = queue.size() + taken.size();
+    for (Group g : pipeline) {
+      n += g.batch().size();
+    }
+    return n;
+  }
+
   /**
    * Places what comes next on the shard, if it can: the held part's resolution, a part, or groups
    * of writes. Returns how long to wait for new items before looking again (0: look right away).
@@ -386,8 +399,10 @@ final class Lane implements Runnable {
     if (held != null) {
       return stepHeld(held, now);
     }
-    long gap = entryGapNanos - (now - lastProposedNanos);
-    if (entryGapNanos > 0 && gap > 0) {
+    // Reads waiting for the stack's resolutions are not kept waiting longer by a pause.
+    long gap = readsWaiting && !stack.isEmpty() ? 0
+        : pacing.pauseNanos(now - lastProposedNanos, lastEntryItems, waitingWrites(), shardCpuPercent);
+    if (gap > 0) {
       // Whatever arrives meanwhile joins the next entry: fewer, larger entries.
       if (!gapCounted) {
         gapCounted = true;
@@ -938,6 +953,7 @@ final class Lane implements Runnable {
     writes.forEach(all::addAll);
     long proposing = System.nanoTime();
     long deadline = entryDeadline(groups.stream(), resolveFirst != null || prepareLast != null, proposing);
+    lastEntryItems = all.size() + (resolveFirst != null ? 1 : 0) + (prepareLast != null ? 1 : 0);
     WriteGroupResponse response = propose(all, deadline, resolveFirst, prepareLast);
     order.placed(lastLsn);
     metrics.proposedEntry(all.size());
@@ -1059,6 +1075,7 @@ final class Lane implements Runnable {
     long proposing = System.nanoTime();
     long deadline = entryDeadline(placed.stream().filter(PlacedGroup.class::isInstance)
         .map(p -> ((PlacedGroup) p).group()), parts + resolutions > 0, proposing);
+    lastEntryItems = items.size();
     WriteGroupResponse response = propose(client -> client.writeItemsAsync(shard, items), deadline);
     order.placed(last);
     metrics.proposedEntry(items.size() - resolutions - parts);
@@ -1267,6 +1284,7 @@ final class Lane implements Runnable {
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
             readsWaiting |= response.getReadsWaiting();
+            shardCpuPercent = response.getCpuPercent();
             return response;
           }
           last = error.getMessage();

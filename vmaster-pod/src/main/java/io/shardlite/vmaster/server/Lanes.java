@@ -20,17 +20,17 @@ final class Lanes implements AutoCloseable {
   private final EntryBudget budget;
   private final int pipeline;
   private final Speculation speculation;
-  private final java.time.Duration entryGap;
+  private final EntryPacing entryPacing;
   private final io.shardlite.common.sequencer.SequencerClient sequencer;
   private final CoordinatorProbe probe;
   private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
   private volatile LsnStream lsns;
 
   Lanes(String vmId, ShardDirectory directory, io.shardlite.common.sequencer.SequencerClient sequencer,
-      VmMetrics metrics, EntryBudget budget, int pipeline, Speculation speculation, java.time.Duration entryGap,
+      VmMetrics metrics, EntryBudget budget, int pipeline, Speculation speculation, EntryPacing entryPacing,
       CoordinatorProbe probe) {
     this.speculation = speculation;
-    this.entryGap = entryGap;
+    this.entryPacing = entryPacing;
     this.probe = probe;
     this.vmId = vmId;
     this.sequencer = sequencer;
@@ -66,7 +66,7 @@ final class Lanes implements AutoCloseable {
     }
     owned.forEach((shard, epoch) -> lanes.computeIfAbsent(shard, s -> {
       Lane lane = new Lane(s, epoch, vmId, directory, this::stream, sequencer, metrics, budget, pipeline, speculation,
-          entryGap, probe);
+          entryPacing, probe);
       lane.start();
       return lane;
     }));

@@ -11,9 +11,7 @@ import java.util.List;
  * @param advertiseAddress host:port other virtual masters use to forward to this one (empty = the
  *     bind address and the gRPC port)
  * @param speculation how far lanes run ahead of their multi-shard parts' decisions
- * @param entryGap how long a lane pauses after each shard entry before it proposes the next
- *     (0: none). Fewer, larger entries: on a CPU-bound host with many shards, each Raft entry's
- *     fixed cost (log write, replication, apply) outweighs the latency the pause adds.
+ * @param entryPacing when a lane pauses after a shard entry before it proposes the next
  */
 public record VirtualMasterConfig(
     String vmId,
@@ -32,14 +30,11 @@ public record VirtualMasterConfig(
     int maxLaneBatch,
     int lanePipeline,
     Speculation speculation,
-    Duration entryGap,
+    EntryPacing entryPacing,
     int lsnRequestsInFlight,
     int lsnBatchLimit,
     int maxTxBytes,
     Path readyFile) {
-
-  /** A longer pause would make every write wait longer than a shard entry's round trip ever takes. */
-  public static final Duration MAX_ENTRY_GAP = Duration.ofSeconds(1);
 
   public VirtualMasterConfig {
     if (vmId == null || vmId.isBlank()) {
@@ -63,10 +58,6 @@ public record VirtualMasterConfig(
     }
     if (lanePipeline < 1 || lanePipeline > 64) {
       throw new IllegalArgumentException("lane pipeline must be in [1, 64], got " + lanePipeline);
-    }
-    if (entryGap.isNegative() || entryGap.compareTo(MAX_ENTRY_GAP) > 0) {
-      throw new IllegalArgumentException("the entry gap must be in [0, " + MAX_ENTRY_GAP.toMillis() + " ms], got "
-          + entryGap.toMillis() + " ms");
     }
     sequencer = List.copyOf(sequencer);
     shardServers = List.copyOf(shardServers);

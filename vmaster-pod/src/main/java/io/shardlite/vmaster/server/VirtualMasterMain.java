@@ -90,11 +90,29 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " (env SHARDLITE_SPECULATIVE_STACK_MS, default ${DEFAULT-VALUE}).")
   long speculativeStackMs;
 
-  @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-0}",
-      description = "How long a lane pauses after each shard log entry before proposing the next, 0-1000 (0 = no"
-          + " pause): fewer, larger entries for a CPU-bound host with many shards, at the cost of that much more"
-          + " latency per write (env SHARDLITE_ENTRY_GAP_MS, default ${DEFAULT-VALUE}).")
+  @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-50}",
+      description = "Longest pause of a lane after a shard log entry before it proposes the next, 0-1000 (0 = never"
+          + " pause). A lane pauses only while its shard server reports a busy CPU (--busy-cpu-percent) and fewer"
+          + " than --entry-fill writes wait: fewer, larger entries when the CPU is the limit"
+          + " (env SHARDLITE_ENTRY_GAP_MS, default ${DEFAULT-VALUE}).")
   long entryGapMs;
+
+  @Option(names = "--entry-fill", defaultValue = "${env:SHARDLITE_ENTRY_FILL:-32}",
+      description = "Writes waiting in a lane that end its pause at once (env SHARDLITE_ENTRY_FILL,"
+          + " default ${DEFAULT-VALUE}).")
+  int entryFill;
+
+  @Option(names = "--busy-cpu-percent", defaultValue = "${env:SHARDLITE_BUSY_CPU_PERCENT:-85}",
+      description = "CPU use, as the shard server answering a lane's entries reports it, from which the lane"
+          + " pauses between entries, 0-100 (0 = whatever the CPU) (env SHARDLITE_BUSY_CPU_PERCENT,"
+          + " default ${DEFAULT-VALUE}).")
+  int busyCpuPercent;
+
+  @Option(names = "--entry-min-items", defaultValue = "${env:SHARDLITE_ENTRY_MIN_ITEMS:-4}",
+      description = "Writes, prepares and resolutions a lane's last entry must have carried for it to pause: with"
+          + " fewer, its writers are too few for a pause to gather more than it delays (env"
+          + " SHARDLITE_ENTRY_MIN_ITEMS, default ${DEFAULT-VALUE}).")
+  int entryMinItems;
 
   @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-1}",
       description = "LSN requests this virtual master keeps unanswered on its sequencer stream; lanes asking meanwhile"
@@ -123,7 +141,7 @@ public final class VirtualMasterMain implements Callable<Integer> {
     return new VirtualMasterConfig(vmId, cluster, bindAddress, grpcPort, metricsPort, advertiseAddress, list(sequencer),
         list(shardServers), shards, Duration.ofMillis(leaseMs), Duration.ofMillis(heartbeatMs),
         Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline,
-        new Speculation(speculativeParts, Duration.ofMillis(speculativeStackMs)), Duration.ofMillis(entryGapMs),
+        new Speculation(speculativeParts, Duration.ofMillis(speculativeStackMs)), new EntryPacing(Duration.ofMillis(entryGapMs), entryFill, busyCpuPercent, entryMinItems),
         lsnRequestsInFlight,
         lsnBatchLimit, maxTxBytes,
         readyFile);

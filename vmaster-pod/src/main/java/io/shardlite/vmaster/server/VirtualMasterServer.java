@@ -69,7 +69,7 @@ public final class VirtualMasterServer implements AutoCloseable {
     directory.refresh();
     sequencer = new SequencerClient(config.sequencer(), config.requestTimeout());
     lanes = new Lanes(config.vmId(), directory, sequencer, metrics, new EntryBudget(config.maxLaneBatch(), config.maxTxBytes()),
-        config.lanePipeline(), config.speculation(), config.entryGap(), this::coordinatorGone);
+        config.lanePipeline(), config.speculation(), config.entryPacing(), this::coordinatorGone);
     router = new Router(config.vmId(), config.shards(), view, lanes, directory, metrics, sequencer, blocking, timer,
         config.requestTimeout().toMillis(), config.maxTxBytes(), this::advertised);
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))

@@ -70,7 +70,7 @@ final class VmMetrics {
                 + " stacked (prepared on top of unresolved parts), rolled_back (undone by an abort below it).")
         .labelNames("event").register(registry);
     entryGaps = Counter.build("shardlite_vm_lane_entry_gaps_total",
-            "Lane entries followed by the --entry-gap-ms pause before the next entry.").register(registry);
+            "Lane entries followed by a pause before the next entry (a busy shard server CPU, see --entry-gap-ms).").register(registry);
     stackDrains = Counter.build("shardlite_vm_stack_drains_total",
             "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
                 + " said linearizable reads wait for the stack), limit (open for --speculative-stack-ms), full"

@@ -27,7 +27,7 @@ class RouterTest {
   private final SequencerClient sequencer = new SequencerClient(List.of("127.0.0.1:1"), Duration.ofMillis(200));
   private final VmMetrics metrics = new VmMetrics(new CollectorRegistry());
   private final Lanes lanes = new Lanes("vm-test", directory, sequencer, metrics, new EntryBudget(16, 1 << 20), 4,
-      new Speculation(8, Speculation.DEFAULT_STACK_LIMIT), Duration.ZERO, CoordinatorProbe.NEVER);
+      new Speculation(8, Speculation.DEFAULT_STACK_LIMIT), EntryPacing.OFF, CoordinatorProbe.NEVER);
   private final Router router = new Router("vm-test", 4, new OwnershipView(), lanes, directory, metrics, sequencer,
       blocking, timer, 1_000, 2_048, () -> "127.0.0.1:1");
 

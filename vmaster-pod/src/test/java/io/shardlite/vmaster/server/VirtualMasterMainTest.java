@@ -18,17 +18,24 @@ class VirtualMasterMainTest {
   }
 
   @Test
-  void lanesPauseBetweenEntriesOnlyWhenTold() {
-    assertThat(parse().entryGap()).isEqualTo(Duration.ZERO);
-    assertThat(parse("--entry-gap-ms", "30").entryGap()).isEqualTo(Duration.ofMillis(30));
-    assertThat(parse("--entry-gap-ms", "1000").entryGap()).isEqualTo(Duration.ofSeconds(1));
+  void lanesPaceTheirEntriesByDefault() {
+    assertThat(parse().entryPacing()).isEqualTo(new EntryPacing(Duration.ofMillis(50), 32, 85, 4));
+    assertThat(parse("--entry-gap-ms", "0").entryPacing().maxGap()).isEqualTo(Duration.ZERO);
+    assertThat(parse("--entry-gap-ms", "1000", "--entry-fill", "8", "--busy-cpu-percent", "0", "--entry-min-items", "1")
+        .entryPacing()).isEqualTo(new EntryPacing(Duration.ofSeconds(1), 8, 0, 1));
   }
 
   @Test
-  void anEntryGapOutsideItsRangeIsRefused() {
+  void pacingFlagsOutsideTheirRangeAreRefused() {
     assertThatThrownBy(() -> parse("--entry-gap-ms", "-1")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("entry gap must be in [0, 1000 ms]");
     assertThatThrownBy(() -> parse("--entry-gap-ms", "1001")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("got 1001 ms");
+    assertThatThrownBy(() -> parse("--entry-fill", "0")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("entry fill");
+    assertThatThrownBy(() -> parse("--busy-cpu-percent", "101")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("busy CPU percent");
+    assertThatThrownBy(() -> parse("--entry-min-items", "0")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("minimum items");
   }
 }

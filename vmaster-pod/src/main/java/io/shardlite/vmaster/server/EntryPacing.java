@@ -1,0 +1,59 @@
+package io.shardlite.vmaster.server;
+
+import java.time.Duration;
+
+/**
+ * When a lane waits after a shard entry before it proposes the next, so that what arrives
+ * meanwhile shares one larger entry. Every Raft entry costs the shard servers about the same CPU
+ * whatever it carries (log write, replication to two followers, apply on three replicas), so
+ * when their CPU is saturated, fewer and larger entries leave more of it for transactions. Lanes
+ * only pause then, only while fewer than {@code fill} writes wait, and only when their last entry
+ * carried at least {@code minEntryItems} items (a sign that more will arrive during a pause).
+ * A lane whose entries are already large, a lane with a writer or two (which would only wait
+ * longer for their own answers), or a cluster with CPU to spare never pauses.
+ *
+ * @param maxGap the longest pause after an entry (0: lanes never pause)
+ * @param fill writes waiting in the lane that end a pause at once
+ * @param busyCpuPercent the CPU use (as the shard server reported it with the lane's last entry)
+ *     from which lanes pause; 0: whatever the CPU
+ * @param minEntryItems writes, prepares and resolutions the lane's last entry must have carried
+ *     for it to pause: a lane with fewer has too few writers for a pause to gather more than it
+ *     delays (in a closed loop, writers waiting for their answers send nothing meanwhile)
+ */
+public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int minEntryItems) {
+  /** A longer pause would make every write wait longer than a shard entry's round trip ever takes. */
+  public static final Duration MAX_GAP = Duration.ofSeconds(1);
+  public static final int MAX_FILL = 1_000_000;
+  /** Never pauses. */
+  public static final EntryPacing OFF = new EntryPacing(Duration.ZERO, 1, 100, 1);
+
+  public EntryPacing {
+    if (maxGap.isNegative() || maxGap.compareTo(MAX_GAP) > 0) {
+      throw new IllegalArgumentException("the entry gap must be in [0, " + MAX_GAP.toMillis() + " ms], got "
+          + maxGap.toMillis() + " ms");
+    }
+    if (fill < 1 || fill > MAX_FILL) {
+      throw new IllegalArgumentException("the entry fill must be in [1, " + MAX_FILL + "], got " + fill);
+    }
+    if (busyCpuPercent < 0 || busyCpuPercent > 100) {
+      throw new IllegalArgumentException("the busy CPU percent must be in [0, 100], got " + busyCpuPercent);
+    }
+    if (minEntryItems < 1 || minEntryItems > MAX_FILL) {
+      throw new IllegalArgumentException("the entry minimum items must be in [1, " + MAX_FILL + "], got "
+          + minEntryItems);
+    }
+  }
+
+  /**
+   * How long the lane still waits before its next entry (0: propose now), given the time since its
+   * last entry returned, the items that entry carried, the writes waiting in the lane and the CPU
+   * use its shard server last reported.
+   */
+  public long pauseNanos(long sinceEntryNanos, int lastEntryItems, int waitingWrites, int cpuPercent) {
+    if (maxGap.isZero() || lastEntryItems < minEntryItems || waitingWrites >= fill
+        || cpuPercent < busyCpuPercent) {
+      return 0;
+    }
+    return Math.max(0, maxGap.toNanos() - sinceEntryNanos);
+  }
+}

@@ -1,0 +1,67 @@
+package io.shardlite.vmaster.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class EntryPacingTest {
+  private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+  private final EntryPacing pacing = new EntryPacing(Duration.ofMillis(30), 32, 85, 4);
+
+  @Test
+  void pausesTheRestOfTheGapOnABusyCpuWhileFewWritesWait() {
+    assertThat(pacing.pauseNanos(0, 4, 0, 85)).isEqualTo(30 * MS);
+    assertThat(pacing.pauseNanos(10 * MS, 12, 31, 100)).isEqualTo(20 * MS);
+    assertThat(pacing.pauseNanos(30 * MS, 12, 5, 95)).isZero();
+    assertThat(pacing.pauseNanos(45 * MS, 12, 5, 95)).as("the gap is over").isZero();
+  }
+
+  @Test
+  void neverPausesWithCpuToSpare() {
+    assertThat(pacing.pauseNanos(0, 12, 1, 84)).isZero();
+    assertThat(pacing.pauseNanos(0, 12, 1, 0)).as("a server that cannot tell").isZero();
+  }
+
+  @Test
+  void enoughWaitingWritesEndThePause() {
+    assertThat(pacing.pauseNanos(0, 12, 32, 100)).isZero();
+    assertThat(pacing.pauseNanos(0, 12, 500, 100)).isZero();
+  }
+
+  @Test
+  void aLaneWithFewWritersNeverPauses() {
+    assertThat(pacing.pauseNanos(0, 3, 0, 100)).as("its last entry carried 3 items").isZero();
+    assertThat(pacing.pauseNanos(0, 0, 0, 100)).as("no entry yet").isZero();
+  }
+
+  @Test
+  void zeroBusyPercentAndOneItemPauseAfterEveryEntry() {
+    EntryPacing always = new EntryPacing(Duration.ofMillis(2), EntryPacing.MAX_FILL, 0, 1);
+    assertThat(always.pauseNanos(MS, 1, 10_000, 0)).isEqualTo(MS);
+  }
+
+  @Test
+  void offNeverPauses() {
+    assertThat(EntryPacing.OFF.pauseNanos(0, 100, 0, 100)).isZero();
+    assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1).pauseNanos(0, 100, 0, 100)).isZero();
+  }
+
+  @Test
+  void refusesValuesOutOfRange() {
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(-1), 32, 85, 4))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry gap");
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(1001), 32, 85, 4))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry gap");
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 0, 85, 4))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry fill");
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 101, 4))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busy CPU");
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, -1, 4))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busy CPU");
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 85, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minimum items");
+  }
+}
