@@ -351,6 +351,74 @@ class VirtualMasterIT {
         .isPositive().isEqualTo(both.getResults(1).getRows(0).getValues(0).getInteger());
   }
 
+  /**
+   * Lanes pace their entries by the shard servers' CPU (the default flags): on a busy CPU a lone
+   * writer, which sends nothing while it waits for its answer, never waits for a pause, and a
+   * lane with many writers does pause (what arrives meanwhile joins the next entry).
+   */
+  @Test
+  @Order(4)
+  void lanesPauseBetweenEntriesOnlyOnABusyCpuWithWritersToGather() throws Exception {
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; keys.size() < 16; i++) {
+      if (ShardKeys.shardOf("pace" + i, SHARDS) == 5) {
+        keys.add("pace" + i);
+      }
+    }
+    for (String k : keys) {
+      ExecuteReply r = client.execute(tx(statement(k, "INSERT INTO kv VALUES (?, 0)", k)));
+      assertThat(r.hasError()).as("insert: %s", r.getError()).isFalse();
+    }
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<Thread> spinners = new ArrayList<>();
+    for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+      Thread t = new Thread(() -> {
+        while (running.get()) {
+          Thread.onSpinWait(); // keeps this machine's CPU busy, as the shard servers then report
+        }
+      }, "cpu-spinner-" + i);
+      t.setDaemon(true);
+      t.start();
+      spinners.add(t);
+    }
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(keys.size());
+    List<CompletableFuture<Void>> loops = new ArrayList<>();
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      double before = entryGaps();
+      for (int i = 0; i < 40; i++) {
+        ExecuteReply r = client.execute(tx(statement(keys.get(0), "UPDATE kv SET v = v + 1 WHERE k = ?", keys.get(0))));
+        assertThat(r.hasError()).as("lone write: %s", r.getError()).isFalse();
+      }
+      assertThat(entryGaps()).as("pauses after a lone writer's entries").isEqualTo(before);
+      for (String k : keys) {
+        loops.add(CompletableFuture.runAsync(() -> {
+          while (running.get()) {
+            ExecuteReply r = client.execute(tx(statement(k, "UPDATE kv SET v = v + 1 WHERE k = ?", k)));
+            if (r.hasError()) {
+              failures.add("write: " + r.getError());
+            }
+          }
+        }, threads));
+      }
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> entryGaps() > before);
+    } finally {
+      running.set(false);
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      threads.shutdown();
+      for (Thread t : spinners) {
+        t.join(5_000);
+      }
+    }
+    assertThat(failures).as("failed writes").isEmpty();
+  }
+
+  /** Pauses of lanes between entries, over both virtual masters. */
+  private static double entryGaps() {
+    return vms.vms().stream().mapToDouble(vm -> Math.max(0, MetricsText.value(vm.metricsPort(),
+        "shardlite_vm_lane_entry_gaps_total"))).sum();
+  }
+
   @Test
   @Order(3)
   void clientsThatGiveUpOrDisconnectNeverLeaveHalfATransaction() throws Exception {

@@ -313,7 +313,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
    */
   private static String lanePhaseMeans(Map<String, Double> multi) {
     StringBuilder sb = new StringBuilder();
-    for (String phase : List.of("queue", "lsn", "wait", "propose", "answer_held", "drain")) {
+    for (String phase : List.of("queue", "lsn", "wait", "propose", "answer_held", "drain", "pause")) {
       String label = "phase=\"" + phase + "\"";
       double n = multi.getOrDefault("lane count " + label, 0.0);
       if (n == 0) {
@@ -323,6 +323,8 @@ final class ClusterBenchCommand implements Callable<Integer> {
       sb.append(sb.length() == 0 ? "" : ", ").append(phase).append(String.format(Locale.ROOT, " %.1f", 1000 * seconds / n));
       if (phase.equals("answer_held")) {
         sb.append(String.format(Locale.ROOT, " (%d writes)", Math.round(n)));
+      } else if (phase.equals("pause")) {
+        sb.append(String.format(Locale.ROOT, " (%d entries)", Math.round(n)));
       } else if (phase.equals("drain")) {
         sb.append(String.format(Locale.ROOT, " (%d, %.1f s in all)", Math.round(n), seconds));
       }

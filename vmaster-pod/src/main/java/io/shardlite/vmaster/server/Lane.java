@@ -1271,6 +1271,9 @@ final class Lane implements Runnable {
   /** Proposes one entry (built by {@code send}) until the shard group answers or the deadline passes. */
   private WriteGroupResponse propose(Function<ShardNodeClient, ListenableFuture<WriteGroupResponse>> send,
       long deadlineNanos) throws InterruptedException {
+    if (gapCounted) {
+      metrics.lanePhase("pause", System.nanoTime() - lastProposedNanos);
+    }
     String last = "no shard server hosts shard " + shard;
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     while (System.nanoTime() - deadlineNanos < 0) {

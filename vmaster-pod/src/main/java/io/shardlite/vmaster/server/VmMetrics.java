@@ -48,7 +48,8 @@ final class VmMetrics {
                 + " prepare_late: from a multi-shard part being named as the predecessor of writes here to its"
                 + " prepare's arrival (those writes, and every later one of the shard, wait for it); answer_held: a"
                 + " write applied above speculative parts, from the shard's answer until the parts below are decided;"
-                + " drain: a part (and every later write of the shard) waiting for the stack to drain.")
+                + " drain: a part (and every later write of the shard) waiting for the stack to drain; pause: from a"
+                + " shard entry's answer to the next entry, when the lane paused in between (see --entry-gap-ms).")
         .labelNames("phase")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     multiPhase = Histogram.build("shardlite_vm_multi_phase_seconds",
