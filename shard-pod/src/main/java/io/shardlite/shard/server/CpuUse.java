@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * container's share when it runs under a CPU limit.
  */
 final class CpuUse implements AutoCloseable {
-  static final long SAMPLE_MILLIS = 200;
+  private static final long SAMPLE_MILLIS = 200;
   /** Weight of the newest sample: about five samples (one second) make the figure. */
   private static final double NEWEST_WEIGHT = 0.3;
 
@@ -51,7 +51,7 @@ final class CpuUse implements AutoCloseable {
   }
 
   /** The next smoothed figure from the previous one (negative: none yet) and a new sample. */
-  static double smooth(double previous, double sample) {
+  private static double smooth(double previous, double sample) {
     return previous < 0 ? sample : previous + NEWEST_WEIGHT * (sample - previous);
   }
 

@@ -43,9 +43,8 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
   private final ShardGroups groups;
   private final ShardServerConfig config;
-  private final java.util.Map<Integer, WriteBatcher> batchers = new java.util.concurrent.ConcurrentHashMap<>();
-
   private final CpuUse cpu;
+  private final java.util.Map<Integer, WriteBatcher> batchers = new java.util.concurrent.ConcurrentHashMap<>();
 
   ShardDataService(ShardGroups groups, ShardServerConfig config, CpuUse cpu) {
     this.groups = groups;

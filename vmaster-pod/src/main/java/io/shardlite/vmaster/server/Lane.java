@@ -171,7 +171,7 @@ final class Lane implements Runnable {
   private final EntryPacing pacing;
   /** The CPU use the shard server reported with the last entry (worker thread only). */
   private int shardCpuPercent;
-  /** Writes, prepares and resolutions the last write group carried (worker thread only). */
+  /** Items the last write group carried (worker thread only; 0 before the first, so it never pauses). */
   private int lastEntryItems;
   /** When the last entry's proposal returned (worker thread only). */
   private long lastProposedNanos;
@@ -207,7 +207,6 @@ final class Lane implements Runnable {
       CoordinatorProbe probe) {
     this.probe = probe;
     this.pacing = pacing;
-    this.lastProposedNanos = System.nanoTime() - EntryPacing.MAX_GAP.toNanos(); // the first entry goes at once
     this.maxSpeculative = speculation.parts();
     this.stackOpenLimitNanos = speculation.stackLimit().toNanos();
     this.shard = shard;

@@ -92,8 +92,9 @@ public final class VirtualMasterMain implements Callable<Integer> {
 
   @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-50}",
       description = "Longest pause of a lane after a shard log entry before it proposes the next, 0-1000 (0 = never"
-          + " pause). A lane pauses only while its shard server reports a busy CPU (--busy-cpu-percent) and fewer"
-          + " than --entry-fill writes wait: fewer, larger entries when the CPU is the limit"
+          + " pause). A lane pauses only while its shard server reports a busy CPU (--busy-cpu-percent), its last"
+          + " entry carried at least --entry-min-items and fewer than --entry-fill writes wait: fewer, larger"
+          + " entries when the CPU is the limit"
           + " (env SHARDLITE_ENTRY_GAP_MS, default ${DEFAULT-VALUE}).")
   long entryGapMs;
 
@@ -141,10 +142,9 @@ public final class VirtualMasterMain implements Callable<Integer> {
     return new VirtualMasterConfig(vmId, cluster, bindAddress, grpcPort, metricsPort, advertiseAddress, list(sequencer),
         list(shardServers), shards, Duration.ofMillis(leaseMs), Duration.ofMillis(heartbeatMs),
         Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline,
-        new Speculation(speculativeParts, Duration.ofMillis(speculativeStackMs)), new EntryPacing(Duration.ofMillis(entryGapMs), entryFill, busyCpuPercent, entryMinItems),
-        lsnRequestsInFlight,
-        lsnBatchLimit, maxTxBytes,
-        readyFile);
+        new Speculation(speculativeParts, Duration.ofMillis(speculativeStackMs)),
+        new EntryPacing(Duration.ofMillis(entryGapMs), entryFill, busyCpuPercent, entryMinItems),
+        lsnRequestsInFlight, lsnBatchLimit, maxTxBytes, readyFile);
   }
 
   private static List<String> list(String csv) {
