@@ -127,7 +127,7 @@ class ListAppendIT {
     int vm2Metrics = vms.vms().get(1).metricsPort();
     double bottom = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"bottom\",}");
     double stacked = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"stacked\",}");
-    double gaps = MetricsText.value(vm2Metrics, "shardlite_vm_lane_entry_gaps_total");
+    double gaps = MetricsText.value(vm2Metrics, "shardlite_vm_lane_pacing_total{verdict=\"pause\",}");
     System.out.printf("list-append clean: vm2 prepared %.0f speculative parts on empty stacks and %.0f on top of"
         + " others, and paused %.0f times between entries%n", Math.max(0, bottom), Math.max(0, stacked), gaps);
     List<Anomaly> anomalies = ListAppendChecker.check(history);

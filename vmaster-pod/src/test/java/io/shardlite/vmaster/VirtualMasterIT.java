@@ -416,7 +416,7 @@ class VirtualMasterIT {
   /** Pauses of lanes between entries, over both virtual masters. */
   private static double entryGaps() {
     return vms.vms().stream().mapToDouble(vm -> Math.max(0, MetricsText.value(vm.metricsPort(),
-        "shardlite_vm_lane_entry_gaps_total"))).sum();
+        "shardlite_vm_lane_pacing_total{verdict=\"pause\",}"))).sum();
   }
 
   @Test

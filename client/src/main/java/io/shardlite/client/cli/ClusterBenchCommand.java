@@ -249,6 +249,8 @@ final class ClusterBenchCommand implements Callable<Integer> {
         if (!lanePhases.isEmpty()) {
           System.out.println("  lane phases of write groups, mean ms: " + lanePhases);
           System.out.println("  stack drains by cause: " + labelled(multi, "drains cause"));
+          System.out.println("  lane entries by pacing verdict (paused after them, or why not): "
+              + labelled(multi, "pacing verdict"));
         }
       }
     }
@@ -282,6 +284,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
     });
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_holds_total").forEach((l, v) -> f.put("end " + l, v));
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_stack_drains_total").forEach((l, v) -> f.put("drains " + l, v));
+    MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_pacing_total").forEach((l, v) -> f.put("pacing " + l, v));
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_sum").forEach((l, v) -> f.put("lane sum " + l, v));
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_lane_phase_seconds_count").forEach((l, v) -> f.put("lane count " + l, v));
     f.put("hold_sum", MetricsScrape.sumIn(vms, "shardlite_vm_lane_hold_seconds_sum"));

@@ -45,15 +45,57 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
   }
 
   /**
+   * Whether a lane pauses after an entry, or why not (the {@code verdict} label of
+   * {@code shardlite_vm_lane_pacing_total}). Checked in this order: pacing off, a small last entry,
+   * enough writes waiting, a shard server with CPU to spare.
+   */
+  public enum Verdict {
+    PAUSE("pause"),
+    OFF("off"),
+    SMALL_ENTRY("small_entry"),
+    FILLED("filled"),
+    CPU_IDLE("cpu_idle"),
+    /** Not decided here: the lane does not pause while linearizable reads wait for its stacked parts. */
+    READS("reads");
+
+    private final String label;
+
+    Verdict(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  /**
+   * Whether the lane pauses, given the items its last entry carried, the writes waiting in the lane
+   * and the CPU use its shard server last reported.
+   */
+  public Verdict verdict(int lastEntryItems, int waitingWrites, int cpuPercent) {
+    if (maxGap.isZero()) {
+      return Verdict.OFF;
+    }
+    if (lastEntryItems < minEntryItems) {
+      return Verdict.SMALL_ENTRY;
+    }
+    if (waitingWrites >= fill) {
+      return Verdict.FILLED;
+    }
+    return cpuPercent < busyCpuPercent ? Verdict.CPU_IDLE : Verdict.PAUSE;
+  }
+
+  /**
    * How long the lane still waits before its next entry (0: propose now), given the time since its
-   * last entry returned, the items that entry carried, the writes waiting in the lane and the CPU
-   * use its shard server last reported.
+   * last entry returned and what {@link #verdict} takes.
    */
   public long pauseNanos(long sinceEntryNanos, int lastEntryItems, int waitingWrites, int cpuPercent) {
-    if (maxGap.isZero() || lastEntryItems < minEntryItems || waitingWrites >= fill
-        || cpuPercent < busyCpuPercent) {
-      return 0;
-    }
+    return verdict(lastEntryItems, waitingWrites, cpuPercent) == Verdict.PAUSE ? gapLeftNanos(sinceEntryNanos) : 0;
+  }
+
+  /** What is left of a pause that began {@code sinceEntryNanos} ago (0: it is over). */
+  public long gapLeftNanos(long sinceEntryNanos) {
     return Math.max(0, maxGap.toNanos() - sinceEntryNanos);
   }
 }

@@ -175,8 +175,10 @@ final class Lane implements Runnable {
   private int lastEntryItems;
   /** When the last entry's proposal returned (worker thread only). */
   private long lastProposedNanos;
-  /** The pause after the last entry is counted in the metrics (worker thread only). */
+  /** The lane paused after the last entry: the pause goes into the metrics with the next entry (worker thread only). */
   private boolean gapCounted;
+  /** The pacing verdict after the last entry is counted (worker thread only; nothing to judge before the first). */
+  private boolean pacingJudged = true;
   /** How long a non-empty stack keeps taking parts (see {@link Speculation#stackLimit}). */
   private final long stackOpenLimitNanos;
   /** The speculative parts on the shard, lowest first (worker thread only). */
@@ -399,14 +401,17 @@ final class Lane implements Runnable {
       return stepHeld(held, now);
     }
     // Reads waiting for the stack's resolutions are not kept waiting longer by a pause.
-    long gap = readsWaiting && !stack.isEmpty() ? 0
-        : pacing.pauseNanos(now - lastProposedNanos, lastEntryItems, waitingWrites(), shardCpuPercent);
+    EntryPacing.Verdict verdict = readsWaiting && !stack.isEmpty() ? EntryPacing.Verdict.READS
+        : pacing.verdict(lastEntryItems, waitingWrites(), shardCpuPercent);
+    if (!pacingJudged) {
+      // Once per entry, as the lane first looks after it: which condition decides shows in the metrics.
+      pacingJudged = true;
+      metrics.lanePacing(verdict.label());
+    }
+    long gap = verdict == EntryPacing.Verdict.PAUSE ? pacing.gapLeftNanos(now - lastProposedNanos) : 0;
     if (gap > 0) {
       // Whatever arrives meanwhile joins the next entry: fewer, larger entries.
-      if (!gapCounted) {
-        gapCounted = true;
-        metrics.entryGap();
-      }
+      gapCounted = true;
       return gap;
     }
     long stackWait = Long.MAX_VALUE;
@@ -1283,6 +1288,7 @@ final class Lane implements Runnable {
               .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
           lastProposedNanos = System.nanoTime();
           gapCounted = false;
+          pacingJudged = false;
           Error error = response.hasError() ? response.getError() : null;
           if (error == null || !Errors.retryable(error)) {
             readsWaiting |= response.getReadsWaiting();

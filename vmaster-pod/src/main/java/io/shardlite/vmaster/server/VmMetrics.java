@@ -20,7 +20,7 @@ final class VmMetrics {
   private final Counter holds;
   private final Counter speculative;
   private final Counter stackDrains;
-  private final Counter entryGaps;
+  private final Counter lanePacing;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -70,8 +70,12 @@ final class VmMetrics {
             "Speculative multi-shard parts (--speculative-parts) by event: bottom (prepared on an empty stack),"
                 + " stacked (prepared on top of unresolved parts), rolled_back (undone by an abort below it).")
         .labelNames("event").register(registry);
-    entryGaps = Counter.build("shardlite_vm_lane_entry_gaps_total",
-            "Lane entries followed by a pause before the next entry (a busy shard server CPU, see --entry-gap-ms).").register(registry);
+    lanePacing = Counter.build("shardlite_vm_lane_pacing_total",
+            "Lane entries by whether the lane paused before its next one (see --entry-gap-ms): pause, or why not:"
+                + " cpu_idle (its shard server reported less than --busy-cpu-percent), small_entry (fewer than"
+                + " --entry-min-items items), filled (--entry-fill writes waited already), reads (linearizable reads"
+                + " waited for its stacked parts), off (pacing off).")
+        .labelNames("verdict").register(registry);
     stackDrains = Counter.build("shardlite_vm_stack_drains_total",
             "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
                 + " said linearizable reads wait for the stack), limit (open for --speculative-stack-ms), full"
@@ -112,8 +116,8 @@ final class VmMetrics {
     speculative.labels(event).inc();
   }
 
-  void entryGap() {
-    entryGaps.inc();
+  void lanePacing(String verdict) {
+    lanePacing.labels(verdict).inc();
   }
 
   void stackDrain(String cause) {

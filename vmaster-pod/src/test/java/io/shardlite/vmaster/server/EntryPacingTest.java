@@ -50,6 +50,16 @@ class EntryPacingTest {
   }
 
   @Test
+  void saysWhichConditionDecides() {
+    assertThat(pacing.verdict(12, 5, 90)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(12, 5, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.verdict(12, 32, 84)).as("a full lane, whatever the CPU").isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(pacing.verdict(3, 32, 84)).as("a small entry first").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+    assertThat(EntryPacing.OFF.verdict(3, 32, 84)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(EntryPacing.Verdict.CPU_IDLE.label()).isEqualTo("cpu_idle");
+  }
+
+  @Test
   void refusesValuesOutOfRange() {
     assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(-1), 32, 85, 4))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry gap");
