@@ -71,9 +71,13 @@ public final class VirtualMasterMain implements Callable<Integer> {
       description = "Most transactions a lane sequences and proposes together (env SHARDLITE_MAX_LANE_BATCH, default ${DEFAULT-VALUE}).")
   int maxLaneBatch;
 
-  @Option(names = "--lane-pipeline", defaultValue = "${env:SHARDLITE_LANE_PIPELINE:-4}",
+  // 16, not 4: while a lane pauses (--entry-gap-ms) its writes arrive one by one and each becomes a
+  // group; with 4 slots the later ones waited for the next entry's room before asking for LSNs and
+  // missed the entry after the pause (bench/results/README.md, fifteenth session).
+  @Option(names = "--lane-pipeline", defaultValue = "${env:SHARDLITE_LANE_PIPELINE:-16}",
       description = "Groups of writes a lane has in flight: LSN requests of later groups overlap the shard proposal of"
-          + " the current one; 1 = one group at a time (env SHARDLITE_LANE_PIPELINE, default ${DEFAULT-VALUE}).")
+          + " the current one; 1 = one group at a time, at most 64 (env SHARDLITE_LANE_PIPELINE, default"
+          + " ${DEFAULT-VALUE}).")
   int lanePipeline;
 
   @Option(names = "--speculative-parts", defaultValue = "${env:SHARDLITE_SPECULATIVE_PARTS:-64}",
