@@ -385,12 +385,12 @@ class VirtualMasterIT {
     List<CompletableFuture<Void>> loops = new ArrayList<>();
     List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     try {
-      double before = entryGaps();
+      double before = pausedEntries();
       for (int i = 0; i < 40; i++) {
         ExecuteReply r = client.execute(tx(statement(keys.get(0), "UPDATE kv SET v = v + 1 WHERE k = ?", keys.get(0))));
         assertThat(r.hasError()).as("lone write: %s", r.getError()).isFalse();
       }
-      assertThat(entryGaps()).as("pauses after a lone writer's entries").isEqualTo(before);
+      assertThat(pausedEntries()).as("pauses after a lone writer's entries").isEqualTo(before);
       for (String k : keys) {
         loops.add(CompletableFuture.runAsync(() -> {
           while (running.get()) {
@@ -401,7 +401,7 @@ class VirtualMasterIT {
           }
         }, threads));
       }
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> entryGaps() > before);
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> pausedEntries() > before);
     } finally {
       running.set(false);
       CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -413,8 +413,8 @@ class VirtualMasterIT {
     assertThat(failures).as("failed writes").isEmpty();
   }
 
-  /** Pauses of lanes between entries, over both virtual masters. */
-  private static double entryGaps() {
+  /** Lane entries followed by a pause, over both virtual masters. */
+  private static double pausedEntries() {
     return vms.vms().stream().mapToDouble(vm -> Math.max(0, MetricsText.value(vm.metricsPort(),
         "shardlite_vm_lane_pacing_total{verdict=\"pause\",}"))).sum();
   }

@@ -86,14 +86,6 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
     return cpuPercent < busyCpuPercent ? Verdict.CPU_IDLE : Verdict.PAUSE;
   }
 
-  /**
-   * How long the lane still waits before its next entry (0: propose now), given the time since its
-   * last entry returned and what {@link #verdict} takes.
-   */
-  public long pauseNanos(long sinceEntryNanos, int lastEntryItems, int waitingWrites, int cpuPercent) {
-    return verdict(lastEntryItems, waitingWrites, cpuPercent) == Verdict.PAUSE ? gapLeftNanos(sinceEntryNanos) : 0;
-  }
-
   /** What is left of a pause that began {@code sinceEntryNanos} ago (0: it is over). */
   public long gapLeftNanos(long sinceEntryNanos) {
     return Math.max(0, maxGap.toNanos() - sinceEntryNanos);

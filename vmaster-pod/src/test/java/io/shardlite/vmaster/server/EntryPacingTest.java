@@ -13,40 +13,45 @@ class EntryPacingTest {
 
   @Test
   void pausesTheRestOfTheGapOnABusyCpuWhileFewWritesWait() {
-    assertThat(pacing.pauseNanos(0, 4, 0, 85)).isEqualTo(30 * MS);
-    assertThat(pacing.pauseNanos(10 * MS, 12, 31, 100)).isEqualTo(20 * MS);
-    assertThat(pacing.pauseNanos(30 * MS, 12, 5, 95)).isZero();
-    assertThat(pacing.pauseNanos(45 * MS, 12, 5, 95)).as("the gap is over").isZero();
+    assertThat(pacing.verdict(4, 0, 85)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.gapLeftNanos(0)).isEqualTo(30 * MS);
+    assertThat(pacing.verdict(12, 31, 100)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.gapLeftNanos(10 * MS)).isEqualTo(20 * MS);
+    assertThat(pacing.verdict(12, 5, 95)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.gapLeftNanos(30 * MS)).isZero();
+    assertThat(pacing.gapLeftNanos(45 * MS)).as("the gap is over").isZero();
   }
 
   @Test
   void neverPausesWithCpuToSpare() {
-    assertThat(pacing.pauseNanos(0, 12, 1, 84)).isZero();
-    assertThat(pacing.pauseNanos(0, 12, 1, 0)).as("a server that cannot tell").isZero();
+    assertThat(pacing.verdict(12, 1, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.verdict(12, 1, 0)).as("a server that cannot tell").isEqualTo(EntryPacing.Verdict.CPU_IDLE);
   }
 
   @Test
   void enoughWaitingWritesEndThePause() {
-    assertThat(pacing.pauseNanos(0, 12, 32, 100)).isZero();
-    assertThat(pacing.pauseNanos(0, 12, 500, 100)).isZero();
+    assertThat(pacing.verdict(12, 32, 100)).isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(pacing.verdict(12, 500, 100)).isEqualTo(EntryPacing.Verdict.FILLED);
   }
 
   @Test
   void aLaneWithFewWritersNeverPauses() {
-    assertThat(pacing.pauseNanos(0, 3, 0, 100)).as("its last entry carried 3 items").isZero();
-    assertThat(pacing.pauseNanos(0, 0, 0, 100)).as("no entry yet").isZero();
+    assertThat(pacing.verdict(3, 0, 100)).as("its last entry carried 3 items").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+    assertThat(pacing.verdict(0, 0, 100)).as("no entry yet").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
   }
 
   @Test
   void zeroBusyPercentAndOneItemPauseAfterEveryEntry() {
     EntryPacing always = new EntryPacing(Duration.ofMillis(2), EntryPacing.MAX_FILL, 0, 1);
-    assertThat(always.pauseNanos(MS, 1, 10_000, 0)).isEqualTo(MS);
+    assertThat(always.verdict(1, 10_000, 0)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(always.gapLeftNanos(MS)).isEqualTo(MS);
   }
 
   @Test
   void offNeverPauses() {
-    assertThat(EntryPacing.OFF.pauseNanos(0, 100, 0, 100)).isZero();
-    assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1).pauseNanos(0, 100, 0, 100)).isZero();
+    assertThat(EntryPacing.OFF.verdict(100, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1).verdict(100, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(EntryPacing.OFF.gapLeftNanos(0)).isZero();
   }
 
   @Test
