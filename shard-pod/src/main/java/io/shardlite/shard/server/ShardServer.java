@@ -55,6 +55,7 @@ public final class ShardServer implements AutoCloseable {
   private final ShardGroups groups;
   private RaftServer raft;
   private Server grpc;
+  private WritePathOnEventLoop callExecutors;
   private ShardAdminService admin;
   private HttpEndpoints http;
   private CpuUse cpu;
@@ -82,7 +83,10 @@ public final class ShardServer implements AutoCloseable {
 
     admin = new ShardAdminService(config.nodeId(), groups);
     cpu = new CpuUse();
+    callExecutors = new WritePathOnEventLoop();
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+        .directExecutor()
+        .callExecutor(callExecutors)
         .maxInboundMessageSize(ratisMessageLimit(config))
         .addService(new ShardDataService(groups, config, cpu))
         .addService(admin)
@@ -220,6 +224,9 @@ public final class ShardServer implements AutoCloseable {
     }
     if (admin != null) {
       admin.shutdown();
+    }
+    if (callExecutors != null) {
+      callExecutors.close();
     }
     groups.close();
     if (raft != null) {
