@@ -234,9 +234,6 @@ public final class ShardServer implements AutoCloseable {
     if (admin != null) {
       admin.shutdown();
     }
-    if (callExecutors != null) {
-      callExecutors.close();
-    }
     groups.close();
     if (raft != null) {
       try {
@@ -254,6 +251,10 @@ public final class ShardServer implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (callExecutors != null) {
+      // After the server's calls ended: a call still running hands its next steps to this pool.
+      callExecutors.close();
     }
   }
 }
