@@ -18,6 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * change). Every other call (follower reads run SQLite on the calling thread; admin calls wait
  * for membership changes and dumps) runs on a pool, as gRPC's default executor would run it, so a
  * new method is off the event loop unless it is added here.
+ *
+ * <p>The server's own executor is the direct one and the pool is this class's, not the other way
+ * round: gRPC looks a call's method up on the server's executor before asking this supplier, so
+ * with gRPC's default executor there every write would still take one thread hand-off.
  */
 final class WritePathOnEventLoop implements ServerCallExecutorSupplier, AutoCloseable {
   private static final Set<String> ON_EVENT_LOOP = Set.of(
