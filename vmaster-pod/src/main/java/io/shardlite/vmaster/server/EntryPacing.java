@@ -7,18 +7,21 @@ import java.time.Duration;
  * meanwhile shares one larger entry. Every Raft entry costs the shard servers about the same CPU
  * whatever it carries (log write, replication to two followers, apply on three replicas), so
  * when their CPU is saturated, fewer and larger entries leave more of it for transactions. Lanes
- * only pause then, only while fewer than {@code fill} writes wait, and only when their last entry
- * carried at least {@code minEntryItems} items (a sign that more will arrive during a pause).
- * A lane whose entries are already large, a lane with a writer or two (which would only wait
- * longer for their own answers), or a cluster with CPU to spare never pauses.
+ * only pause then, only while fewer than {@code fill} writes wait, and only when they have at
+ * least {@code minEntryItems} writers: their last entry carried that many items, or that many
+ * writes wait in the lane or for their answers (held above undecided multi-shard parts), a sign
+ * that more will arrive during a pause. A lane whose entries are already large, a lane with a
+ * writer or two (which would only wait longer for their own answers), or a cluster with CPU to
+ * spare never pauses.
  *
  * @param maxGap the longest pause after an entry (0: lanes never pause)
  * @param fill writes waiting in the lane that end a pause at once
  * @param busyCpuPercent the CPU use (as the shard server reported it with the lane's last entry)
  *     from which lanes pause; 0: whatever the CPU
  * @param minEntryItems writes, prepares and resolutions the lane's last entry must have carried
- *     for it to pause: a lane with fewer has too few writers for a pause to gather more than it
- *     delays (in a closed loop, writers waiting for their answers send nothing meanwhile)
+ *     (or writes waiting and answers held in the lane) for it to pause: a lane with fewer has too
+ *     few writers for a pause to gather more than it delays (in a closed loop, writers waiting for
+ *     their answers send nothing meanwhile)
  */
 public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int minEntryItems) {
   /** A longer pause would make every write wait longer than a shard entry's round trip ever takes. */
@@ -70,14 +73,17 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
   }
 
   /**
-   * Whether the lane pauses, given the items its last entry carried, the writes waiting in the lane
-   * and the CPU use its shard server last reported.
+   * Whether the lane pauses, given the items its last entry carried, the writes waiting in the
+   * lane, the answers it holds (writes applied above multi-shard parts not decided yet) and the
+   * CPU use its shard server last reported. A small entry (one that carried a resolution or two,
+   * say) does not stop a lane with many writers from pausing: those holding answers send their
+   * next writes as the parts below are decided, which a pause gathers.
    */
-  public Verdict verdict(int lastEntryItems, int waitingWrites, int cpuPercent) {
+  public Verdict verdict(int lastEntryItems, int waitingWrites, int heldAnswers, int cpuPercent) {
     if (maxGap.isZero()) {
       return Verdict.OFF;
     }
-    if (lastEntryItems < minEntryItems) {
+    if (lastEntryItems < minEntryItems && (long) waitingWrites + heldAnswers < minEntryItems) {
       return Verdict.SMALL_ENTRY;
     }
     if (waitingWrites >= fill) {

@@ -390,6 +390,15 @@ final class Lane implements Runnable {
     return n;
   }
 
+  /** Answers held until the speculative parts below them are decided. */
+  private int heldAnswers() {
+    int n = 0;
+    for (Spec spec : stack) {
+      n += spec.waiting.size();
+    }
+    return n;
+  }
+
   /**
    * Places what comes next on the shard, if it can: the held part's resolution, a part, or groups
    * of writes. Returns how long to wait for new items before looking again (0: look right away).
@@ -402,7 +411,7 @@ final class Lane implements Runnable {
     }
     // Reads waiting for the stack's resolutions are not kept waiting longer by a pause.
     EntryPacing.Verdict verdict = readsWaiting && !stack.isEmpty() ? EntryPacing.Verdict.READS
-        : pacing.verdict(lastEntryItems, waitingWrites(), shardCpuPercent);
+        : pacing.verdict(lastEntryItems, waitingWrites(), heldAnswers(), shardCpuPercent);
     if (!pacingJudged) {
       // Once per entry, as the lane first looks after it: which condition decides shows in the metrics.
       pacingJudged = true;

@@ -114,8 +114,9 @@ public final class VirtualMasterMain implements Callable<Integer> {
   int busyCpuPercent;
 
   @Option(names = "--entry-min-items", defaultValue = "${env:SHARDLITE_ENTRY_MIN_ITEMS:-4}",
-      description = "Writes, prepares and resolutions a lane's last entry must have carried for it to pause: with"
-          + " fewer, its writers are too few for a pause to gather more than it delays (env"
+      description = "Writes, prepares and resolutions a lane's last entry must have carried for it to pause, unless"
+          + " as many writes wait in the lane or for their answers: with fewer, its writers are too few for a"
+          + " pause to gather more than it delays (env"
           + " SHARDLITE_ENTRY_MIN_ITEMS, default ${DEFAULT-VALUE}).")
   int entryMinItems;
 

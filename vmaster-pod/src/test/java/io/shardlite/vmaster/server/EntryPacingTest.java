@@ -13,54 +13,66 @@ class EntryPacingTest {
 
   @Test
   void pausesTheRestOfTheGapOnABusyCpuWhileFewWritesWait() {
-    assertThat(pacing.verdict(4, 0, 85)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(4, 0, 0, 85)).isEqualTo(EntryPacing.Verdict.PAUSE);
     assertThat(pacing.gapLeftNanos(0)).isEqualTo(30 * MS);
-    assertThat(pacing.verdict(12, 31, 100)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(12, 31, 0, 100)).isEqualTo(EntryPacing.Verdict.PAUSE);
     assertThat(pacing.gapLeftNanos(10 * MS)).isEqualTo(20 * MS);
-    assertThat(pacing.verdict(12, 5, 95)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(12, 5, 0, 95)).isEqualTo(EntryPacing.Verdict.PAUSE);
     assertThat(pacing.gapLeftNanos(30 * MS)).isZero();
     assertThat(pacing.gapLeftNanos(45 * MS)).as("the gap is over").isZero();
   }
 
   @Test
   void neverPausesWithCpuToSpare() {
-    assertThat(pacing.verdict(12, 1, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
-    assertThat(pacing.verdict(12, 1, 0)).as("a server that cannot tell").isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.verdict(12, 1, 0, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.verdict(12, 1, 0, 0)).as("a server that cannot tell").isEqualTo(EntryPacing.Verdict.CPU_IDLE);
   }
 
   @Test
   void enoughWaitingWritesEndThePause() {
-    assertThat(pacing.verdict(12, 32, 100)).isEqualTo(EntryPacing.Verdict.FILLED);
-    assertThat(pacing.verdict(12, 500, 100)).isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(pacing.verdict(12, 32, 0, 100)).isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(pacing.verdict(12, 500, 0, 100)).isEqualTo(EntryPacing.Verdict.FILLED);
   }
 
   @Test
   void aLaneWithFewWritersNeverPauses() {
-    assertThat(pacing.verdict(3, 0, 100)).as("its last entry carried 3 items").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
-    assertThat(pacing.verdict(0, 0, 100)).as("no entry yet").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+    assertThat(pacing.verdict(3, 0, 0, 100)).as("its last entry carried 3 items").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+    assertThat(pacing.verdict(0, 0, 0, 100)).as("no entry yet").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+  }
+
+  @Test
+  void aSmallEntryStillPausesALaneWithManyWriters() {
+    assertThat(pacing.verdict(1, 0, 20, 100)).as("a resolution alone, 20 answers held above parts")
+        .isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(2, 2, 2, 100)).as("two waiting, two held").isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(2, 1, 2, 100)).as("three writers in all").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+    assertThat(pacing.verdict(1, 0, Integer.MAX_VALUE, 100)).as("no overflow").isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(1, 40, 0, 100)).as("many waiting: full").isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(pacing.verdict(1, 0, 20, 50)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
   }
 
   @Test
   void zeroBusyPercentAndOneItemPauseAfterEveryEntry() {
     EntryPacing always = new EntryPacing(Duration.ofMillis(2), EntryPacing.MAX_FILL, 0, 1);
-    assertThat(always.verdict(1, 10_000, 0)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(always.verdict(1, 10_000, 0, 0)).isEqualTo(EntryPacing.Verdict.PAUSE);
     assertThat(always.gapLeftNanos(MS)).isEqualTo(MS);
   }
 
   @Test
   void offNeverPauses() {
-    assertThat(EntryPacing.OFF.verdict(100, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
-    assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1).verdict(100, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(EntryPacing.OFF.verdict(100, 0, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1).verdict(100, 0, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
     assertThat(EntryPacing.OFF.gapLeftNanos(0)).isZero();
   }
 
   @Test
   void saysWhichConditionDecides() {
-    assertThat(pacing.verdict(12, 5, 90)).isEqualTo(EntryPacing.Verdict.PAUSE);
-    assertThat(pacing.verdict(12, 5, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
-    assertThat(pacing.verdict(12, 32, 84)).as("a full lane, whatever the CPU").isEqualTo(EntryPacing.Verdict.FILLED);
-    assertThat(pacing.verdict(3, 32, 84)).as("a small entry first").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
-    assertThat(EntryPacing.OFF.verdict(3, 32, 84)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(pacing.verdict(12, 5, 0, 90)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.verdict(12, 5, 0, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.verdict(12, 32, 0, 84)).as("a full lane, whatever the CPU").isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(pacing.verdict(3, 3, 0, 84)).as("a small entry first").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+    assertThat(pacing.verdict(3, 32, 0, 84)).as("32 waiting writers are no small lane").isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(EntryPacing.OFF.verdict(3, 32, 0, 84)).isEqualTo(EntryPacing.Verdict.OFF);
     assertThat(EntryPacing.Verdict.CPU_IDLE.label()).isEqualTo("cpu_idle");
   }
 
