@@ -41,7 +41,7 @@ class CliArgumentsTest {
     new CommandLine(bench).parseArgs();
     assertThat(bench.serverJit).isEqualTo(ClusterBenchCommand.ServerJit.c2);
     assertThat(ClusterBenchCommand.serverJvmOptions(ClusterBenchCommand.ServerJit.c2)).noneMatch(o -> o.startsWith("-XX:TieredStopAtLevel"))
-        .contains("-XX:+UseParallelGC");
+        .contains("-XX:+UseSerialGC");
     assertThat(ClusterBenchCommand.serverJvmOptions(ClusterBenchCommand.ServerJit.c1)).contains("-XX:TieredStopAtLevel=1");
     // Refused by the parser, before any process starts or any directory is made.
     CommandLine cli = new CommandLine(new ClusterBenchCommand());
