@@ -96,13 +96,13 @@ public final class VirtualMasterMain implements Callable<Integer> {
 
   @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-50}",
       description = "Longest pause of a lane after a shard log entry before it proposes the next, 0-1000 (0 = never"
-          + " pause). A lane pauses only while its shard server reports a busy CPU (--busy-cpu-percent), its last"
-          + " entry carried at least --entry-min-items and fewer than --entry-fill writes wait: fewer, larger"
+          + " pause). A lane pauses only while its shard server reports a busy CPU (--busy-cpu-percent), it has at"
+          + " least --entry-min-items writers and fewer than --entry-fill writes wait: fewer, larger"
           + " entries when the CPU is the limit"
           + " (env SHARDLITE_ENTRY_GAP_MS, default ${DEFAULT-VALUE}).")
   long entryGapMs;
 
-  @Option(names = "--entry-fill", defaultValue = "${env:SHARDLITE_ENTRY_FILL:-32}",
+  @Option(names = "--entry-fill", defaultValue = "${env:SHARDLITE_ENTRY_FILL:-64}",
       description = "Writes waiting in a lane that end its pause at once (env SHARDLITE_ENTRY_FILL,"
           + " default ${DEFAULT-VALUE}).")
   int entryFill;

@@ -19,7 +19,7 @@ class VirtualMasterMainTest {
 
   @Test
   void lanesPaceTheirEntriesByDefault() {
-    assertThat(parse().entryPacing()).isEqualTo(new EntryPacing(Duration.ofMillis(50), 32, 85, 4));
+    assertThat(parse().entryPacing()).isEqualTo(new EntryPacing(Duration.ofMillis(50), 64, 85, 4));
     assertThat(parse("--entry-gap-ms", "0").entryPacing().maxGap()).isEqualTo(Duration.ZERO);
     assertThat(parse("--entry-gap-ms", "1000", "--entry-fill", "8", "--busy-cpu-percent", "0", "--entry-min-items", "1")
         .entryPacing()).isEqualTo(new EntryPacing(Duration.ofSeconds(1), 8, 0, 1));
