@@ -59,7 +59,8 @@ final class LocalCommand implements Callable<Integer> {
   int demoCrossBranch;
 
   @Option(names = "--jvm-option", description = "JVM option for every child process, repeatable; when given, replaces"
-      + " the defaults for small machines (-Xmx768m, serial GC with a 256 MB young generation, C1 only), e.g. --jvm-option=-Xmx2g.")
+      + " the defaults for small machines (-Xmx768m, serial GC with a 256 MB young generation, C1 only),"
+      + " e.g. --jvm-option=-Xmx2g.")
   List<String> jvmOptions = new ArrayList<>();
 
   @Option(names = "--server-arg", description = "Extra flag passed to every shard server, repeatable (e.g. --server-arg=--snapshot-threshold=500).")

@@ -73,8 +73,8 @@ final class VmMetrics {
     lanePacing = Counter.build("shardlite_vm_lane_pacing_total",
             "Lane entries by whether the lane paused before its next one (see --entry-gap-ms): pause, or why not:"
                 + " cpu_idle (its shard server reported less than --busy-cpu-percent), small_entry (fewer than"
-                + " --entry-min-items items, and as few writes waiting or answers held), filled (--entry-fill writes waited already), reads (linearizable reads"
-                + " waited for its stacked parts), off (pacing off).")
+                + " --entry-min-items items, and as few writes waiting or answers held), filled (--entry-fill"
+                + " writes waited already), reads (linearizable reads waited for its stacked parts), off (pacing off).")
         .labelNames("verdict").register(registry);
     stackDrains = Counter.build("shardlite_vm_stack_drains_total",
             "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
