@@ -52,6 +52,9 @@ final class Router {
   /** This virtual master's client API address. */
   private final java.util.function.Supplier<String> address;
   private volatile boolean draining;
+  // Set once this virtual master is registered and has its LSN stream: the gRPC server listens
+  // before that (the advertised address needs its port), and a transaction then must be refused.
+  private volatile boolean serving;
 
   Router(String vmId, int shards, OwnershipView view, Lanes lanes, ShardDirectory directory, VmMetrics metrics,
       io.shardlite.common.sequencer.SequencerClient sequencer, ExecutorService blocking, ScheduledExecutorService timer,
@@ -77,6 +80,11 @@ final class Router {
 
   void drain() {
     draining = true;
+  }
+
+  /** Starts accepting transactions (after registering with the sequencer). */
+  void serve() {
+    serving = true;
   }
 
   CompletableFuture<ExecuteReply> execute(ExecuteRequest request) {
@@ -121,6 +129,9 @@ final class Router {
   private ExecuteReply validate(ExecuteRequest request) {
     if (draining && !request.getForwarded()) {
       return Errors.reply(ErrorCode.UNAVAILABLE, "virtual master " + vmId + " is draining; use another", true);
+    }
+    if (!serving) {
+      return Errors.reply(ErrorCode.UNAVAILABLE, "virtual master " + vmId + " is starting; retry", true);
     }
     if (request.getStatementsCount() == 0) {
       return Errors.reply(ErrorCode.MALFORMED_REQUEST, "a transaction needs at least one statement", false);

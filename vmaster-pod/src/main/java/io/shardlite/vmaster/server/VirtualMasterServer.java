@@ -83,6 +83,7 @@ public final class VirtualMasterServer implements AutoCloseable {
         .build()
         .start();
     register();
+    router.serve();
     watch = sequencer.watchOwnership(false, update -> lanes.sync(view.apply(update).ownedBy(config.vmId())));
     timer.scheduleWithFixedDelay(this::heartbeat, config.heartbeat().toMillis(), config.heartbeat().toMillis(),
         TimeUnit.MILLISECONDS);

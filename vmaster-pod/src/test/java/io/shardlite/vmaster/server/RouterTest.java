@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.client.CollectorRegistry;
 import io.shardlite.common.client.ShardliteClient;
+import io.shardlite.common.routing.ShardKeys;
 import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** What the router answers before it contacts anything: validation and draining. */
+/** What the router answers before it contacts anything: validation, starting and draining. */
 class RouterTest {
   private final ExecutorService blocking = Executors.newCachedThreadPool();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
@@ -49,7 +50,25 @@ class RouterTest {
   }
 
   @Test
+  void aVirtualMasterNotYetRegisteredRefusesEveryTransactionRetryably() throws Exception {
+    // Before registering it has no LSN stream: a multi-shard transaction once failed here with an
+    // internal error (a restarted virtual master reached by clients while it was starting).
+    ExecuteRequest multiShard = tx(ShardliteClient.statement("a", "UPDATE t SET v = v - 1"),
+        ShardliteClient.statement("b", "UPDATE t SET v = v + 1"), ShardliteClient.statement("c", "SELECT 1"));
+    assertThat(multiShard.getStatementsList().stream().map(st -> ShardKeys.shardOf(st.getShardKey(), 4)).distinct())
+        .hasSizeGreaterThan(1);
+    for (ExecuteRequest request : List.of(multiShard, tx(ShardliteClient.statement("k", "SELECT 1")),
+        multiShard.toBuilder().setForwarded(true).build())) {
+      ExecuteReply refused = execute(request);
+      assertThat(refused.getError().getCode()).isEqualTo(ErrorCode.UNAVAILABLE);
+      assertThat(refused.getError().getRetryable()).isTrue();
+      assertThat(refused.getError().getMessage()).contains("starting");
+    }
+  }
+
+  @Test
   void badTransactionsAreRefusedWithTypedErrors() throws Exception {
+    router.serve();
     assertThat(execute(ExecuteRequest.getDefaultInstance()).getError().getCode()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
     assertThat(execute(tx(ShardliteClient.statement("k", "  "))).getError().getCode()).isEqualTo(ErrorCode.MALFORMED_REQUEST);
     assertThat(execute(tx(ShardliteClient.statement("k", "INSERT INTO t VALUES (?)", "x".repeat(4_000))))
@@ -62,6 +81,7 @@ class RouterTest {
 
   @Test
   void aDrainingVirtualMasterRefusesNewClientTransactionsRetryablyButServesForwardedOnes() throws Exception {
+    router.serve();
     router.drain();
 
     ExecuteReply refused = execute(tx(ShardliteClient.statement("k", "INSERT INTO t VALUES (1)")));
