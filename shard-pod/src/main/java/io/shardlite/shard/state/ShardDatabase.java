@@ -126,7 +126,9 @@ public final class ShardDatabase implements AutoCloseable {
       st.execute("INSERT OR IGNORE INTO _shardlite_meta VALUES (1, 0, 0, 0, 0)");
       st.execute("CREATE TABLE IF NOT EXISTS _shardlite_tx(tx_id TEXT PRIMARY KEY,"
           + " applied_index INTEGER NOT NULL, result BLOB NOT NULL)");
-      st.execute("CREATE INDEX IF NOT EXISTS _shardlite_tx_by_index ON _shardlite_tx(applied_index)");
+      // Files of earlier versions index the ids by entry for the retention; it now goes by rowid
+      // (see forgetOldTxIds), and the index cost every transaction a B-tree insert.
+      st.execute("DROP INDEX IF EXISTS _shardlite_tx_by_index");
       st.execute("CREATE TABLE IF NOT EXISTS _shardlite_prepared(tx_id TEXT PRIMARY KEY, batch BLOB NOT NULL)");
     }
     writer.setAutoCommit(false);
@@ -135,7 +137,8 @@ public final class ShardDatabase implements AutoCloseable {
     this.updateMeta = writer.prepareStatement(
         "UPDATE _shardlite_meta SET applied_index = ?, applied_term = ?, global_lsn = ?, epoch = ? WHERE id = 1");
     this.findTx = writer.prepareStatement("SELECT result FROM _shardlite_tx WHERE tx_id = ?");
-    this.recordTx = writer.prepareStatement("INSERT INTO _shardlite_tx(tx_id, applied_index, result) VALUES (?, ?, ?)");
+    this.recordTx = writer.prepareStatement("INSERT INTO _shardlite_tx(tx_id, applied_index, result) VALUES (?, ?, ?)"
+        + " ON CONFLICT(tx_id) DO NOTHING");
     this.lastRowid = writer.prepareStatement("SELECT last_insert_rowid()");
     this.otherPrepared = writer.prepareStatement("SELECT tx_id FROM _shardlite_prepared WHERE tx_id <> ? LIMIT 1");
     writer.commit();
@@ -416,19 +419,28 @@ public final class ShardDatabase implements AutoCloseable {
       ShardResult r = failedAfterWriting.get(i);
       if (r == null) {
         WriteBatch batch = batches.get(i);
-        try {
-          r = checked(batch, epoch, lsn, inDoubt);
-        } catch (ShardliteException e) {
-          r = ShardResult.newBuilder().setError(e.toProto()).build();
-        }
-        if (r == null) {
+        ShardliteException refusal = refusal(batch, epoch, lsn, inDoubt);
+        if (refusal != null) {
+          // A retry of a batch applied before is refused by the checks (its LSN is not above the
+          // shard's any more, say): its recorded outcome answers it.
+          r = answerOf(batch, refusal);
+        } else {
+          // The duplicate check costs a lookup only when the batch turns out to need it: writing
+          // the outcome finds the id taken, or a statement fails (as a retry's may where the first
+          // attempt's did not). Either way the run is rolled back and applied again.
+          ShardResult outcome;
           try {
-            r = write(index, batch, epoch, lsn);
+            outcome = write(index, batch, epoch, lsn);
           } catch (ShardliteException | SQLException e) {
-            ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
-            failedAfterWriting.put(i, ShardResult.newBuilder().setError(error.toProto()).build());
+            failedAfterWriting.put(i, answerOf(batch, e instanceof SQLException se ? classify(se, -1)
+                : (ShardliteException) e));
             return null;
           }
+          if (outcome == null) {
+            failedAfterWriting.put(i, answerOf(batch, null));
+            return null;
+          }
+          r = outcome;
           epoch = Math.max(epoch, batch.getEpoch());
           lsn = Math.max(lsn, batch.getGlobalLsn());
         }
@@ -439,46 +451,46 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   /**
-   * One batch inside the entry's transaction: checks, statements, the recorded outcome. A batch
-   * already applied answers its recorded outcome; otherwise {@code inDoubt} (a transaction with a
-   * part prepared here, or null) refuses it.
+   * The answer to a batch that was refused or failed: the outcome recorded for its id when it was
+   * applied before (a retry, answered as a duplicate), else {@code error} (null: none expected).
    */
-  private ShardResult applyOne(long index, WriteBatch batch, long epoch, long lsn, String inDoubt) throws SQLException {
-    ShardResult recorded = checked(batch, epoch, lsn, inDoubt);
-    return recorded != null ? recorded : write(index, batch, epoch, lsn);
+  private ShardResult answerOf(WriteBatch batch, ShardliteException error) throws SQLException {
+    ShardResult recorded = batch.getTxId().isEmpty() ? null : recordedOutcome(batch.getTxId());
+    if (recorded != null) {
+      return recorded.toBuilder().setDuplicate(true).build();
+    }
+    if (error == null) {
+      throw new IllegalStateException("transaction id " + batch.getTxId() + " was taken and is not recorded");
+    }
+    return ShardResult.newBuilder().setError(error.toProto()).build();
   }
 
   /**
-   * The checks of {@link #applyOne}, which write nothing: the recorded outcome of a batch applied
-   * before (a duplicate), or null when the batch may be written.
-   *
-   * @throws ShardliteException when the batch is refused
+   * Why a batch may not be written, or null: a part of {@code inDoubt} is prepared here, its epoch
+   * is fenced, its LSN is not above the shard's, or it is empty. These checks write nothing.
    */
-  private ShardResult checked(WriteBatch batch, long epoch, long lsn, String inDoubt) throws SQLException {
-    if (!batch.getTxId().isEmpty()) {
-      ShardResult recorded = recordedOutcome(batch.getTxId());
-      if (recorded != null) {
-        return recorded.toBuilder().setDuplicate(true).build();
-      }
-    }
+  private static ShardliteException refusal(WriteBatch batch, long epoch, long lsn, String inDoubt) {
     if (inDoubt != null) {
-      throw inDoubt(inDoubt);
+      return inDoubt(inDoubt);
     }
     if (batch.getEpoch() < epoch) {
-      throw new ShardliteException(ErrorCode.STALE_EPOCH,
+      return new ShardliteException(ErrorCode.STALE_EPOCH,
           "epoch " + batch.getEpoch() + " is below the shard's claimed epoch " + epoch);
     }
     if (batch.getGlobalLsn() != 0 && batch.getGlobalLsn() <= lsn) {
-      throw new ShardliteException(ErrorCode.OUT_OF_ORDER_LSN,
+      return new ShardliteException(ErrorCode.OUT_OF_ORDER_LSN,
           "global LSN " + batch.getGlobalLsn() + " is not above the shard's last applied " + lsn);
     }
     if (batch.getStatementsCount() == 0) {
-      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write batch needs at least one statement");
+      return new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a write batch needs at least one statement");
     }
     return null;
   }
 
-  /** The writes of a checked batch: its statements and its recorded outcome. */
+  /**
+   * The writes of a batch that passed {@link #refusal}: its statements and its recorded outcome.
+   * Returns null when its id is recorded already (a retry; the caller rolls the statements back).
+   */
   private ShardResult write(long index, WriteBatch batch, long epoch, long lsn) throws SQLException {
     context.begin(batch.getTimestampMillis(), batch.getRandomSeed());
     List<StatementResult> results = new ArrayList<>(batch.getStatementsCount());
@@ -487,8 +499,8 @@ public final class ShardDatabase implements AutoCloseable {
     }
     ShardResult outcome = ShardResult.newBuilder().addAllResults(results).setAppliedIndex(index)
         .setEpoch(Math.max(epoch, batch.getEpoch())).setGlobalLsn(Math.max(lsn, batch.getGlobalLsn())).build();
-    if (!batch.getTxId().isEmpty()) {
-      recordOutcome(batch.getTxId(), index, outcome);
+    if (!batch.getTxId().isEmpty() && !recordOutcome(batch.getTxId(), index, outcome)) {
+      return null;
     }
     return outcome;
   }
@@ -521,7 +533,12 @@ public final class ShardDatabase implements AutoCloseable {
         }
         // A stored part waits for every unresolved part; a speculative one only for a stored one.
         String inDoubt = speculative || tail.isEmpty() ? preparedOtherThan(batch.getTxId()) : tail.firstUnresolved();
-        checked = applyOne(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn(), inDoubt);
+        ShardliteException refused = refusal(batch, m.epoch(), m.globalLsn(), inDoubt);
+        if (refused != null) {
+          throw refused;
+        }
+        // Without its id: the outcome is recorded when the part commits, not at prepare.
+        checked = write(index, batch.toBuilder().clearTxId().build(), m.epoch(), m.globalLsn());
       } catch (ShardliteException | SQLException e) {
         ShardliteException error = e instanceof SQLException se ? classify(se, -1) : (ShardliteException) e;
         sp.execute("ROLLBACK TO " + savepoint);
@@ -574,7 +591,10 @@ public final class ShardDatabase implements AutoCloseable {
         LOG.error("shard part of {} commits before an unresolved speculative part below it", part.txId);
       }
       part.committed = true;
-      recordOutcome(part.txId, index, part.prepared);
+      if (!recordOutcome(part.txId, index, part.prepared)) {
+        LOG.warn("transaction id {} was recorded before its speculative part committed; the first outcome stays",
+            part.txId);
+      }
       resolved = part.prepared.toBuilder().setAppliedIndex(index).build();
     } else {
       if (tail.committedAfter(part)) {
@@ -685,12 +705,15 @@ public final class ShardDatabase implements AutoCloseable {
     }
   }
 
-  /** Remembers a transaction's outcome: a retry of its id is answered with it (within the retention). */
-  private void recordOutcome(String txId, long index, ShardResult outcome) throws SQLException {
+  /**
+   * Remembers a transaction's outcome: a retry of its id is answered with it (within the
+   * retention). Returns false, changing nothing, when the id is recorded already.
+   */
+  private boolean recordOutcome(String txId, long index, ShardResult outcome) throws SQLException {
     recordTx.setString(1, txId);
     recordTx.setLong(2, index);
     recordTx.setBytes(3, outcome.toByteArray());
-    recordTx.executeUpdate();
+    return recordTx.executeUpdate() == 1;
   }
 
   private ShardResult recordedOutcome(String txId) throws SQLException {
@@ -707,8 +730,16 @@ public final class ShardDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Forgets the ids recorded at or below {@code index - TX_RETENTION_ENTRIES}. Rows are only ever
+   * appended, at rising entries, so their rowids rise with their entries (a snapshot's copy keeps
+   * their order): the old ones are the rows before the first one still retained, found by a scan
+   * from the oldest that reads little more than what it deletes. No index by entry needed.
+   */
   private void forgetOldTxIds(long index) throws SQLException {
-    try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_tx WHERE applied_index <= ?")) {
+    try (PreparedStatement ps = writer.prepareStatement("DELETE FROM _shardlite_tx WHERE rowid < coalesce("
+        + "(SELECT rowid FROM _shardlite_tx WHERE applied_index > ? ORDER BY rowid LIMIT 1),"
+        + " (SELECT max(rowid) + 1 FROM _shardlite_tx))")) {
       ps.setLong(1, index - TX_RETENTION_ENTRIES);
       ps.executeUpdate();
     }

@@ -164,6 +164,113 @@ class ShardDatabaseTest {
     }
   }
 
+  private static long value(ShardDatabase db, String sql) {
+    return db.read(List.of(Statements.of(sql))).getResults(0).getRows(0).getValues(0).getInteger();
+  }
+
+  @Test
+  void aRetryIsAnsweredWithItsRecordedOutcomeWhetherItsChecksOrStatementsWouldPassOrFail() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x UNIQUE)", "CREATE TABLE acc(id INTEGER PRIMARY KEY, v)",
+          "INSERT INTO acc VALUES (1, 0)"));
+      ShardResult first = db.apply(1, 2, write("c", 0, 11, "INSERT INTO t VALUES (1)",
+          "UPDATE acc SET v = v + 1 WHERE id = 1"));
+      assertThat(first.hasError()).isFalse();
+
+      // Refused by the checks (its LSN is the shard's already): answered, not refused.
+      ShardResult sameLsn = db.apply(1, 3, write("c", 0, 11, "INSERT INTO t VALUES (1)",
+          "UPDATE acc SET v = v + 1 WHERE id = 1"));
+      // Passing the checks, its first statement now fails (the value is taken): answered, not failed.
+      ShardResult failing = db.apply(1, 4, write("c", 0, 12, "INSERT INTO t VALUES (1)",
+          "UPDATE acc SET v = v + 1 WHERE id = 1"));
+      // Passing the checks and its statements: answered, and its statements undone.
+      ShardResult passing = db.apply(1, 5, write("c", 0, 13, "UPDATE acc SET v = v + 1 WHERE id = 1"));
+      db.apply(1, 6, claim(5));
+      // Fenced by the claimed epoch: answered too.
+      ShardResult fenced = db.apply(1, 7, write("c", 0, 14, "UPDATE acc SET v = v + 1 WHERE id = 1"));
+
+      for (ShardResult retry : List.of(sameLsn, failing, passing, fenced)) {
+        assertThat(retry.getDuplicate()).isTrue();
+        assertThat(retry.hasError()).isFalse();
+        assertThat(retry.getResultsList()).isEqualTo(first.getResultsList());
+        assertThat(retry.getGlobalLsn()).isEqualTo(11);
+      }
+      assertThat(value(db, "SELECT v FROM acc WHERE id = 1")).isEqualTo(1);
+      assertThat(count(db, "t")).isEqualTo(1);
+      assertThat(db.meta().globalLsn()).isEqualTo(11);
+      assertThat(db.meta().appliedIndex()).isEqualTo(7);
+
+      // A retry next to new batches in one entry: they apply, it is answered, in their order.
+      ShardEntry group = ShardEntry.newBuilder().setGroup(io.shardlite.proto.WriteGroup.newBuilder()
+          .addBatches(batchOf(write("d", 5, 20, "UPDATE acc SET v = v + 10 WHERE id = 1")))
+          .addBatches(batchOf(write("c", 5, 21, "UPDATE acc SET v = v + 1 WHERE id = 1")))
+          .addBatches(batchOf(write("e", 5, 22, "UPDATE acc SET v = v + 100 WHERE id = 1"))))
+          .build();
+      List<ShardResult> results = parseResults(db.applyEntry(1, 8, group.toByteString()));
+      assertThat(results).extracting(ShardResult::getDuplicate).containsExactly(false, true, false);
+      assertThat(value(db, "SELECT v FROM acc WHERE id = 1")).isEqualTo(111);
+      assertThat(db.meta().globalLsn()).isEqualTo(22);
+    }
+  }
+
+  @Test
+  void recordedIdsAreForgottenAfterTheRetentionAndKeptWithinIt() {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x)"));
+      db.apply(1, 2, write("old", 0, 0, "INSERT INTO t VALUES ('old')"));
+      long kept = 100 * 1024;
+      db.apply(1, kept, write("kept", 0, 0, "INSERT INTO t VALUES ('kept')"));
+      // Ids are forgotten at entries that are multiples of 1,024: this one forgets those at or below 2,752.
+      long forgetting = 198 * 1024;
+      assertThat(forgetting - ShardDatabase.TX_RETENTION_ENTRIES).isBetween(2L, kept - 1);
+      db.apply(1, forgetting, write("new", 0, 0, "INSERT INTO t VALUES ('new')"));
+
+      assertThat(db.apply(1, forgetting + 1, write("old", 0, 0, "INSERT INTO t VALUES ('old')")).getDuplicate())
+          .isFalse();
+      assertThat(db.apply(1, forgetting + 2, write("kept", 0, 0, "INSERT INTO t VALUES ('kept')")).getDuplicate())
+          .isTrue();
+      assertThat(db.apply(1, forgetting + 3, write("new", 0, 0, "INSERT INTO t VALUES ('new')")).getDuplicate())
+          .isTrue();
+      assertThat(count(db, "t")).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void theIndexOfIdsByEntryThatEarlierVersionsMadeIsDroppedOnOpen() throws Exception {
+    Path file = dir.resolve("s.db");
+    ShardDatabase.open(file).close();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE INDEX _shardlite_tx_by_index ON _shardlite_tx(applied_index)");
+    }
+    try (ShardDatabase db = ShardDatabase.open(file)) {
+      db.apply(1, 1, write("a", 0, 0, "CREATE TABLE t(x)"));
+      assertThat(db.apply(1, 2, write("a", 0, 0, "CREATE TABLE t(x)")).getDuplicate()).isTrue();
+    }
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_schema WHERE name = '_shardlite_tx_by_index'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isZero();
+    }
+  }
+
+  private static WriteBatch batchOf(ByteString writeEntry) {
+    try {
+      return ShardEntry.parseFrom(writeEntry).getWrite();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static List<ShardResult> parseResults(ByteString results) {
+    try {
+      return io.shardlite.proto.ShardResults.parseFrom(results).getResultsList();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void aSnapshotRestoresTheSameContentAndMeta() {
     Path snapshot = dir.resolve("snap.db");
