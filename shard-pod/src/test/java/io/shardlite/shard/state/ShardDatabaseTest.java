@@ -2,6 +2,7 @@ package io.shardlite.shard.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.shardlite.shard.state.ShardEntries.batch;
 import static io.shardlite.shard.state.ShardEntries.claim;
 import static io.shardlite.shard.state.ShardEntries.prepare;
 import static io.shardlite.shard.state.ShardEntries.resolve;
@@ -25,7 +26,7 @@ class ShardDatabaseTest {
   Path dir;
 
   private static long count(ShardDatabase db, String table) {
-    return db.read(List.of(Statements.of("SELECT count(*) FROM " + table))).getResults(0).getRows(0).getValues(0).getInteger();
+    return value(db, "SELECT count(*) FROM " + table);
   }
 
   @Test
@@ -169,7 +170,7 @@ class ShardDatabaseTest {
   }
 
   @Test
-  void aRetryIsAnsweredWithItsRecordedOutcomeWhetherItsChecksOrStatementsWouldPassOrFail() {
+  void aRetryIsAnsweredWithItsRecordedOutcomeWhetherItsChecksOrStatementsWouldPassOrFail() throws Exception {
     try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
       db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x UNIQUE)", "CREATE TABLE acc(id INTEGER PRIMARY KEY, v)",
           "INSERT INTO acc VALUES (1, 0)"));
@@ -202,11 +203,12 @@ class ShardDatabaseTest {
 
       // A retry next to new batches in one entry: they apply, it is answered, in their order.
       ShardEntry group = ShardEntry.newBuilder().setGroup(io.shardlite.proto.WriteGroup.newBuilder()
-          .addBatches(batchOf(write("d", 5, 20, "UPDATE acc SET v = v + 10 WHERE id = 1")))
-          .addBatches(batchOf(write("c", 5, 21, "UPDATE acc SET v = v + 1 WHERE id = 1")))
-          .addBatches(batchOf(write("e", 5, 22, "UPDATE acc SET v = v + 100 WHERE id = 1"))))
+          .addBatches(batch("d", 5, 20, "UPDATE acc SET v = v + 10 WHERE id = 1"))
+          .addBatches(batch("c", 5, 21, "UPDATE acc SET v = v + 1 WHERE id = 1"))
+          .addBatches(batch("e", 5, 22, "UPDATE acc SET v = v + 100 WHERE id = 1")))
           .build();
-      List<ShardResult> results = parseResults(db.applyEntry(1, 8, group.toByteString()));
+      List<ShardResult> results = io.shardlite.proto.ShardResults.parseFrom(db.applyEntry(1, 8, group.toByteString()))
+          .getResultsList();
       assertThat(results).extracting(ShardResult::getDuplicate).containsExactly(false, true, false);
       assertThat(value(db, "SELECT v FROM acc WHERE id = 1")).isEqualTo(111);
       assertThat(db.meta().globalLsn()).isEqualTo(22);
@@ -252,22 +254,6 @@ class ShardDatabaseTest {
         java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM sqlite_schema WHERE name = '_shardlite_tx_by_index'")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getLong(1)).isZero();
-    }
-  }
-
-  private static WriteBatch batchOf(ByteString writeEntry) {
-    try {
-      return ShardEntry.parseFrom(writeEntry).getWrite();
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  private static List<ShardResult> parseResults(ByteString results) {
-    try {
-      return io.shardlite.proto.ShardResults.parseFrom(results).getResultsList();
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new AssertionError(e);
     }
   }
 
