@@ -25,7 +25,9 @@ import java.util.function.ToLongFunction;
  * master calling another, spent per transaction.
  *
  * <p>Calls are spread over the streams in turn: one stream delivers its replies on one thread at a
- * time, and the callers' continuations run there. When a stream breaks, every call still
+ * time, and the callers' continuations run there. That is the stub's executor: shardlite's own
+ * processes give their streams a direct one, so replies complete on the event loop that read them
+ * and continuations must not block (they send the next call, complete a future, wake a lane). When a stream breaks, every call still
  * unanswered on it fails with the stream's status (its outcome is unknown to the caller, exactly
  * as for a unary call cut off in flight), and the next call on that slot opens a new stream. A
  * server that answers the stream with UNIMPLEMENTED (an older version) gets unary calls from then
@@ -111,20 +113,36 @@ public final class CallStream<Q, R> {
     CompletableFuture<R> send(Q request) {
       CompletableFuture<R> reply = new CompletableFuture<>();
       long callId = lastCallId.incrementAndGet();
+      Incarnation stream;
       synchronized (this) {
-        if (current == null) {
-          current = new Incarnation(this);
-          opener.open(current);
+        stream = current;
+        if (stream == null) {
+          stream = new Incarnation(this);
+          current = stream;
+          try {
+            // With a direct executor a stream that fails as it opens (a channel that cannot
+            // connect) is broken inside this call already, and no longer current.
+            opener.open(stream);
+          } catch (RuntimeException e) {
+            stream.broken(e);
+          }
         }
-        Incarnation stream = current;
-        stream.waiting.put(callId, reply);
+        Incarnation mine = stream;
+        mine.waiting.put(callId, reply);
         // Answered elsewhere (a timeout, a break): nothing waits for this call id any more.
-        reply.whenComplete((r, e) -> stream.waiting.remove(callId));
-        try {
-          stream.requests.onNext(withCallId.apply(request, callId));
-        } catch (RuntimeException e) {
-          stream.broken(e);
+        reply.whenComplete((r, e) -> mine.waiting.remove(callId));
+        if (mine.failure == null) {
+          try {
+            mine.requests.onNext(withCallId.apply(request, callId));
+          } catch (RuntimeException e) {
+            mine.broken(e);
+          }
         }
+      }
+      // A break that failed the waiting calls before this one was among them.
+      StatusRuntimeException failure = stream.failure;
+      if (failure != null) {
+        reply.completeExceptionally(failure);
       }
       return reply;
     }
@@ -145,6 +163,8 @@ public final class CallStream<Q, R> {
     final Slot slot;
     final Map<Long, CompletableFuture<R>> waiting = new ConcurrentHashMap<>();
     ClientCallStreamObserver<Q> requests;
+    /** Why it broke, set before its waiting calls are failed (null: open). */
+    volatile StatusRuntimeException failure;
 
     Incarnation(Slot slot) {
       this.slot = slot;
@@ -180,6 +200,9 @@ public final class CallStream<Q, R> {
         }
       }
       StatusRuntimeException status = t instanceof StatusRuntimeException s ? s : Status.fromThrowable(t).asRuntimeException();
+      if (failure == null) {
+        failure = status;
+      }
       waiting.values().forEach(caller -> caller.completeExceptionally(status));
       if (requests != null) {
         try {

@@ -1,5 +1,6 @@
 package io.shardlite.common.sequencer;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.shardlite.common.error.ShardliteException;
@@ -195,7 +196,11 @@ public final class LsnStream implements AutoCloseable {
   private void connect() {
     int gen = ++generation;
     endpoint = endpoints.current();
-    requests = (ClientCallStreamObserver<AssignLsns>) SequencerGrpc.newStub(endpoints.channel(endpoint))
+    // Replies are handled on the event loop that read them: received() only completes futures
+    // under a short lock, and what waits on them (lanes, coordinators) never blocks there.
+    ClientCallStreamObserver<AssignLsns> call = (ClientCallStreamObserver<AssignLsns>) SequencerGrpc
+        .newStub(endpoints.channel(endpoint))
+        .withExecutor(MoreExecutors.directExecutor())
         .lsnStream(new ClientResponseObserver<AssignLsns, AssignLsnsReply>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<AssignLsns> stream) {}
@@ -215,6 +220,12 @@ public final class LsnStream implements AutoCloseable {
             broken(gen);
           }
         });
+    if (gen != generation) {
+      // It failed as it opened (a replica that cannot be reached fails the call inline on the
+      // direct executor): a reconnect is scheduled already.
+      return;
+    }
+    requests = call;
     for (Pending p : pending.values()) {
       requests.onNext(p.request());
     }

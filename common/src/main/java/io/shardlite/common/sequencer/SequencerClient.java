@@ -1,6 +1,7 @@
 package io.shardlite.common.sequencer;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -70,7 +71,9 @@ public final class SequencerClient implements AutoCloseable {
     this.deadline = deadline;
     for (int i = 0; i < this.endpoints.size(); i++) {
       ManagedChannel channel = this.endpoints.channel(i);
-      decideStreams.add(new CallStream<>(DECIDE_STREAMS, SequencerGrpc.newStub(channel)::decideStream,
+      // Decisions are delivered on the event loop that read them (see CallStream's class comment).
+      decideStreams.add(new CallStream<>(DECIDE_STREAMS,
+          SequencerGrpc.newStub(channel).withExecutor(MoreExecutors.directExecutor())::decideStream,
           (request, callId) -> request.toBuilder().setCallId(callId).build(), DecideReply::getCallId,
           (request, timeoutNanos) -> SequencerGrpc.newFutureStub(channel)
               .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).decide(request)));

@@ -1,5 +1,6 @@
 package io.shardlite.common.shard;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.shardlite.common.error.ShardliteException;
@@ -44,6 +45,8 @@ public final class ShardNodeClient implements AutoCloseable {
   private final ManagedChannel channel;
   private final ShardServiceGrpc.ShardServiceBlockingStub data;
   private final ShardServiceGrpc.ShardServiceFutureStub dataAsync;
+  /** For lanes' write groups: their futures complete on the event loop that read the reply. */
+  private final ShardServiceGrpc.ShardServiceFutureStub groupsAsync;
   private final ShardAdminGrpc.ShardAdminBlockingStub admin;
   private final Duration deadline;
 
@@ -51,6 +54,7 @@ public final class ShardNodeClient implements AutoCloseable {
     this.channel = Channels.to(host, port);
     this.data = ShardServiceGrpc.newBlockingStub(channel);
     this.dataAsync = ShardServiceGrpc.newFutureStub(channel);
+    this.groupsAsync = dataAsync.withExecutor(MoreExecutors.directExecutor());
     this.admin = ShardAdminGrpc.newBlockingStub(channel);
     this.deadline = deadline;
   }
@@ -60,7 +64,11 @@ public final class ShardNodeClient implements AutoCloseable {
         .write(WriteRequest.newBuilder().setShardId(shard).setBatch(batch).setTimeoutMillis(deadline.toMillis()).build()));
   }
 
-  /** Proposes several transactions, in this order, as one entry of the shard's log. */
+  /**
+   * Proposes several transactions, in this order, as one entry of the shard's log. The future (like
+   * those of the other write-group methods) completes on the event loop that read the reply: wait
+   * for it, or continue without blocking.
+   */
   public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeGroupAsync(int shard,
       List<WriteBatch> batches) {
     return writeGroupAsync(shard, batches, null, null);
@@ -80,13 +88,13 @@ public final class ShardNodeClient implements AutoCloseable {
     if (prepareLast != null) {
       request.setPrepareLast(prepareLast);
     }
-    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(request.build());
+    return groupsAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(request.build());
   }
 
   /** Proposes a write group in its general form: writes, prepares and resolutions in this order, one entry. */
   public com.google.common.util.concurrent.ListenableFuture<WriteGroupResponse> writeItemsAsync(int shard,
       List<io.shardlite.proto.GroupItem> items) {
-    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(WriteGroupRequest
+    return groupsAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS).writeGroup(WriteGroupRequest
         .newBuilder().setShardId(shard).addAllItems(items).setTimeoutMillis(deadline.toMillis()).build());
   }
 

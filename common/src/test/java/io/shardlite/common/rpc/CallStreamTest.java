@@ -170,6 +170,29 @@ class CallStreamTest {
   }
 
   @Test
+  void onTheEventLoopAStreamThatFailsAsItOpensFailsItsCallWithTheChannelsStatus() throws Exception {
+    // Nothing listens there: once the channel has failed to connect, a new stream fails inside
+    // its own opening, on the direct executor, before the call is registered on it.
+    int closedPort;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = probe.getLocalPort();
+    }
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", closedPort).usePlaintext().build();
+    calls = new CallStream<>(2,
+        SequencerGrpc.newStub(channel).withExecutor(com.google.common.util.concurrent.MoreExecutors.directExecutor())
+            ::decideStream,
+        (request, callId) -> request.toBuilder().setCallId(callId).build(), DecideReply::getCallId,
+        (request, timeoutNanos) -> SequencerGrpc.newFutureStub(channel)
+            .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).decide(request));
+    for (int i = 0; i < 6; i++) {
+      CompletableFuture<DecideReply> call = calls.call(decide("t" + i), WAIT);
+      Throwable failure = catchThrowable(() -> call.get(20, TimeUnit.SECONDS));
+      assertThat(Completions.cause(failure)).as("call %d", i).isInstanceOfSatisfying(StatusRuntimeException.class,
+          e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+  }
+
+  @Test
   void aServerWithoutTheStreamGetsUnaryCalls() throws Exception {
     AtomicInteger unary = new AtomicInteger();
     start(new SequencerGrpc.SequencerImplBase() {

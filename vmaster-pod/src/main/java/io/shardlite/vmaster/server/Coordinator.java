@@ -1,5 +1,6 @@
 package io.shardlite.vmaster.server;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.shardlite.common.client.TransactionIds;
@@ -425,7 +426,9 @@ final class Coordinator {
   private CallStream<PartRequest, PartReply> partStreams(String address) {
     return partStreams.computeIfAbsent(address, a -> {
       ManagedChannel channel = channels.apply(a);
-      return new CallStream<>(PART_STREAMS, ParticipantGrpc.newStub(channel)::partStream,
+      // Votes are delivered on the event loop that read them (see CallStream's class comment).
+      return new CallStream<>(PART_STREAMS,
+          ParticipantGrpc.newStub(channel).withExecutor(MoreExecutors.directExecutor())::partStream,
           (request, callId) -> request.toBuilder().setCallId(callId).build(), PartReply::getCallId,
           (request, timeoutNanos) -> {
             var stub = ParticipantGrpc.newFutureStub(channel).withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
