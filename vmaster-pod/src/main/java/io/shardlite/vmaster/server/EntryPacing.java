@@ -22,13 +22,19 @@ import java.time.Duration;
  *     (or writes waiting and answers held in the lane) for it to pause: a lane with fewer has too
  *     few writers for a pause to gather more than it delays (in a closed loop, writers waiting for
  *     their answers send nothing meanwhile)
+ * @param looks how many times per pause the lane looks at what arrived (0: at every arrival). Each
+ *     look wakes the lane's thread and starts a group of the writes that arrived since the last one
+ *     (an LSN request); waking at every arrival cost a thread switch and a group per write.
  */
-public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int minEntryItems) {
+public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int minEntryItems, int looks) {
   /** A longer pause would make every write wait longer than a shard entry's round trip ever takes. */
   public static final Duration MAX_GAP = Duration.ofSeconds(1);
   public static final int MAX_FILL = 1_000_000;
+  public static final int MAX_LOOKS = 1_000;
+  /** A pausing lane sleeps at least this long between looks, whatever {@code looks} says. */
+  static final long MIN_LOOK_NANOS = 1_000_000;
   /** Never pauses. */
-  public static final EntryPacing OFF = new EntryPacing(Duration.ZERO, 1, 100, 1);
+  public static final EntryPacing OFF = new EntryPacing(Duration.ZERO, 1, 100, 1, 0);
 
   public EntryPacing {
     if (maxGap.isNegative() || maxGap.compareTo(MAX_GAP) > 0) {
@@ -44,6 +50,9 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
     if (minEntryItems < 1 || minEntryItems > MAX_FILL) {
       throw new IllegalArgumentException("the entry minimum items must be in [1, " + MAX_FILL + "], got "
           + minEntryItems);
+    }
+    if (looks < 0 || looks > MAX_LOOKS) {
+      throw new IllegalArgumentException("the looks per entry gap must be in [0, " + MAX_LOOKS + "], got " + looks);
     }
   }
 
@@ -95,5 +104,16 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
   /** What is left of a pause that began {@code sinceEntryNanos} ago (0: it is over). */
   public long gapLeftNanos(long sinceEntryNanos) {
     return Math.max(0, maxGap.toNanos() - sinceEntryNanos);
+  }
+
+  /**
+   * How long a pausing lane sleeps, not woken by arrivals, before it looks at what arrived, with
+   * {@code gapLeftNanos} of its pause left; 0: it waits for arrivals instead ({@code looks} 0).
+   */
+  public long sleepNanos(long gapLeftNanos) {
+    if (looks == 0 || gapLeftNanos <= 0) {
+      return 0;
+    }
+    return Math.min(gapLeftNanos, Math.max(MIN_LOOK_NANOS, maxGap.toNanos() / looks));
   }
 }

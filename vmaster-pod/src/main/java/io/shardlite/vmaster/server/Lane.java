@@ -177,6 +177,8 @@ final class Lane implements Runnable {
   private long lastProposedNanos;
   /** The lane paused after the last entry: the pause goes into the metrics with the next entry (worker thread only). */
   private boolean gapCounted;
+  /** The next wait is a pause's sleep, which arrivals do not cut short (worker thread only). */
+  private boolean sleeping;
   /** The pacing verdict after the last entry is counted (worker thread only; nothing to judge before the first). */
   private boolean pacingJudged = true;
   /** How long a non-empty stack keeps taking parts (see {@link Speculation#stackLimit}). */
@@ -285,7 +287,18 @@ final class Lane implements Runnable {
       LOG.info("lane of shard {} serving at epoch {}", shard, epoch);
       long wait = 0;
       while (!stopped) {
-        Item item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+        Item item;
+        if (sleeping && wait > 0) {
+          // A pause: what arrives meanwhile is taken at the next look, not each write as it comes.
+          sleeping = false;
+          LockSupport.parkNanos(this, wait);
+          if (Thread.interrupted()) {
+            throw new InterruptedException();
+          }
+          item = queue.poll();
+        } else {
+          item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+        }
         for (; item != null && !stopped; item = queue.poll()) {
           accept(item);
         }
@@ -421,7 +434,9 @@ final class Lane implements Runnable {
     if (gap > 0) {
       // Whatever arrives meanwhile joins the next entry: fewer, larger entries.
       gapCounted = true;
-      return gap;
+      long sleep = pacing.sleepNanos(gap);
+      sleeping = sleep > 0;
+      return sleeping ? sleep : gap;
     }
     long stackWait = Long.MAX_VALUE;
     if (!stack.isEmpty()) {

@@ -71,9 +71,10 @@ public final class VirtualMasterMain implements Callable<Integer> {
       description = "Most transactions a lane sequences and proposes together (env SHARDLITE_MAX_LANE_BATCH, default ${DEFAULT-VALUE}).")
   int maxLaneBatch;
 
-  // 16, not 4: while a lane pauses (--entry-gap-ms) its writes arrive one by one and each becomes a
-  // group; with 4 slots the later ones waited for the next entry's room before asking for LSNs and
-  // missed the entry after the pause (bench/results/README.md, fifteenth session).
+  // 16, not 4: while a lane pauses (--entry-gap-ms) its writes become groups as they arrive (at each
+  // of --entry-gap-looks since the nineteenth session, one by one before); with 4 slots the later ones
+  // waited for the next entry's room before asking for LSNs and missed the entry after the pause
+  // (bench/results/README.md, fifteenth session).
   @Option(names = "--lane-pipeline", defaultValue = "${env:SHARDLITE_LANE_PIPELINE:-16}",
       description = "Groups of writes a lane has in flight: LSN requests of later groups overlap the shard proposal of"
           + " the current one; 1 = one group at a time, at most 64 (env SHARDLITE_LANE_PIPELINE, default"
@@ -120,6 +121,12 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " SHARDLITE_ENTRY_MIN_ITEMS, default ${DEFAULT-VALUE}).")
   int entryMinItems;
 
+  @Option(names = "--entry-gap-looks", defaultValue = "${env:SHARDLITE_ENTRY_GAP_LOOKS:-5}",
+      description = "How many times during a pause a lane looks at the writes that arrived and asks LSNs for them,"
+          + " 0-1000 (0 = at every arrival, a thread wake-up and an LSN request per write) (env"
+          + " SHARDLITE_ENTRY_GAP_LOOKS, default ${DEFAULT-VALUE}).")
+  int entryGapLooks;
+
   @Option(names = "--lsn-requests-in-flight", defaultValue = "${env:SHARDLITE_LSN_REQUESTS_IN_FLIGHT:-1}",
       description = "LSN requests this virtual master keeps unanswered on its sequencer stream; lanes asking meanwhile"
           + " share the next request (one sequencer log entry); 0 = one request per lane group"
@@ -148,7 +155,7 @@ public final class VirtualMasterMain implements Callable<Integer> {
         list(shardServers), shards, Duration.ofMillis(leaseMs), Duration.ofMillis(heartbeatMs),
         Duration.ofMillis(requestTimeoutMs), Duration.ofMillis(drainTimeoutMs), maxLaneBatch, lanePipeline,
         new Speculation(speculativeParts, Duration.ofMillis(speculativeStackMs)),
-        new EntryPacing(Duration.ofMillis(entryGapMs), entryFill, busyCpuPercent, entryMinItems),
+        new EntryPacing(Duration.ofMillis(entryGapMs), entryFill, busyCpuPercent, entryMinItems, entryGapLooks),
         lsnRequestsInFlight, lsnBatchLimit, maxTxBytes, readyFile);
   }
 

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class EntryPacingTest {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
-  private final EntryPacing pacing = new EntryPacing(Duration.ofMillis(30), 32, 85, 4);
+  private final EntryPacing pacing = new EntryPacing(Duration.ofMillis(30), 32, 85, 4, 5);
 
   @Test
   void pausesTheRestOfTheGapOnABusyCpuWhileFewWritesWait() {
@@ -53,7 +53,7 @@ class EntryPacingTest {
 
   @Test
   void zeroBusyPercentAndOneItemPauseAfterEveryEntry() {
-    EntryPacing always = new EntryPacing(Duration.ofMillis(2), EntryPacing.MAX_FILL, 0, 1);
+    EntryPacing always = new EntryPacing(Duration.ofMillis(2), EntryPacing.MAX_FILL, 0, 1, 5);
     assertThat(always.verdict(1, 10_000, 0, 0)).isEqualTo(EntryPacing.Verdict.PAUSE);
     assertThat(always.gapLeftNanos(MS)).isEqualTo(MS);
   }
@@ -61,7 +61,7 @@ class EntryPacingTest {
   @Test
   void offNeverPauses() {
     assertThat(EntryPacing.OFF.verdict(100, 0, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
-    assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1).verdict(100, 0, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1, 5).verdict(100, 0, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
     assertThat(EntryPacing.OFF.gapLeftNanos(0)).isZero();
   }
 
@@ -77,18 +77,34 @@ class EntryPacingTest {
   }
 
   @Test
+  void aPausingLaneSleepsThroughEachLookNotWokenByArrivals() {
+    assertThat(pacing.sleepNanos(30 * MS)).as("a fifth of the 30 ms gap").isEqualTo(6 * MS);
+    assertThat(pacing.sleepNanos(4 * MS)).as("no longer than the pause has left").isEqualTo(4 * MS);
+    assertThat(pacing.sleepNanos(0)).as("the pause is over").isZero();
+    EntryPacing short2 = new EntryPacing(Duration.ofMillis(2), 32, 85, 4, 5);
+    assertThat(short2.sleepNanos(2 * MS)).as("at least 1 ms between looks").isEqualTo(MS);
+    EntryPacing everyArrival = new EntryPacing(Duration.ofMillis(30), 32, 85, 4, 0);
+    assertThat(everyArrival.sleepNanos(30 * MS)).as("0 looks: woken by every arrival").isZero();
+    assertThat(EntryPacing.OFF.sleepNanos(30 * MS)).isZero();
+  }
+
+  @Test
   void refusesValuesOutOfRange() {
-    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(-1), 32, 85, 4))
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(-1), 32, 85, 4, 5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry gap");
-    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(1001), 32, 85, 4))
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(1001), 32, 85, 4, 5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry gap");
-    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 0, 85, 4))
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 0, 85, 4, 5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry fill");
-    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 101, 4))
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 101, 4, 5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busy CPU");
-    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, -1, 4))
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, -1, 4, 5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("busy CPU");
-    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 85, 0))
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 85, 0, 5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minimum items");
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 85, 4, -1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("looks");
+    assertThatThrownBy(() -> new EntryPacing(Duration.ofMillis(30), 32, 85, 4, EntryPacing.MAX_LOOKS + 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("looks");
   }
 }

@@ -19,10 +19,10 @@ class VirtualMasterMainTest {
 
   @Test
   void lanesPaceTheirEntriesByDefault() {
-    assertThat(parse().entryPacing()).isEqualTo(new EntryPacing(Duration.ofMillis(50), 64, 85, 4));
+    assertThat(parse().entryPacing()).isEqualTo(new EntryPacing(Duration.ofMillis(50), 64, 85, 4, 5));
     assertThat(parse("--entry-gap-ms", "0").entryPacing().maxGap()).isEqualTo(Duration.ZERO);
-    assertThat(parse("--entry-gap-ms", "1000", "--entry-fill", "8", "--busy-cpu-percent", "0", "--entry-min-items", "1")
-        .entryPacing()).isEqualTo(new EntryPacing(Duration.ofSeconds(1), 8, 0, 1));
+    assertThat(parse("--entry-gap-ms", "1000", "--entry-fill", "8", "--busy-cpu-percent", "0", "--entry-min-items", "1",
+        "--entry-gap-looks", "0").entryPacing()).isEqualTo(new EntryPacing(Duration.ofSeconds(1), 8, 0, 1, 0));
   }
 
   @Test
@@ -37,5 +37,7 @@ class VirtualMasterMainTest {
         .hasMessageContaining("busy CPU percent");
     assertThatThrownBy(() -> parse("--entry-min-items", "0")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("minimum items");
+    assertThatThrownBy(() -> parse("--entry-gap-looks", "-1")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("looks per entry gap");
   }
 }
