@@ -29,6 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * lock, but on whichever thread does the work, including one inside {@link #submit}: a caller must
  * not hold, while submitting, a lock that result callbacks (its own or other callers') take.
  *
+ * <p>Optionally paced ({@link Pacer}): the next group may wait after the last one left, so that
+ * on a saturated CPU more items share each entry; a timer sends it when the wait is over.
+ *
  * @param <I> what a caller submits
  * @param <O> the result of one item
  */
@@ -37,6 +40,21 @@ public final class GroupCommitter<I, O> {
   @FunctionalInterface
   public interface Sender<I, O> {
     CompletableFuture<List<O>> send(List<I> group);
+  }
+
+  /**
+   * How long the next group waits before it leaves, given the time since the last group left and
+   * the weight queued for it (0: it leaves now).
+   */
+  @FunctionalInterface
+  public interface Pacer {
+    long holdNanos(long sinceLastSendNanos, long queuedWeight);
+  }
+
+  /** Runs a task once after a delay. */
+  @FunctionalInterface
+  public interface Timer {
+    void schedule(Runnable task, long delayNanos);
   }
 
   private record Pending<I, O>(I item, long weight, CompletableFuture<O> result) {}
@@ -54,6 +72,14 @@ public final class GroupCommitter<I, O> {
   private final ArrayDeque<Pending<I, O>> queue = new ArrayDeque<>();
   private int inFlight;
   private volatile int waiting;
+  private final Pacer pacer;
+  private final Timer timer;
+  /** Guarded by the lock: the weight in {@link #queue}, when the last group left, a wake-up is due. */
+  private long queuedWeight;
+  private long lastSendNanos = System.nanoTime() - (1L << 62);
+  private boolean wakeScheduled;
+  /** A paced wait is over: the next holder of the lock looks again. */
+  private volatile boolean kicked;
 
   /**
    * @param maxInFlight groups outstanding at once (at least 1)
@@ -61,6 +87,19 @@ public final class GroupCommitter<I, O> {
    *     heavier item still forms a group of its own)
    */
   public GroupCommitter(int maxInFlight, long maxGroupWeight, Sender<I, O> sender) {
+    this(maxInFlight, maxGroupWeight, sender, null, null);
+  }
+
+  /**
+   * A paced group committer: before each group leaves, {@code pacer} says how long it waits, and
+   * {@code timer} wakes it then (both null: never waits).
+   */
+  public GroupCommitter(int maxInFlight, long maxGroupWeight, Sender<I, O> sender, Pacer pacer, Timer timer) {
+    if ((pacer == null) != (timer == null)) {
+      throw new IllegalArgumentException("a pacer needs a timer, and a timer a pacer");
+    }
+    this.pacer = pacer;
+    this.timer = timer;
     if (maxInFlight < 1 || maxGroupWeight < 1) {
       throw new IllegalArgumentException("maxInFlight and maxGroupWeight must be at least 1, got " + maxInFlight
           + " and " + maxGroupWeight);
@@ -91,8 +130,13 @@ public final class GroupCommitter<I, O> {
       }
       List<Done<I, O>> finished = new ArrayList<>();
       try {
+        if (kicked) {
+          kicked = false;
+          wakeScheduled = false;
+        }
         for (Pending<I, O> p; (p = incoming.poll()) != null; ) {
           queue.add(p);
+          queuedWeight += p.weight();
         }
         for (Done<I, O> d; (d = done.poll()) != null; ) {
           inFlight--;
@@ -104,7 +148,7 @@ public final class GroupCommitter<I, O> {
         lock.unlock();
       }
       finished.forEach(d -> complete(d.group(), d.results(), d.error()));
-      if (incoming.isEmpty() && done.isEmpty()) {
+      if (incoming.isEmpty() && done.isEmpty() && !kicked) {
         return;
       }
     }
@@ -113,6 +157,9 @@ public final class GroupCommitter<I, O> {
   /** Sends groups while the budget allows (lock held). */
   private void pump() {
     while (inFlight < maxInFlight && !queue.isEmpty()) {
+      if (held()) {
+        return;
+      }
       List<Pending<I, O>> group = new ArrayList<>();
       long weight = 0;
       while (!queue.isEmpty() && (group.isEmpty() || weight + queue.peek().weight() <= maxGroupWeight)) {
@@ -120,6 +167,8 @@ public final class GroupCommitter<I, O> {
         weight += p.weight();
         group.add(p);
       }
+      queuedWeight -= weight;
+      lastSendNanos = System.nanoTime();
       inFlight++;
       List<I> items = new ArrayList<>(group.size());
       group.forEach(p -> items.add(p.item()));
@@ -136,6 +185,29 @@ public final class GroupCommitter<I, O> {
         }
       });
     }
+  }
+
+  /** Whether the pacer holds the next group back; if so, a wake-up is scheduled (lock held). */
+  private boolean held() {
+    if (pacer == null) {
+      return false;
+    }
+    long hold = pacer.holdNanos(System.nanoTime() - lastSendNanos, queuedWeight);
+    if (hold <= 0) {
+      return false;
+    }
+    if (!wakeScheduled) {
+      try {
+        timer.schedule(() -> {
+          kicked = true;
+          drive();
+        }, hold);
+      } catch (RuntimeException stopped) {
+        return false; // no timer any more (shutting down): send now rather than never
+      }
+      wakeScheduled = true;
+    }
+    return true;
   }
 
   private static <I, O> void complete(List<Pending<I, O>> group, List<O> results, Throwable error) {

@@ -182,6 +182,72 @@ class GroupCommitterTest {
     replier.shutdownNow();
   }
 
+  /** A timer that keeps its tasks until the test runs them. */
+  private static final class ManualTimer implements GroupCommitter.Timer {
+    final List<Runnable> tasks = new ArrayList<>();
+    final List<Long> delays = new ArrayList<>();
+
+    @Override
+    public synchronized void schedule(Runnable task, long delayNanos) {
+      tasks.add(task);
+      delays.add(delayNanos);
+    }
+
+    void runAll() {
+      List<Runnable> now;
+      synchronized (this) {
+        now = new ArrayList<>(tasks);
+        tasks.clear();
+      }
+      now.forEach(Runnable::run);
+    }
+  }
+
+  @Test
+  void aPacedGroupWaitsForTheTimerThenLeavesWithEverythingThatArrivedMeanwhile() throws Exception {
+    HeldSender sender = new HeldSender();
+    ManualTimer timer = new ManualTimer();
+    long[] hold = {0};
+    GroupCommitter<String, String> committer = new GroupCommitter<>(1, 100, sender, (since, queued) -> hold[0], timer);
+    CompletableFuture<String> a = committer.submit("a", 1);
+    assertThat(sender.groups).as("no hold: leaves at once").containsExactly(List.of("a"));
+
+    hold[0] = 5_000_000;
+    CompletableFuture<String> b = committer.submit("b", 1);
+    sender.answer(0);
+    assertThat(a.get(1, TimeUnit.SECONDS)).isEqualTo("A");
+    CompletableFuture<String> c = committer.submit("c", 1);
+    assertThat(sender.groups).as("held, though nothing is in flight").containsExactly(List.of("a"));
+    assertThat(timer.delays).as("one wake-up, for the hold").containsExactly(5_000_000L);
+    assertThat(committer.queued()).isEqualTo(2);
+
+    hold[0] = 0;
+    timer.runAll();
+    assertThat(sender.groups).containsExactly(List.of("a"), List.of("b", "c"));
+    sender.answer(1);
+    assertThat(b.get(1, TimeUnit.SECONDS)).isEqualTo("B");
+    assertThat(c.get(1, TimeUnit.SECONDS)).isEqualTo("C");
+  }
+
+  @Test
+  void aPacedGroupLeavesAtOnceWhenTheTimerIsGone() throws Exception {
+    HeldSender sender = new HeldSender();
+    GroupCommitter<String, String> committer = new GroupCommitter<>(1, 100, sender, (since, queued) -> 5_000_000,
+        (task, delay) -> {
+          throw new java.util.concurrent.RejectedExecutionException("shut down");
+        });
+    CompletableFuture<String> a = committer.submit("a", 1);
+    assertThat(sender.groups).as("sent rather than never").containsExactly(List.of("a"));
+    sender.answer(0);
+    assertThat(a.get(1, TimeUnit.SECONDS)).isEqualTo("A");
+  }
+
+  @Test
+  void aPacerNeedsATimer() {
+    assertThatThrownBy(() -> new GroupCommitter<String, String>(1, 1, new HeldSender(), (s, q) -> 0, null))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void rejectsANonPositiveBudget() {
     assertThatThrownBy(() -> new GroupCommitter<String, String>(0, 1, g -> null))

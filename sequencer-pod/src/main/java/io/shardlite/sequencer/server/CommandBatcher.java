@@ -1,6 +1,8 @@
 package io.shardlite.sequencer.server;
 
 import io.shardlite.common.batch.GroupCommitter;
+import io.shardlite.common.batch.GroupPacing;
+import io.shardlite.common.metrics.CpuUse;
 import io.shardlite.proto.AssignLsns;
 import io.shardlite.proto.CommandGroup;
 import io.shardlite.proto.SequencerCommand;
@@ -8,6 +10,8 @@ import io.shardlite.proto.SequencerReply;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Group commit on the leader: commands (LSN requests from every stream, decisions, leases) that
@@ -15,7 +19,9 @@ import java.util.concurrent.CompletableFuture;
  * applied one after another exactly as separate entries would be. Arrival order is kept, so each
  * stream's requests are logged, and get their LSNs, in the stream's order. A Raft entry costs
  * milliseconds of CPU across the replicas whatever it holds, so sharing is what keeps the
- * sequencer's cost per transaction down.
+ * sequencer's cost per transaction down. While the CPU is busy the next entry also waits until
+ * {@link GroupPacing#gap()} after the last one (unless it is full): one entry in flight otherwise
+ * means as many entries as round trips allow, however little each carries.
  */
 final class CommandBatcher {
   private final GroupCommitter<SequencerCommand, SequencerReply> committer;
@@ -25,11 +31,25 @@ final class CommandBatcher {
    * @param maxEntryTxs an entry stops taking commands before it would hold more transactions
    */
   CommandBatcher(LocalRaft raft, int entriesInFlight, int maxEntryTxs) {
-    this.committer = new GroupCommitter<>(entriesInFlight, maxEntryTxs, group -> {
+    this(raft, entriesInFlight, maxEntryTxs, GroupPacing.OFF, null, null);
+  }
+
+  /**
+   * @param pacing when the next entry waits (the CPU use from {@code cpu}; {@code timer} sends it
+   *     when the wait is over); unused when {@code cpu} is null
+   */
+  CommandBatcher(LocalRaft raft, int entriesInFlight, int maxEntryTxs, GroupPacing pacing, CpuUse cpu,
+      ScheduledExecutorService timer) {
+    GroupCommitter.Sender<SequencerCommand, SequencerReply> sender = group -> {
       SequencerCommand command = group.size() == 1 ? group.get(0)
           : SequencerCommand.newBuilder().setGroup(CommandGroup.newBuilder().addAllCommands(group)).build();
       return raft.write(command).thenApply(reply -> replies(group.size(), reply));
-    });
+    };
+    this.committer = cpu == null || pacing.gap().isZero()
+        ? new GroupCommitter<>(entriesInFlight, maxEntryTxs, sender)
+        : new GroupCommitter<>(entriesInFlight, maxEntryTxs, sender,
+            (since, queued) -> pacing.holdNanos(since, queued >= maxEntryTxs, cpu.percent()),
+            (task, delayNanos) -> timer.schedule(task, delayNanos, TimeUnit.NANOSECONDS));
   }
 
   /** Sequences one command; it counts as its transactions (LSN requests) or as one against the entry limit. */

@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.client.CollectorRegistry;
 import io.shardlite.common.launch.ReadyFile;
+import io.shardlite.common.metrics.CpuUse;
 import io.shardlite.common.metrics.HttpEndpoints;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -46,6 +49,8 @@ public final class SequencerServer implements AutoCloseable {
   private LeaderTicker ticker;
   private Server grpc;
   private HttpEndpoints http;
+  private CpuUse cpu;
+  private ScheduledExecutorService pacingTimer;
 
   public SequencerServer(SequencerServerConfig config) {
     this.config = config;
@@ -75,13 +80,20 @@ public final class SequencerServer implements AutoCloseable {
         .build();
     raft.start();
     LocalRaft local = new LocalRaft(raft, groupId);
+    cpu = new CpuUse();
+    pacingTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sequencer-entry-pacing");
+      t.setDaemon(true);
+      return t;
+    });
 
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
         // Every handler hands its request to group commit or a Raft read and answers from a
         // future, so none blocks: running them on the event loop saves a thread hand-off per call.
         .directExecutor()
         .addService(new SequencerService(local,
-            new CommandBatcher(local, config.assignEntriesInFlight(), config.state().maxBatchTxs()), machine, metrics))
+            new CommandBatcher(local, config.assignEntriesInFlight(), config.state().maxBatchTxs(), config.entryPacing(),
+                cpu, pacingTimer), machine, metrics))
         .build()
         .start();
     ticker = new LeaderTicker(local, metrics);
@@ -156,8 +168,15 @@ public final class SequencerServer implements AutoCloseable {
     if (ticker != null) {
       ticker.close();
     }
+    if (cpu != null) {
+      cpu.close();
+    }
     if (grpc != null) {
       grpc.shutdown();
+    }
+    if (pacingTimer != null) {
+      // A held entry leaves now, while the Raft server still runs (the timer refuses new waits).
+      pacingTimer.shutdownNow().forEach(Runnable::run);
     }
     if (raft != null) {
       try {

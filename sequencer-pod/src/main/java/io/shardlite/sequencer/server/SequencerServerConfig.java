@@ -1,5 +1,6 @@
 package io.shardlite.sequencer.server;
 
+import io.shardlite.common.batch.GroupPacing;
 import io.shardlite.sequencer.state.SequencerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Map;
  * @param snapshotThreshold log entries between snapshots
  * @param assignEntriesInFlight log entries of LSN requests the leader keeps outstanding; requests
  *     arriving meanwhile are grouped into the next entry
+ * @param entryPacing when the leader holds its next entry back while the CPU is busy
  * @param readyFile written once the server serves, or null
  * @param ratisOverrides raw Ratis properties applied last
  */
@@ -34,6 +36,7 @@ public record SequencerServerConfig(
     Duration tick,
     long snapshotThreshold,
     int assignEntriesInFlight,
+    GroupPacing entryPacing,
     Path readyFile,
     Map<String, String> ratisOverrides) {
 
@@ -59,6 +62,9 @@ public record SequencerServerConfig(
     }
     if (assignEntriesInFlight < 1) {
       throw new IllegalArgumentException("assign entries in flight must be >= 1, got " + assignEntriesInFlight);
+    }
+    if (entryPacing == null) {
+      throw new IllegalArgumentException("entry pacing is required (GroupPacing.OFF for none)");
     }
     peers = Map.copyOf(peers);
     ratisOverrides = ratisOverrides == null ? Map.of() : Map.copyOf(ratisOverrides);

@@ -1,5 +1,6 @@
 package io.shardlite.sequencer.server;
 
+import io.shardlite.common.batch.GroupPacing;
 import io.shardlite.common.config.PeerList;
 import io.shardlite.sequencer.state.SequencerConfig;
 import java.nio.file.Path;
@@ -8,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code sequencer-server}: runs one sequencer replica. Every flag has an environment variable; flags win. */
 @Command(name = "sequencer-server", mixinStandardHelpOptions = true,
@@ -90,6 +91,20 @@ public final class SequencerServerMain implements Callable<Integer> {
       description = "Log entries of LSN requests the leader keeps outstanding; requests arriving meanwhile share the next entry (group commit) (env SHARDLITE_ASSIGN_ENTRIES_IN_FLIGHT, default ${DEFAULT-VALUE}).")
   int assignEntriesInFlight;
 
+  // Without it the leader sends its next entry as soon as the last one commits: as many entries as
+  // round trips allow, each costing ~3 ms of CPU over three replicas whatever it carries
+  // (bench/results/README.md, nineteenth session).
+  @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-10}",
+      description = "While the CPU is busy (--busy-cpu-percent), the least time between two of the leader's log"
+          + " entries of commands, 0-1000 (0 = send each as soon as the last one commits); commands arriving"
+          + " meanwhile share the entry (env SHARDLITE_ENTRY_GAP_MS, default ${DEFAULT-VALUE}).")
+  long entryGapMs;
+
+  @Option(names = "--busy-cpu-percent", defaultValue = "${env:SHARDLITE_BUSY_CPU_PERCENT:-85}",
+      description = "CPU use of this replica's host (or container), 0-100, from which the leader spaces its entries"
+          + " (--entry-gap-ms); 0 = whatever the CPU (env SHARDLITE_BUSY_CPU_PERCENT, default ${DEFAULT-VALUE}).")
+  int busyCpuPercent;
+
   @Option(names = "--ready-file", defaultValue = "${env:SHARDLITE_READY_FILE}",
       description = "Written (key=value lines: ports, pid) once the server serves (env SHARDLITE_READY_FILE).")
   Path readyFile;
@@ -102,7 +117,8 @@ public final class SequencerServerMain implements Callable<Integer> {
     return new SequencerServerConfig(nodeId, cluster, dataDir, bindAddress, ratisPort, grpcPort, metricsPort,
         PeerList.parse(peers),
         new SequencerConfig(shards, maxBatchTxs, txTimeoutMs, repliesPerVm, decisionWindowLsns, maxTimeStepMs),
-        Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(tickMs), snapshotThreshold, assignEntriesInFlight, readyFile,
+        Duration.ofMillis(electionTimeoutMs), Duration.ofMillis(tickMs), snapshotThreshold, assignEntriesInFlight,
+        new GroupPacing(Duration.ofMillis(entryGapMs), busyCpuPercent), readyFile,
         ratisProperties);
   }
 

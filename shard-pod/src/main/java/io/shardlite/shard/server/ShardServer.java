@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.client.CollectorRegistry;
 import io.shardlite.common.launch.ReadyFile;
+import io.shardlite.common.metrics.CpuUse;
 import io.shardlite.common.metrics.HttpEndpoints;
 import io.shardlite.common.placement.ReplicaPlacement;
 import io.shardlite.shard.state.ShardMetrics;

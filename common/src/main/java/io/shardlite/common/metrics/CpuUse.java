@@ -1,4 +1,4 @@
-package io.shardlite.shard.server;
+package io.shardlite.common.metrics;
 
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.Executors;
@@ -7,12 +7,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How busy the CPU this server runs on is, sampled in the background and smoothed over about a
- * second. Writers read it from their write answers to pace their entries: every Raft entry costs
- * about the same CPU whatever it carries, so on a saturated CPU fewer, larger entries leave more
- * of it for transactions (see the virtual masters' entry pacing). The JVM's figure is the
- * container's share when it runs under a CPU limit.
+ * second. Shard servers return it with their write answers, for the virtual masters' lanes to pace
+ * their entries; the sequencer paces its own (every Raft entry costs about the same CPU whatever it
+ * carries, so on a saturated CPU fewer, larger entries leave more of it for transactions). The
+ * JVM's figure is the container's share when it runs under a CPU limit.
  */
-final class CpuUse implements AutoCloseable {
+public final class CpuUse implements AutoCloseable {
   private static final long SAMPLE_MILLIS = 200;
   /** Weight of the newest sample: about five samples (one second) make the figure. */
   private static final double NEWEST_WEIGHT = 0.3;
@@ -22,7 +22,7 @@ final class CpuUse implements AutoCloseable {
   private double smoothed = -1; // timer thread only
   private volatile int percent;
 
-  CpuUse() {
+  public CpuUse() {
     java.lang.management.OperatingSystemMXBean bean = ManagementFactory.getOperatingSystemMXBean();
     this.os = bean instanceof com.sun.management.OperatingSystemMXBean sun ? sun : null;
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -37,7 +37,7 @@ final class CpuUse implements AutoCloseable {
   }
 
   /** The CPU's recent use in percent, 0-100 (0 when this JVM cannot tell). */
-  int percent() {
+  public int percent() {
     return percent;
   }
 
