@@ -25,9 +25,10 @@ import java.util.function.ToLongFunction;
  * master calling another, spent per transaction.
  *
  * <p>Calls are spread over the streams in turn: one stream delivers its replies on one thread at a
- * time, and the callers' continuations run there. That is the stub's executor: shardlite's own
- * processes give their streams a direct one, so replies complete on the event loop that read them
- * and continuations must not block (they send the next call, complete a future, wake a lane). When a stream breaks, every call still
+ * time, and the callers' continuations run there: on the stub's executor. The virtual masters give
+ * their streams (to the sequencer, to each other) a direct one, so replies complete on the event
+ * loop that read them and continuations must not block; the client library keeps gRPC's pool, since
+ * its callers' continuations are application code. When a stream breaks, every call still
  * unanswered on it fails with the stream's status (its outcome is unknown to the caller, exactly
  * as for a unary call cut off in flight), and the next call on that slot opens a new stream. A
  * server that answers the stream with UNIMPLEMENTED (an older version) gets unary calls from then
@@ -115,27 +116,15 @@ public final class CallStream<Q, R> {
       long callId = lastCallId.incrementAndGet();
       Incarnation stream;
       synchronized (this) {
-        stream = current;
-        if (stream == null) {
-          stream = new Incarnation(this);
-          current = stream;
+        stream = currentOrOpened();
+        stream.waiting.put(callId, reply);
+        // Answered elsewhere (a timeout, a break): nothing waits for this call id any more.
+        reply.whenComplete((r, e) -> stream.waiting.remove(callId));
+        if (stream.failure == null) {
           try {
-            // With a direct executor a stream that fails as it opens (a channel that cannot
-            // connect) is broken inside this call already, and no longer current.
-            opener.open(stream);
+            stream.requests.onNext(withCallId.apply(request, callId));
           } catch (RuntimeException e) {
             stream.broken(e);
-          }
-        }
-        Incarnation mine = stream;
-        mine.waiting.put(callId, reply);
-        // Answered elsewhere (a timeout, a break): nothing waits for this call id any more.
-        reply.whenComplete((r, e) -> mine.waiting.remove(callId));
-        if (mine.failure == null) {
-          try {
-            mine.requests.onNext(withCallId.apply(request, callId));
-          } catch (RuntimeException e) {
-            mine.broken(e);
           }
         }
       }
@@ -145,6 +134,24 @@ public final class CallStream<Q, R> {
         reply.completeExceptionally(failure);
       }
       return reply;
+    }
+
+    /**
+     * The open stream, or a new one (lock held). With a direct executor a stream that fails as it
+     * opens (a channel that cannot connect) is broken before this returns, and no longer current.
+     */
+    private Incarnation currentOrOpened() {
+      if (current != null) {
+        return current;
+      }
+      Incarnation opened = new Incarnation(this);
+      current = opened;
+      try {
+        opener.open(opened);
+      } catch (RuntimeException e) {
+        opened.broken(e);
+      }
+      return opened;
     }
 
     void close() {

@@ -36,7 +36,7 @@ final class CommandBatcher {
 
   /**
    * @param pacing when the next entry waits (the CPU use from {@code cpu}; {@code timer} sends it
-   *     when the wait is over); unused when {@code cpu} is null
+   *     when the wait is over); {@code cpu} and {@code timer} may be null when its gap is 0
    */
   CommandBatcher(LocalRaft raft, int entriesInFlight, int maxEntryTxs, GroupPacing pacing, CpuUse cpu,
       ScheduledExecutorService timer) {
@@ -45,7 +45,7 @@ final class CommandBatcher {
           : SequencerCommand.newBuilder().setGroup(CommandGroup.newBuilder().addAllCommands(group)).build();
       return raft.write(command).thenApply(reply -> replies(group.size(), reply));
     };
-    this.committer = cpu == null || pacing.gap().isZero()
+    this.committer = pacing.gap().isZero()
         ? new GroupCommitter<>(entriesInFlight, maxEntryTxs, sender)
         : new GroupCommitter<>(entriesInFlight, maxEntryTxs, sender,
             (since, queued) -> pacing.holdNanos(since, queued >= maxEntryTxs, cpu.percent()),

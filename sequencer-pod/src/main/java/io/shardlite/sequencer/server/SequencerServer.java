@@ -80,12 +80,15 @@ public final class SequencerServer implements AutoCloseable {
         .build();
     raft.start();
     LocalRaft local = new LocalRaft(raft, groupId);
-    cpu = new CpuUse();
-    pacingTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "sequencer-entry-pacing");
-      t.setDaemon(true);
-      return t;
-    });
+    if (!config.entryPacing().gap().isZero()) {
+      // Only a paced leader samples its CPU and keeps a timer for held entries.
+      cpu = new CpuUse();
+      pacingTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sequencer-entry-pacing");
+        t.setDaemon(true);
+        return t;
+      });
+    }
 
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
         // Every handler hands its request to group commit or a Raft read and answers from a

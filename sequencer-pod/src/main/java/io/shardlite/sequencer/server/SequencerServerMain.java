@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** {@code sequencer-server}: runs one sequencer replica. Every flag has an environment variable; flags win. */
 @Command(name = "sequencer-server", mixinStandardHelpOptions = true,
