@@ -349,6 +349,40 @@ class SpeculativePartsTest {
   }
 
   /**
+   * Runs of batches over an open tail keep their savepoints until the tail ends: a later run that
+   * fails rolls back only itself, a part's ABORT only what followed the part, and the commit keeps
+   * every run below the aborted part.
+   */
+  @Test
+  void runsOverAnOpenTailRollBackOnlyThemselvesAndEndWithTheTail() throws Exception {
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"));
+      db.apply(1, 2, speculative("m1", 0, 5, "INSERT INTO t VALUES (1, 'part')"));
+      assertThat(db.apply(1, 3, write("w1", 0, 6, "INSERT INTO t VALUES (2, 'a')")).hasError()).isFalse();
+      assertThat(db.apply(1, 4, write("w2", 0, 7, "UPDATE t SET y = 'b' WHERE x = 2")).hasError()).isFalse();
+      List<ShardResult> results = ShardResults.parseFrom(db.applyEntry(1, 5, items(
+          itemWrite("w3", 0, 8, "UPDATE t SET y = 'lost' WHERE x = 2", "INSERT INTO t VALUES (1, 'dup')"),
+          itemWrite("w4", 0, 9, "INSERT INTO t VALUES (3, 'c')")))).getItemResultsList();
+      assertThat(results).extracting(ShardResult::hasError).containsExactly(true, false);
+      db.apply(1, 6, speculative("m2", 0, 10, "INSERT INTO t VALUES (4, 'part')"));
+      assertThat(db.apply(1, 7, write("w5", 0, 11, "UPDATE t SET y = 'gone' WHERE x = 3")).hasError()).isFalse();
+      assertThat(db.apply(1, 8, resolve("m1", true, 0)).hasError()).isFalse();
+      assertThat(db.speculativeTailOpen()).isTrue();
+      assertThat(db.apply(1, 9, resolve("m2", false, 0)).hasError()).isFalse();
+      assertThat(db.speculativeTailOpen()).isFalse();
+
+      ShardResult rows = db.read(List.of(Statements.of("SELECT x, y FROM t ORDER BY x")));
+      assertThat(rows.getResults(0).getRowsList())
+          .extracting(r -> r.getValues(0).getInteger() + "=" + r.getValues(1).getText())
+          .containsExactly("1=part", "2=b", "3=c");
+      assertThat(db.meta().globalLsn()).isEqualTo(9);
+      // What the abort undid left no recorded outcome; what stayed answers its retry as a duplicate.
+      assertThat(db.apply(1, 10, write("w5", 0, 12, "UPDATE t SET y = 'e' WHERE x = 3")).getDuplicate()).isFalse();
+      assertThat(db.apply(1, 11, write("w4", 0, 13, "INSERT INTO t VALUES (3, 'c')")).getDuplicate()).isTrue();
+    }
+  }
+
+  /**
    * A replica that stops after any entry of {@code log} and replays the whole log on restart (as
    * Ratis re-delivers from its snapshot; applied entries are skipped) ends with {@code expectedDump}.
    */
