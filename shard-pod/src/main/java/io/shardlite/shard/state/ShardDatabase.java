@@ -381,19 +381,16 @@ public final class ShardDatabase implements AutoCloseable {
     try (java.sql.Statement sp = writer.createStatement()) {
       String inDoubt = preparedOtherThan("");
       Map<Integer, ShardResult> failedAfterWriting = new HashMap<>();
+      sp.execute("SAVEPOINT batches");
       Run run;
-      do {
-        sp.execute("SAVEPOINT batches");
-        run = applyRun(index, batches, inDoubt, failedAfterWriting);
-        if (run == null) {
-          // The newest savepoint of that name: this run's (earlier runs' may still be open, below).
-          sp.execute("ROLLBACK TO batches");
-          sp.execute("RELEASE batches");
-        }
-      } while (run == null);
-      // The run's savepoint is not released: the commit that ends the open SQLite transaction (this
-      // entry's, or the speculative tail's) ends it, and an ABORT of a part below it rolls it away
-      // with the part. Releasing it truncates SQLite's in-memory sub-journal back to where the
+      while ((run = applyRun(index, batches, inDoubt, failedAfterWriting)) == null) {
+        // Back to the run's start (the newest savepoint of that name: earlier runs' may still be
+        // open below it); ROLLBACK TO keeps the savepoint for the next pass.
+        sp.execute("ROLLBACK TO batches");
+      }
+      // The run's savepoint is never released: the commit that ends the open SQLite transaction
+      // (this entry's, or the speculative tail's) ends it, and an ABORT of a part below it rolls it
+      // away with the part. Releasing it truncates SQLite's in-memory sub-journal back to where the
       // savepoint began, which walks the journal's 1 KiB chunks from its start, and under an open
       // tail the journal holds every page the tail's savepoints copied: each release cost as much
       // as the tail was long (11.7% of the shard servers' CPU at 16 shards and 10% multi-shard).
