@@ -29,12 +29,6 @@ final class CommandBatcher {
   /**
    * @param entriesInFlight log entries of commands outstanding at once
    * @param maxEntryTxs an entry stops taking commands before it would hold more transactions
-   */
-  CommandBatcher(LocalRaft raft, int entriesInFlight, int maxEntryTxs) {
-    this(raft, entriesInFlight, maxEntryTxs, GroupPacing.OFF, null, null);
-  }
-
-  /**
    * @param pacing when the next entry waits (the CPU use from {@code cpu}; {@code timer} sends it
    *     when the wait is over); {@code cpu} and {@code timer} may be null when its gap is 0
    */
