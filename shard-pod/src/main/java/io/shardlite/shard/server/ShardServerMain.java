@@ -63,8 +63,9 @@ public final class ShardServerMain implements Callable<Integer> {
       description = "Entries between snapshots of a shard (env SHARDLITE_SNAPSHOT_THRESHOLD, default ${DEFAULT-VALUE}).")
   long snapshotThreshold;
 
-  @Option(names = "--log-segment-bytes", defaultValue = "${env:SHARDLITE_LOG_SEGMENT_BYTES:-8388608}",
-      description = "Raft log segment size; purging frees whole segments (env SHARDLITE_LOG_SEGMENT_BYTES, default ${DEFAULT-VALUE}).")
+  @Option(names = "--log-segment-bytes", defaultValue = "${env:SHARDLITE_LOG_SEGMENT_BYTES:-1048576}",
+      description = "Raft log segment size; purging frees whole segments, and each group keeps up to three on the heap"
+          + " (env SHARDLITE_LOG_SEGMENT_BYTES, default ${DEFAULT-VALUE}).")
   long logSegmentBytes;
 
   @Option(names = "--log-purge-gap", defaultValue = "${env:SHARDLITE_LOG_PURGE_GAP:-1024}",
