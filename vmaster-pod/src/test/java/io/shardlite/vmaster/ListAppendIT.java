@@ -67,6 +67,7 @@ class ListAppendIT {
   /** Committed transactions each phase must have, at least, for its check to mean something. */
   private static final int MIN_TXNS = 100;
   private static final Duration RECOVERY_BOUND = Duration.ofSeconds(30);
+  private static final String RESENT = "shardlite_vm_shard_calls_resent_total";
   private static final List<String> JVM = List.of("-Xms128m", "-Xmx512m", "-XX:+UseParallelGC",
       "-XX:ParallelGCThreads=2", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
 
@@ -179,6 +180,9 @@ class ListAppendIT {
     Map<String, String> times = new LinkedHashMap<>();
     recovery.forEach((fault, ms) -> times.put(fault, "first success " + ms[0] + " ms, every shard " + ms[1] + " ms"));
     report("faults", history.subList(base, history.size()), start, times);
+    System.out.printf("list-append faults: calls to shard servers resent to a new leader: vm1 %.0f, vm2 %.0f (since its"
+        + " restart)%n", Math.max(0, MetricsText.value(vms.vms().get(0).metricsPort(), RESENT)),
+        Math.max(0, MetricsText.value(vms.vms().get(1).metricsPort(), RESENT)));
     List<Anomaly> anomalies = ListAppendChecker.check(history);
     explain("clean + faults", history, anomalies);
     assertThat(anomalies).as("anomalies of the whole history (see %s)", dir).isEmpty();

@@ -116,12 +116,29 @@ public final class ShardNodeClient implements AutoCloseable {
             .setTimeoutMillis(deadline.toMillis()).build()));
   }
 
+  /** {@link #prepare(int, PreparePart)} without blocking; transport failures fail the future. */
+  public com.google.common.util.concurrent.ListenableFuture<ShardResult> prepareAsync(int shard, PreparePart part) {
+    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .prepare(PrepareRequest.newBuilder().setShardId(shard).setPart(part).setTimeoutMillis(deadline.toMillis()).build());
+  }
+
   /** Phase two: commit or abort the part prepared for {@code txId}, as the owner of {@code epoch}. */
   public ShardResult resolve(int shard, String txId, boolean commit, long epoch) {
     return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
-        .resolve(ResolveRequest.newBuilder().setShardId(shard)
-            .setPart(ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch))
-            .setTimeoutMillis(deadline.toMillis()).build()));
+        .resolve(resolveRequest(shard, txId, commit, epoch)));
+  }
+
+  /** {@link #resolve} without blocking; transport failures fail the future. */
+  public com.google.common.util.concurrent.ListenableFuture<ShardResult> resolveAsync(int shard, String txId,
+      boolean commit, long epoch) {
+    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .resolve(resolveRequest(shard, txId, commit, epoch));
+  }
+
+  private ResolveRequest resolveRequest(int shard, String txId, boolean commit, long epoch) {
+    return ResolveRequest.newBuilder().setShardId(shard)
+        .setPart(ResolvePart.newBuilder().setTxId(txId).setCommit(commit).setEpoch(epoch))
+        .setTimeoutMillis(deadline.toMillis()).build();
   }
 
   public ShardResult claim(int shard, long epoch, String owner) {
@@ -132,8 +149,19 @@ public final class ShardNodeClient implements AutoCloseable {
 
   public ShardResult read(int shard, Consistency consistency, long maxLagMillis, List<Statement> statements) {
     return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
-        .read(ReadRequest.newBuilder().setShardId(shard).addAllStatements(statements).setConsistency(consistency)
-            .setMaxLagMillis(maxLagMillis).setTimeoutMillis(deadline.toMillis()).build()));
+        .read(readRequest(shard, consistency, maxLagMillis, statements)));
+  }
+
+  /** {@link #read} without blocking; transport failures fail the future. */
+  public com.google.common.util.concurrent.ListenableFuture<ShardResult> readAsync(int shard, Consistency consistency,
+      long maxLagMillis, List<Statement> statements) {
+    return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .read(readRequest(shard, consistency, maxLagMillis, statements));
+  }
+
+  private ReadRequest readRequest(int shard, Consistency consistency, long maxLagMillis, List<Statement> statements) {
+    return ReadRequest.newBuilder().setShardId(shard).addAllStatements(statements).setConsistency(consistency)
+        .setMaxLagMillis(maxLagMillis).setTimeoutMillis(deadline.toMillis()).build();
   }
 
   public ListGroupsResponse listGroups() {

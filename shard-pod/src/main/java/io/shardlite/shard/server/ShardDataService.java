@@ -268,11 +268,17 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
         ? throughClient(shard, message, read) : CompletableFuture.completedFuture(r));
   }
 
+  /**
+   * Reads leave unordered: a client's ordered requests are served one after another, so a read
+   * that waits on a follower (its read index asks a leader that just died, until the 3 s request
+   * timeout) would hold back every write forwarded after it. A linearizable read needs no order
+   * with the writes of other callers; its own caller waits for its writes before reading.
+   */
   private CompletableFuture<RaftClientReply> throughClient(int shard, Message message, boolean read) {
     RaftClient client = groups.client(shard);
     CompletableFuture<RaftClientReply> sent;
     try {
-      sent = read ? client.async().sendReadOnly(message) : client.async().send(message);
+      sent = read ? client.async().sendReadOnlyUnordered(message) : client.async().send(message);
     } catch (RuntimeException e) {
       groups.evictIfBroken(client, e);
       throw e;

@@ -89,6 +89,8 @@ final class Lane implements Runnable {
   private static final long PROBE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
   /** Longest the worker sleeps when it has nothing to do (it wakes for any new item). */
   private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** How long a call to a shard server may go unanswered before the lane checks whether the shard's leader moved. */
+  static final long MOVED_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
   /** Longest the worker waits for the oldest group's LSNs before looking at new items. */
   private static final long LSN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -916,7 +918,7 @@ final class Lane implements Runnable {
    */
   private void readInPlace(PartOrder.Part<PartCall> part) {
     PartRequest q = part.prepare.request();
-    ShardResult r = onShard(client -> client.read(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
+    ShardResult r = onShard(client -> client.readAsync(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
         System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     order.placed(part.lsn);
     order.settle(part.txId);
@@ -1308,8 +1310,11 @@ final class Lane implements Runnable {
       List<ShardNodeClient> servers = directory.serversOf(shard);
       if (!servers.isEmpty()) {
         try {
-          WriteGroupResponse response = send.apply(servers.get(0))
-              .get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+          WriteGroupResponse response = awaitUnlessMoved(send.apply(servers.get(0)), servers.get(0), deadlineNanos);
+          if (response == null) {
+            last = "the shard's leader changed while the entry waited on another server";
+            continue; // resend at once to the server that leads now
+          }
           lastProposedNanos = System.nanoTime();
           gapCounted = false;
           pacingJudged = false;
@@ -1360,7 +1365,8 @@ final class Lane implements Runnable {
 
   private PartReply prepareOnShard(WriteBatch part) {
     PreparePart prepare = preparePart(part);
-    return fencedOrPart(onShard(client -> client.prepare(shard, prepare), System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+    return fencedOrPart(onShard(client -> client.prepareAsync(shard, prepare),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
   }
 
   /** The part as this lane prepares it: speculative when parts may stack. */
@@ -1379,7 +1385,7 @@ final class Lane implements Runnable {
   /** Resolves a part on the shard, retrying retryable failures for at least 10 s. */
   private PartReply resolveOnShard(String txId, boolean commit, long deadlineNanos) {
     long deadline = Math.max(deadlineNanos, System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
-    return toPart(onShard(client -> client.resolve(shard, txId, commit, epoch), deadline));
+    return toPart(onShard(client -> client.resolveAsync(shard, txId, commit, epoch), deadline));
   }
 
   private static PartReply toPart(ShardResult r) {
@@ -1408,21 +1414,33 @@ final class Lane implements Runnable {
     }
   }
 
-  /** Runs a call against the shard's servers (leader first), retrying retryable errors until the deadline. */
-  private ShardResult onShard(Function<ShardNodeClient, ShardResult> call, long deadlineNanos) {
+  /**
+   * Runs a call against the shard's servers (leader first), retrying retryable errors and
+   * transport failures (every call here is safe to repeat) until the deadline.
+   */
+  private ShardResult onShard(Function<ShardNodeClient, ListenableFuture<ShardResult>> call, long deadlineNanos) {
     String last = "no shard server hosts shard " + shard;
     long backoff = TimeUnit.MILLISECONDS.toNanos(20);
     do {
       List<ShardNodeClient> servers = directory.serversOf(shard);
       if (!servers.isEmpty()) {
         try {
-          ShardResult r = call.apply(servers.get(0));
+          ShardResult r = awaitUnlessMoved(call.apply(servers.get(0)), servers.get(0), deadlineNanos);
+          if (r == null) {
+            continue; // the leader moved: resend at once to the server that leads now
+          }
           if (!r.hasError() || !Errors.retryable(r.getError())) {
             return r;
           }
           last = r.getError().getMessage();
-        } catch (ShardliteException e) {
-          last = e.getMessage();
+        } catch (ExecutionException e) {
+          last = String.valueOf(e.getCause());
+        } catch (TimeoutException e) {
+          last = "no answer from the shard server";
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          last = "interrupted";
+          break;
         }
       }
       directory.refresh();
@@ -1431,6 +1449,49 @@ final class Lane implements Runnable {
     } while (System.nanoTime() - deadlineNanos < 0);
     return ShardResult.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
         .setStatementIndex(-1).setMessage("shard " + shard + " did not answer within the deadline: " + last)).build();
+  }
+
+  /**
+   * Waits for one call to a shard server until the deadline. Each {@link #MOVED_CHECK_NANOS}
+   * without an answer, the directory is refreshed in the background (an answer meanwhile is taken
+   * at once). A call held by a server that does not lead the shard (sent during an election, say)
+   * waits on that server's forwarding, which a failover can hold for seconds; once another server
+   * comes first (it leads now), the call is cancelled and null returned, so the caller resends it
+   * there (every call a lane makes is safe to repeat: the shard answers a transaction id it
+   * applied with its recorded outcome). A call to the server that still comes first keeps
+   * waiting: it is just slow, and a resend would only queue the same work behind it.
+   */
+  private <T> T awaitUnlessMoved(ListenableFuture<T> call, ShardNodeClient target, long deadlineNanos)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    CompletableFuture<Void> looked = null; // a directory refresh in flight, while the call may still answer
+    while (true) {
+      long left = deadlineNanos - System.nanoTime();
+      long wait = looked == null ? MOVED_CHECK_NANOS : TimeUnit.MILLISECONDS.toNanos(20);
+      try {
+        return call.get(Math.max(1, Math.min(left, wait)), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        if (deadlineNanos - System.nanoTime() <= 0) {
+          call.cancel(true);
+          throw e;
+        }
+        if (looked == null) {
+          looked = directory.refreshInBackground();
+          continue;
+        }
+        if (!looked.isDone()) {
+          continue;
+        }
+        looked = null;
+        List<ShardNodeClient> now = directory.serversOf(shard);
+        if (!now.isEmpty() && now.get(0) != target) {
+          call.cancel(true);
+          metrics.resentToMovedLeader();
+          LOG.info("shard {}: a call went unanswered for over {} ms on a server that no longer comes first for the"
+              + " shard; resending it to the shard's leader", shard, TimeUnit.NANOSECONDS.toMillis(MOVED_CHECK_NANOS));
+          return null;
+        }
+      }
+    }
   }
 
   /** A newer owner claimed the shard: this lane stops; the refused work may be retried (the newer owner serves it). */

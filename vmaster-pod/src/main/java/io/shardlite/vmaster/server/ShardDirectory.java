@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +25,12 @@ final class ShardDirectory implements AutoCloseable {
   private final List<String> endpoints;
   private final List<ShardNodeClient> clients = new ArrayList<>();
   private volatile Map<Integer, List<ShardNodeClient>> byShard = Map.of();
+  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "shard-directory-refresh");
+    t.setDaemon(true);
+    return t;
+  });
+  private CompletableFuture<Void> pending;
 
   ShardDirectory(List<String> endpoints, Duration deadline) {
     if (endpoints.isEmpty()) {
@@ -63,6 +72,19 @@ final class ShardDirectory implements AutoCloseable {
     byShard = next;
   }
 
+  /**
+   * A {@link #refresh} on a background thread, for callers that must not block on it (a server
+   * that does not answer holds a refresh for the whole call deadline); calls while one runs share it.
+   */
+  CompletableFuture<Void> refreshInBackground() {
+    synchronized (background) {
+      if (pending == null || pending.isDone()) {
+        pending = CompletableFuture.runAsync(this::refresh, background);
+      }
+      return pending;
+    }
+  }
+
   /** Servers hosting {@code shard}, the leader's first; empty if none is known. */
   List<ShardNodeClient> serversOf(int shard) {
     return byShard.getOrDefault(shard, List.of());
@@ -70,6 +92,7 @@ final class ShardDirectory implements AutoCloseable {
 
   @Override
   public void close() {
+    background.shutdownNow();
     clients.forEach(ShardNodeClient::close);
   }
 }

@@ -21,6 +21,7 @@ final class VmMetrics {
   private final Counter speculative;
   private final Counter stackDrains;
   private final Counter lanePacing;
+  private final Counter resent;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -76,6 +77,9 @@ final class VmMetrics {
                 + " --entry-min-items items, and as few writes waiting or answers held), filled (--entry-fill"
                 + " writes waited already), reads (linearizable reads waited for its stacked parts), off (pacing off).")
         .labelNames("verdict").register(registry);
+    resent = Counter.build("shardlite_vm_shard_calls_resent_total",
+        "Calls to a shard server cancelled and resent to the shard's new leader after waiting on another server.")
+        .register(registry);
     stackDrains = Counter.build("shardlite_vm_stack_drains_total",
             "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
                 + " said linearizable reads wait for the stack), limit (open for --speculative-stack-ms), full"
@@ -118,6 +122,10 @@ final class VmMetrics {
 
   void lanePacing(String verdict) {
     lanePacing.labels(verdict).inc();
+  }
+
+  void resentToMovedLeader() {
+    resent.inc();
   }
 
   void stackDrain(String cause) {
