@@ -43,6 +43,13 @@ import java.util.function.Function;
  * compare outcomes rather than trusting {@code won}), LSN requests carry request ids.
  */
 public final class SequencerClient implements AutoCloseable {
+  /**
+   * LSN calls a virtual master keeps in flight on its stream at most. Every unanswered request
+   * carries at least one, so a sequencer that keeps this many replies per virtual master (its
+   * default {@code --replies-per-vm}) can answer whatever a failover resends from its cache.
+   */
+  public static final int VM_LSN_CALLS_IN_FLIGHT = 1024;
+
   private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 

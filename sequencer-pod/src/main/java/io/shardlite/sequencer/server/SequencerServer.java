@@ -156,7 +156,14 @@ public final class SequencerServer implements AutoCloseable {
     // purge, which a restarted old leader hits every time. The sequencer's entries are small.
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
     RaftServerConfigKeys.Log.setPurgeGap(p, 1024);
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(8L << 20));
+    // Ratis keeps the log's entries on the heap: the open segment's and up to six closed ones'.
+    // With 8 MiB segments that was minutes of entries, which the young collections promoted and
+    // only full collections freed. 1 MiB segments, two closed ones cached (an entry larger than a
+    // segment is still written: that segment grows past the size); a lagging follower reads disk.
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(1L << 20));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(1L << 20));
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(8L << 20));
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
     // No commit-index metadata entries: each doubled the appends, flushes and replication rounds
     // per command (see docs/architecture.md). A restarted replica learns the commit index from the

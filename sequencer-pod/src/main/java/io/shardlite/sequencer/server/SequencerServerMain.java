@@ -2,6 +2,7 @@ package io.shardlite.sequencer.server;
 
 import io.shardlite.common.batch.GroupPacing;
 import io.shardlite.common.config.PeerList;
+import io.shardlite.common.sequencer.SequencerClient;
 import io.shardlite.sequencer.state.SequencerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,8 +64,9 @@ public final class SequencerServerMain implements Callable<Integer> {
       description = "An undecided multi-shard transaction this old is aborted (env SHARDLITE_TX_TIMEOUT_MS, default ${DEFAULT-VALUE}).")
   long txTimeoutMs;
 
-  @Option(names = "--replies-per-vm", defaultValue = "${env:SHARDLITE_REPLIES_PER_VM:-4096}",
-      description = "LSN replies kept per virtual master for its retries; bounds its requests in flight (env SHARDLITE_REPLIES_PER_VM, default ${DEFAULT-VALUE}).")
+  @Option(names = "--replies-per-vm", defaultValue = "${env:SHARDLITE_REPLIES_PER_VM:-" + SequencerClient.VM_LSN_CALLS_IN_FLIGHT + "}",
+      description = "LSN replies kept per virtual master for its retries; at least its LSN requests in flight, which a"
+          + " virtual master keeps at " + SequencerClient.VM_LSN_CALLS_IN_FLIGHT + " or fewer (env SHARDLITE_REPLIES_PER_VM, default ${DEFAULT-VALUE}).")
   int repliesPerVm;
 
   @Option(names = "--decision-window-lsns", defaultValue = "${env:SHARDLITE_DECISION_WINDOW_LSNS:-1000000}",

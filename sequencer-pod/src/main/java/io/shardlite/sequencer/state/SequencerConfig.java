@@ -37,10 +37,11 @@ public record SequencerConfig(
   }
 
   /**
-   * Defaults for {@code shards} shards: 4096 transactions per batch, 30 s timeout, 4096 replies per
-   * virtual master (its bound on requests in flight), decisions kept for 1M LSNs.
+   * Defaults for {@code shards} shards: 4096 transactions per batch, 30 s timeout, 1024 replies per
+   * virtual master (a virtual master's bound on LSN requests in flight), decisions kept for 1M LSNs.
    */
   public static SequencerConfig defaults(int shards) {
-    return new SequencerConfig(shards, 4096, 30_000, 4096, 1_000_000);
+    // 1024 replies: common's SequencerClient.VM_LSN_CALLS_IN_FLIGHT (a test keeps them equal).
+    return new SequencerConfig(shards, 4096, 30_000, 1024, 1_000_000);
   }
 }

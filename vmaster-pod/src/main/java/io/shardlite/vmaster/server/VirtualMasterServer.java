@@ -149,7 +149,7 @@ public final class VirtualMasterServer implements AutoCloseable {
   private synchronized void register() {
     sequencer.register(config.vmId(), advertised(), config.lease());
     LsnStream old = lsns;
-    lsns = sequencer.openLsnStream(config.vmId(), config.vmId() + "-" + UUID.randomUUID(), 1024,
+    lsns = sequencer.openLsnStream(config.vmId(), config.vmId() + "-" + UUID.randomUUID(), SequencerClient.VM_LSN_CALLS_IN_FLIGHT,
         config.lsnRequestsInFlight(), config.lsnBatchLimit());
     lanes.useStream(lsns);
     if (old != null) {
