@@ -1,5 +1,7 @@
 package io.shardlite.sequencer.state;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.shardlite.proto.AssignLsnsReply;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,17 +23,31 @@ import org.pcollections.TreePVector;
  * for, whatever the cluster-wide rate. A virtual master whose lease expires loses its replies (its
  * shards moved on; it must register again and give up what it had in flight).
  *
- * @param byRequest the replies by request id
+ * <p>Each reply is kept as its encoded bytes, one array per reply: a reply is read again only for
+ * a retry or a snapshot, while as messages every reply was a graph of small objects that the
+ * young collections copied until it left the cache (SequencerApplyBenchmark: a third less GC
+ * time, and less time per batch despite the encoding).
+ *
+ * @param byRequest the encoded replies by request id
  * @param byVm each virtual master's request ids, oldest first
  */
-public record ReplyCache(PMap<String, AssignLsnsReply> byRequest, PSortedMap<String, PVector<String>> byVm) {
+public record ReplyCache(PMap<String, ByteString> byRequest, PSortedMap<String, PVector<String>> byVm) {
 
   public static ReplyCache empty() {
     return new ReplyCache(HashTreePMap.empty(), TreePMap.empty());
   }
 
   public Optional<AssignLsnsReply> get(String requestId) {
-    return Optional.ofNullable(byRequest.get(requestId));
+    ByteString encoded = byRequest.get(requestId);
+    return encoded == null ? Optional.empty() : Optional.of(decode(encoded));
+  }
+
+  private static AssignLsnsReply decode(ByteString encoded) {
+    try {
+      return AssignLsnsReply.parseFrom(encoded);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a cached reply does not decode: the state is corrupt", e);
+    }
   }
 
   public int size() {
@@ -41,7 +57,7 @@ public record ReplyCache(PMap<String, AssignLsnsReply> byRequest, PSortedMap<Str
   /** Remembers a successful reply of {@code vmId}, forgetting its oldest beyond {@code perVm}. */
   ReplyCache put(String vmId, AssignLsnsReply reply, int perVm) {
     PVector<String> ids = byVm.getOrDefault(vmId, TreePVector.empty()).plus(reply.getRequestId());
-    PMap<String, AssignLsnsReply> replies = byRequest.plus(reply.getRequestId(), reply);
+    PMap<String, ByteString> replies = byRequest.plus(reply.getRequestId(), reply.toByteString());
     while (ids.size() > perVm) {
       replies = replies.minus(ids.get(0));
       ids = ids.minus(0);
@@ -51,7 +67,7 @@ public record ReplyCache(PMap<String, AssignLsnsReply> byRequest, PSortedMap<Str
 
   /** Forgets the replies of virtual masters that are no longer registered. */
   ReplyCache retainVms(VmRegistry live) {
-    PMap<String, AssignLsnsReply> replies = byRequest;
+    PMap<String, ByteString> replies = byRequest;
     PSortedMap<String, PVector<String>> vms = byVm;
     for (Map.Entry<String, PVector<String>> e : byVm.entrySet()) {
       if (live.get(e.getKey()).isEmpty()) {
@@ -66,7 +82,7 @@ public record ReplyCache(PMap<String, AssignLsnsReply> byRequest, PSortedMap<Str
   public List<AssignLsnsReply> oldestFirst(String vmId) {
     List<AssignLsnsReply> replies = new ArrayList<>();
     for (String requestId : byVm.getOrDefault(vmId, TreePVector.empty())) {
-      replies.add(byRequest.get(requestId));
+      replies.add(decode(byRequest.get(requestId)));
     }
     return replies;
   }

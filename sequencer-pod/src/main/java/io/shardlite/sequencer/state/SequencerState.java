@@ -23,6 +23,7 @@ import io.shardlite.proto.VmReply;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -120,10 +121,10 @@ public record SequencerState(
   private Applied assign(AssignLsns command) {
     requireId("request_id", command.getRequestId());
     SequencerState now = advancedTo(command.getTimeMillis());
-    AssignLsnsReply cached = now.replies.byRequest().get(command.getRequestId());
-    if (cached != null) {
+    Optional<AssignLsnsReply> cached = now.replies.get(command.getRequestId());
+    if (cached.isPresent()) {
       // A retry: the recorded answer, and no change at all (like a rejection).
-      SequencerReply reply = SequencerReply.newBuilder().setAssigned(cached).build();
+      SequencerReply reply = SequencerReply.newBuilder().setAssigned(cached.get()).build();
       return new Applied(this, reply, List.of(), List.of());
     }
     now.liveVm(command.getVmId());
