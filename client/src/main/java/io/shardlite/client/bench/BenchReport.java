@@ -3,6 +3,7 @@ package io.shardlite.client.bench;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,6 +76,24 @@ public final class BenchReport {
     }
     int rank = (int) Math.ceil(p * sorted.length);
     return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
+  }
+
+  /**
+   * The seconds of a run whose slowest transaction took more than {@code thresholdMs}, as
+   * "second (worst ms)" in order, e.g. "3 (980 ms), 4 (851 ms)"; empty when none did. Tells a
+   * stall (a second or two in which everything in flight was slow) from a tail spread over the run.
+   *
+   * @param worstMsBySecond the slowest latency of the transactions sent in each second of the run
+   */
+  public static String slowSeconds(List<Double> worstMsBySecond, double thresholdMs) {
+    List<String> slow = new ArrayList<>();
+    for (int i = 0; i < worstMsBySecond.size(); i++) {
+      double worst = worstMsBySecond.get(i);
+      if (worst > thresholdMs) {
+        slow.add(String.format(Locale.ROOT, "%d (%.0f ms)", i, worst));
+      }
+    }
+    return String.join(", ", slow);
   }
 
   /** Sorts a copy of nanosecond latencies and returns {p50, p99, max} in milliseconds. */

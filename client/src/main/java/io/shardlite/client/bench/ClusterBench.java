@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 
 /**
@@ -24,9 +25,21 @@ import java.util.function.Function;
  * Closed loop: {@code concurrency} transactions in flight, each new one sent when one completes.
  */
 public final class ClusterBench {
-  /** One measured run. Latencies are client-side, from send to reply. */
+  /**
+   * One measured run. Latencies are client-side, from send to reply; {@code worstMsBySecond} is the
+   * slowest committed transaction sent in each second of the measurement (empty if not tracked).
+   */
   public record Run(String workload, int concurrency, double seconds, long committed, long refused, long failed,
-      double txPerSec, double p50Ms, double p99Ms, double p999Ms) {}
+      double txPerSec, double p50Ms, double p99Ms, double p999Ms, List<Double> worstMsBySecond) {
+    public Run {
+      worstMsBySecond = List.copyOf(worstMsBySecond);
+    }
+
+    public Run(String workload, int concurrency, double seconds, long committed, long refused, long failed,
+        double txPerSec, double p50Ms, double p99Ms, double p999Ms) {
+      this(workload, concurrency, seconds, committed, refused, failed, txPerSec, p50Ms, p99Ms, p999Ms, List.of());
+    }
+  }
 
   private final ShardliteClient client;
   private final int shards;
@@ -131,6 +144,7 @@ public final class ClusterBench {
     AtomicLong failed = new AtomicLong();
     long[] latencies = new long[1 << 22];
     AtomicLong recorded = new AtomicLong();
+    AtomicLongArray worstBySecond = new AtomicLongArray((int) Math.ceil(seconds) + 1);
     List<CompletableFuture<ExecuteReply>> last = new ArrayList<>();
     while (System.nanoTime() < end) {
       try {
@@ -160,6 +174,7 @@ public final class ClusterBench {
           if (i < latencies.length) {
             latencies[(int) i] = done - start;
           }
+          worstBySecond.accumulateAndGet((int) ((start - warmEnd) / 1_000_000_000L), done - start, Math::max);
         } else if (e == null && r.getError().getCode() == ErrorCode.CONSTRAINT_VIOLATION) {
           refused.incrementAndGet();
         } else {
@@ -172,9 +187,13 @@ public final class ClusterBench {
     long n = Math.min(recorded.get(), latencies.length);
     long[] sorted = Arrays.copyOf(latencies, (int) n);
     Arrays.sort(sorted);
+    List<Double> worst = new ArrayList<>();
+    for (int i = 0; i < worstBySecond.length(); i++) {
+      worst.add(ms(worstBySecond.get(i)));
+    }
     return new Run(name, concurrency, seconds, committed.get(), refused.get(), failed.get(),
         committed.get() / seconds, ms(BenchReport.percentile(sorted, 0.50)), ms(BenchReport.percentile(sorted, 0.99)),
-        ms(BenchReport.percentile(sorted, 0.999)));
+        ms(BenchReport.percentile(sorted, 0.999)), worst);
   }
 
   private static double ms(long nanos) {

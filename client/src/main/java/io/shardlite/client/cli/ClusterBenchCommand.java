@@ -1,5 +1,6 @@
 package io.shardlite.client.cli;
 
+import io.shardlite.client.bench.BenchReport;
 import io.shardlite.client.bench.ClusterBench;
 import io.shardlite.client.bench.MachineCpu;
 import io.shardlite.client.bench.MetricsScrape;
@@ -371,6 +372,10 @@ final class ClusterBenchCommand implements Callable<Integer> {
   private static ClusterBench.Run print(ClusterBench.Run r) {
     System.out.printf(Locale.ROOT, "%-26s c=%-4d %9.1f tx/s  p50 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms  (refused %d, failed %d)%n",
         r.workload(), r.concurrency(), r.txPerSec(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.refused(), r.failed());
+    String slow = BenchReport.slowSeconds(r.worstMsBySecond(), 4 * r.p50Ms());
+    if (!slow.isEmpty()) {
+      System.out.println("  seconds (by when sent) whose slowest transaction took over 4x the p50: " + slow);
+    }
     return r;
   }
 

@@ -11,6 +11,14 @@ import org.junit.jupiter.api.Test;
 
 class BenchReportTest {
   @Test
+  void slowSecondsNameTheSecondsWhoseWorstTransactionExceededTheThreshold() {
+    List<Double> worst = List.of(120.0, 980.4, 851.0, 199.9, 200.1);
+    assertThat(BenchReport.slowSeconds(worst, 200)).isEqualTo("1 (980 ms), 2 (851 ms), 4 (200 ms)");
+    assertThat(BenchReport.slowSeconds(worst, 2000)).isEmpty();
+    assertThat(BenchReport.slowSeconds(List.of(), 100)).isEmpty();
+  }
+
+  @Test
   void percentilesAreExactNearestRank() {
     long[] v = new long[100];
     for (int i = 0; i < 100; i++) {
