@@ -112,14 +112,17 @@ public final class ShardNodeClient implements AutoCloseable {
   /** Phase one of a multi-shard part, stored or speculative (see {@code PreparePart}). */
   public ShardResult prepare(int shard, PreparePart part) {
     return call(() -> data.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
-        .prepare(PrepareRequest.newBuilder().setShardId(shard).setPart(part)
-            .setTimeoutMillis(deadline.toMillis()).build()));
+        .prepare(prepareRequest(shard, part)));
   }
 
   /** {@link #prepare(int, PreparePart)} without blocking; transport failures fail the future. */
   public com.google.common.util.concurrent.ListenableFuture<ShardResult> prepareAsync(int shard, PreparePart part) {
     return dataAsync.withDeadlineAfter(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS)
-        .prepare(PrepareRequest.newBuilder().setShardId(shard).setPart(part).setTimeoutMillis(deadline.toMillis()).build());
+        .prepare(prepareRequest(shard, part));
+  }
+
+  private PrepareRequest prepareRequest(int shard, PreparePart part) {
+    return PrepareRequest.newBuilder().setShardId(shard).setPart(part).setTimeoutMillis(deadline.toMillis()).build();
   }
 
   /** Phase two: commit or abort the part prepared for {@code txId}, as the owner of {@code epoch}. */

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class SequencerServerMainTest {
-  private static SequencerServerConfig parse(String... extra) {
+  /** The configuration that the flags give, after a minimal single-replica base. */
+  static SequencerServerConfig parse(String... extra) {
     SequencerServerMain main = new SequencerServerMain();
     String[] base = {"--node-id", "q1", "--peers", "q1=127.0.0.1:7100"};
     String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(base), java.util.Arrays.stream(extra))

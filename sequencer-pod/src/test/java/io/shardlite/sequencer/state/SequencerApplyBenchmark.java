@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * One sequencer replica's apply path without Raft: an {@code AssignLsns} of {@code batch}
  * transactions from one of two virtual masters in turn ({@code multiPercent} of them on two of 16
  * shards), then a COMMIT decision for each multi-shard one, as the cluster sends them. Reports
- * microseconds per transaction. The state starts full (reply caches and decision window in their
+ * microseconds per such batch. The state starts full (reply caches and decision window in their
  * steady state), with the servers' heap settings, so the collections it causes are counted too.
  * Run with {@code bin/jmh SequencerApplyBenchmark}.
  */
