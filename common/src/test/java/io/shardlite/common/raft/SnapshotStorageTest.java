@@ -9,6 +9,7 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.util.MD5FileUtil;
 import org.apache.ratis.util.SizeInBytes;
@@ -49,6 +50,56 @@ class SnapshotStorageTest {
       assertThat(storage.loadLatestSnapshot()).isNull();
       record(storage, snapshotFile(storage, 1, 5), 1, 5);
       assertThat(storage.getLatestSnapshot().getIndex()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void aPublishedSnapshotIsNamedByWhatItContainsChecksummedAndLatest() throws Exception {
+    try (RaftStorage raft = formattedRaftStorage()) {
+      SnapshotStorage storage = new SnapshotStorage();
+      storage.init(raft);
+      assertThat(storage.latestIndex()).isEqualTo(-1);
+      Path work = storage.workFile();
+      Files.createDirectories(work.getParent());
+      Files.writeString(work, "state at 7");
+      storage.publish(work, TermIndex.valueOf(3, 7));
+
+      File named = storage.getSnapshotFile(3, 7);
+      assertThat(work).doesNotExist();
+      assertThat(named).hasContent("state at 7");
+      MD5FileUtil.verifySavedMD5(named, MD5FileUtil.computeMd5ForFile(named));
+      assertThat(storage.latestIndex()).isEqualTo(7);
+      // A reload finds the same snapshot: the work file's name is not taken for one.
+      assertThat(storage.loadLatestSnapshot().getTermIndex()).isEqualTo(TermIndex.valueOf(3, 7));
+    }
+  }
+
+  @Test
+  void oldSnapshotsAreCleanedUpOnlyWhenANewOneWasRecorded() throws Exception {
+    try (RaftStorage raft = formattedRaftStorage()) {
+      SnapshotStorage storage = new SnapshotStorage();
+      storage.init(raft);
+      SnapshotRetentionPolicy keepOne = new SnapshotRetentionPolicy() {
+        @Override
+        public int getNumSnapshotsRetained() {
+          return 1;
+        }
+      };
+      record(storage, snapshotFile(storage, 1, 5), 1, 5);
+      record(storage, snapshotFile(storage, 1, 9), 1, 9);
+      storage.cleanupOldSnapshots(keepOne);
+      assertThat(storage.getSnapshotFile(1, 5)).doesNotExist();
+
+      // Same latest snapshot: no listing, so a file that appeared meanwhile stays.
+      File stray = snapshotFile(storage, 1, 2);
+      storage.cleanupOldSnapshots(keepOne);
+      assertThat(stray).exists();
+
+      record(storage, snapshotFile(storage, 1, 12), 1, 12);
+      storage.cleanupOldSnapshots(keepOne);
+      assertThat(stray).doesNotExist();
+      assertThat(storage.getSnapshotFile(1, 9)).doesNotExist();
+      assertThat(storage.getSnapshotFile(1, 12)).exists();
     }
   }
 

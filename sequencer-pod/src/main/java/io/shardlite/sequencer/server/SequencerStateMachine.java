@@ -1,6 +1,7 @@
 package io.shardlite.sequencer.server;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.common.raft.BackgroundSnapshots;
 import io.shardlite.common.raft.SnapshotStorage;
 import io.shardlite.proto.Error;
 import io.shardlite.proto.ErrorCode;
@@ -11,11 +12,12 @@ import io.shardlite.sequencer.state.Applied;
 import io.shardlite.sequencer.state.SequencerConfig;
 import io.shardlite.sequencer.state.SequencerState;
 import io.shardlite.sequencer.state.SequencerStateCodec;
-import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -25,17 +27,13 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
-import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
-import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SequencerStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(SequencerStateMachine.class);
+  /** Longest a pause (before a snapshot install) or a close waits for a snapshot being written. */
+  static final long SNAPSHOT_WAIT_MILLIS = 60_000;
 
   /** The state and the log position it reflects, swapped together. */
   record Current(SequencerState state, TermIndex applied) {
@@ -68,7 +68,8 @@ final class SequencerStateMachine extends BaseStateMachine {
   /** Decides waiting for their transaction's decision (Decide.depends_on), by tx id; guarded by {@code watchers}. */
   private final java.util.Map<String, java.util.List<CompletableFuture<io.shardlite.proto.Decision>>> decisionWaiters =
       new java.util.HashMap<>();
-  private final SimpleStateMachineStorage storage = new SnapshotStorage();
+  private final SnapshotStorage storage = new SnapshotStorage();
+  private final BackgroundSnapshots snapshots = new BackgroundSnapshots("sequencer", storage::latestIndex);
   private volatile Current current;
 
   SequencerStateMachine(SequencerConfig initialConfig, LongSupplier clock, SequencerMetrics metrics) {
@@ -110,6 +111,7 @@ final class SequencerStateMachine extends BaseStateMachine {
   /** Ratis pauses the machine before it installs a snapshot from the leader, then reinitializes it. */
   @Override
   public void pause() {
+    awaitSnapshotWriter();
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -212,26 +214,48 @@ final class SequencerStateMachine extends BaseStateMachine {
     watchers.unsubscribe(watcher);
   }
 
+  /**
+   * Starts writing the state in the background (see {@link BackgroundSnapshots}) and returns the
+   * newest snapshot already written: the state is an immutable value, so the writer encodes the one
+   * applied now while the apply thread goes on. Encoding, writing, syncing and checksumming it on
+   * the apply thread stalled the leader's LSN assignments for every transaction in the cluster.
+   */
   @Override
-  public long takeSnapshot() throws IOException {
+  public long takeSnapshot() {
     Current now = current;
     if (now.applied() == null) {
       return -1;
     }
-    TermIndex last = now.applied();
-    File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
-    Files.write(tmp, SequencerStateCodec.encode(now.state()));
-    Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
+    return snapshots.takeSnapshot(() -> writeSnapshot(now));
+  }
+
+  private long writeSnapshot(Current now) throws IOException {
+    Path work = storage.workFile();
+    try (FileChannel ch = FileChannel.open(work, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer bytes = ByteBuffer.wrap(SequencerStateCodec.encode(now.state()));
+      while (bytes.hasRemaining()) {
+        ch.write(bytes);
+      }
+      ch.force(true);
+    }
+    storage.publish(work, now.applied());
     metrics.snapshotTaken();
-    LOG.debug("sequencer snapshot at {}", last);
-    return last.getIndex();
+    return now.applied().getIndex();
+  }
+
+  /** Before a snapshot install (pause) and at close: no snapshot of ours may land meanwhile. */
+  private void awaitSnapshotWriter() {
+    snapshots.awaitIdle(SNAPSHOT_WAIT_MILLIS);
+  }
+
+  @Override
+  public void close() throws IOException {
+    awaitSnapshotWriter();
+    super.close();
   }
 
   long latestSnapshotIndex() {
-    SnapshotInfo s = storage.getLatestSnapshot();
-    return s == null ? -1 : s.getIndex();
+    return storage.latestIndex();
   }
 }

@@ -61,8 +61,9 @@ import org.sqlite.SQLiteException;
  * anything else while a part is prepared; this makes a mistake a typed refusal, never a lost or
  * reordered commit.
  *
- * <p>Threading: {@code apply*} and {@link #snapshotTo} run on the group's apply thread only; reads
- * and dumps use a separate read-only connection (WAL mode lets them run beside writes).
+ * <p>Threading: {@code apply*} run on the group's apply thread only; reads and dumps use a
+ * separate read-only connection, and {@link #snapshotTo} one of its own (WAL mode lets both run
+ * beside writes).
  */
 public final class ShardDatabase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardDatabase.class);
@@ -923,33 +924,23 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   /**
-   * Writes a consistent copy of the file (as of the last applied entry) to {@code target}, durably.
-   * Runs on the apply thread, so no entry is half-applied in the copy.
+   * Writes a consistent copy of what the file has committed to {@code target}, durably; the copy's
+   * meta row says which entry it ends at ({@link #metaOf}). Safe on any thread, beside applies and
+   * reads: it reads through a connection of its own, in one read transaction (WAL mode), so an
+   * entry is either wholly in the copy or not at all, and a speculative tail is not in it.
    */
   public void snapshotTo(Path target) {
-    // VACUUM INTO needs a connection without statements in progress: the read connection has
-    // none between reads, and sees exactly the committed state since the apply thread waits here.
-    synchronized (reader) {
-      try {
-        Files.deleteIfExists(target);
-        reader.rollback();
-        reader.setAutoCommit(true);
-        try (java.sql.Statement st = reader.createStatement()) {
-          st.execute("PRAGMA query_only=OFF");
-          try {
-            st.execute("VACUUM INTO '" + target.toString().replace("'", "''") + "'");
-          } finally {
-            st.execute("PRAGMA query_only=ON");
-          }
-        } finally {
-          reader.setAutoCommit(false);
-        }
-        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
-          ch.force(true);
-        }
-      } catch (SQLException | IOException e) {
-        throw new IllegalStateException("cannot snapshot shard database " + file + " to " + target, e);
+    try {
+      Files.deleteIfExists(target);
+      try (Connection copier = DriverManager.getConnection("jdbc:sqlite:" + file);
+          java.sql.Statement st = copier.createStatement()) {
+        st.execute("VACUUM INTO '" + target.toString().replace("'", "''") + "'");
       }
+      try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+    } catch (SQLException | IOException e) {
+      throw new IllegalStateException("cannot snapshot shard database " + file + " to " + target, e);
     }
   }
 

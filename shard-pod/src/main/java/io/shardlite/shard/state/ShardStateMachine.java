@@ -1,16 +1,15 @@
 package io.shardlite.shard.state;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.shardlite.common.raft.BackgroundSnapshots;
 import io.shardlite.common.raft.SnapshotStorage;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ReadQuery;
 import io.shardlite.proto.ShardResult;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -20,17 +19,13 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
-import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
-import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
-import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +43,8 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   private final int shardId;
   private final ShardMetrics metrics;
-  private final SimpleStateMachineStorage storage = new SnapshotStorage();
+  private final SnapshotStorage storage = new SnapshotStorage();
+  private final BackgroundSnapshots snapshots;
   /** Apply, read and dump take it shared; replacing the file (snapshot install, close) exclusive. */
   private final ReentrantReadWriteLock fileLock = new ReentrantReadWriteLock();
   private Path dbFile;
@@ -58,12 +54,15 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   /** Longest a linearizable read waits for a part in doubt (then it answers PART_IN_DOUBT, retryable). */
   static final long IN_DOUBT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
+  /** Longest a pause (before a snapshot install) or a close waits for a snapshot being copied. */
+  static final long SNAPSHOT_WAIT_MILLIS = 60_000;
 
   private record WaitingRead(ReadQuery query, long deadlineNanos, CompletableFuture<Message> reply) {}
 
   public ShardStateMachine(int shardId, ShardMetrics metrics) {
     this.shardId = shardId;
     this.metrics = metrics;
+    this.snapshots = new BackgroundSnapshots("shard " + shardId, storage::latestIndex);
   }
 
   public int shardId() {
@@ -81,6 +80,8 @@ public final class ShardStateMachine extends BaseStateMachine {
   /** Ratis pauses the machine before it installs a snapshot from the leader, then reinitializes it. */
   @Override
   public void pause() {
+    // The install writes into the snapshot directory: no snapshot of ours may land there meanwhile.
+    snapshots.awaitIdle(SNAPSHOT_WAIT_MILLIS);
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -251,39 +252,51 @@ public final class ShardStateMachine extends BaseStateMachine {
   }
 
   public long latestSnapshotIndex() {
-    SnapshotInfo s = storage.getLatestSnapshot();
-    return s == null ? -1 : s.getIndex();
+    return storage.latestIndex();
   }
 
+  /**
+   * Starts copying the file in the background (see {@link BackgroundSnapshots}) and returns the
+   * newest snapshot already written. The copy holds what the file has committed when the copy
+   * begins (a speculative tail is not committed) and is named by its own meta row, never by what
+   * was applied when Ratis asked: a label past the copy's content would let Ratis purge log entries
+   * the copy lacks. Copying, syncing and checksumming the file on the apply thread stalled the
+   * group's writes for as long.
+   */
   @Override
-  public long takeSnapshot() throws IOException {
+  public long takeSnapshot() {
     TermIndex last = getLastAppliedTermIndex();
-    if (last == null || last.getIndex() < 0) {
+    ShardDatabase d = db;
+    if (last == null || last.getIndex() < 0 || d == null) {
       return -1;
     }
-    if (db.speculativeTailOpen()) {
-      // The file holds only what is committed: a copy labelled with the last applied index would
-      // let Ratis purge log entries the copy lacks. Label it with what it holds instead.
-      ShardDatabase.Meta committed = db.meta();
-      if (committed.appliedIndex() <= Math.max(0, latestSnapshotIndex())) {
-        return latestSnapshotIndex();
-      }
-      last = TermIndex.valueOf(committed.appliedTerm(), committed.appliedIndex());
+    long latest = storage.latestIndex();
+    if (d.meta().appliedIndex() <= Math.max(0, latest)) {
+      return latest; // nothing committed since the last snapshot (a tail is open): a copy would add nothing
     }
-    File target = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-    Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+    return snapshots.takeSnapshot(this::writeSnapshot);
+  }
+
+  private long writeSnapshot() throws IOException {
     fileLock.readLock().lock();
     try {
-      db.snapshotTo(tmp);
+      ShardDatabase d = db;
+      if (d == null) {
+        return storage.latestIndex(); // closed before the writer got to it
+      }
+      Path work = storage.workFile();
+      d.snapshotTo(work);
+      ShardDatabase.Meta contains = ShardDatabase.metaOf(work);
+      if (contains.appliedIndex() <= storage.latestIndex()) {
+        Files.deleteIfExists(work);
+        return storage.latestIndex();
+      }
+      storage.publish(work, TermIndex.valueOf(contains.appliedTerm(), contains.appliedIndex()));
+      metrics.snapshotTaken(shardId);
+      return contains.appliedIndex();
     } finally {
       fileLock.readLock().unlock();
     }
-    Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), last));
-    metrics.snapshotTaken(shardId);
-    LOG.debug("shard {}: snapshot at {}", shardId, last);
-    return last.getIndex();
   }
 
   @Override

@@ -97,6 +97,34 @@ class SpeculativePartsTest {
   }
 
   @Test
+  void aSnapshotTakenBesideAnOpenTailHoldsWhatIsCommittedAndSaysSo() throws Exception {
+    Path copy = dir.resolve("snapshot.db");
+    try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY, y)"));
+      db.apply(1, 2, write("w0", 0, 4, "INSERT INTO t VALUES (0, 'committed')"));
+      db.apply(1, 3, speculative("m1", 0, 5, "INSERT INTO t VALUES (1, 'a')"));
+      db.apply(1, 4, write("w1", 0, 6, "INSERT INTO t VALUES (2, 'b')"));
+      assertThat(db.speculativeTailOpen()).isTrue();
+
+      // Another thread copies while the writer's transaction stays open (as the snapshot writer does).
+      Thread copier = new Thread(() -> db.snapshotTo(copy));
+      copier.start();
+      copier.join(30_000);
+      assertThat(copier.isAlive()).isFalse();
+      assertThat(ShardDatabase.metaOf(copy)).isEqualTo(new ShardDatabase.Meta(2, 1, 4, 0));
+
+      // The tail goes on and commits; the copy stays as it was.
+      db.apply(1, 5, resolve("m1", true, 0));
+      assertThat(committedRows(db)).containsExactly(0L, 1L, 2L);
+    }
+    ShardDatabase.restore(copy, dir.resolve("restored.db"));
+    try (ShardDatabase restored = ShardDatabase.open(dir.resolve("restored.db"))) {
+      assertThat(committedRows(restored)).containsExactly(0L);
+      assertThat(restored.meta().appliedIndex()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void anAbortUndoesThePartAndEverythingAfterItButNeverAClaimedEpoch() {
     try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
       db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
