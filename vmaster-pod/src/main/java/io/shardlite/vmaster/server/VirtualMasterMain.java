@@ -95,7 +95,7 @@ public final class VirtualMasterMain implements Callable<Integer> {
           + " (env SHARDLITE_SPECULATIVE_STACK_MS, default ${DEFAULT-VALUE}).")
   long speculativeStackMs;
 
-  @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-50}",
+  @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-100}",
       description = "Longest pause of a lane after a shard log entry before it proposes the next, 0-1000 (0 = never"
           + " pause). A lane pauses only while its shard server reports a busy CPU (--busy-cpu-percent), it has at"
           + " least --entry-min-items writers and fewer than --entry-fill writes wait: fewer, larger"
