@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class BackgroundSnapshots {
   private static final Logger LOG = LoggerFactory.getLogger(BackgroundSnapshots.class);
   static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** Longest {@link #awaitIdle()} waits for a snapshot being written (queued ones included). */
+  static final long IDLE_WAIT_MILLIS = 60_000;
 
   private static final ExecutorService SHARED_WRITER = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "snapshot-writer");
@@ -117,15 +119,20 @@ public final class BackgroundSnapshots {
   }
 
   /** Whether a snapshot is being written now. */
-  public synchronized boolean writing() {
+  synchronized boolean writing() {
     return !running.isDone();
   }
 
   /**
-   * Waits, at most {@code timeoutMillis}, for a snapshot being written to finish: before the state
-   * machine's file is replaced or closed. Returns whether none is being written any more.
+   * Waits, at most {@link #IDLE_WAIT_MILLIS}, for a snapshot being written to finish: before the
+   * state machine pauses for a snapshot install, or closes. Returns whether none is being written
+   * any more.
    */
-  public boolean awaitIdle(long timeoutMillis) {
+  public boolean awaitIdle() {
+    return awaitIdle(IDLE_WAIT_MILLIS);
+  }
+
+  boolean awaitIdle(long timeoutMillis) {
     CompletableFuture<Void> current;
     synchronized (this) {
       current = running;

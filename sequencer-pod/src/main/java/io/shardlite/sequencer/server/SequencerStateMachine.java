@@ -51,8 +51,6 @@ import org.slf4j.LoggerFactory;
  */
 final class SequencerStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(SequencerStateMachine.class);
-  /** Longest a pause (before a snapshot install) or a close waits for a snapshot being written. */
-  static final long SNAPSHOT_WAIT_MILLIS = 60_000;
 
   /** The state and the log position it reflects, swapped together. */
   record Current(SequencerState state, TermIndex applied) {
@@ -111,7 +109,7 @@ final class SequencerStateMachine extends BaseStateMachine {
   /** Ratis pauses the machine before it installs a snapshot from the leader, then reinitializes it. */
   @Override
   public void pause() {
-    awaitSnapshotWriter();
+    snapshots.awaitIdle(); // no snapshot of ours may land while the leader's is installed
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -244,14 +242,9 @@ final class SequencerStateMachine extends BaseStateMachine {
     return now.applied().getIndex();
   }
 
-  /** Before a snapshot install (pause) and at close: no snapshot of ours may land meanwhile. */
-  private void awaitSnapshotWriter() {
-    snapshots.awaitIdle(SNAPSHOT_WAIT_MILLIS);
-  }
-
   @Override
   public void close() throws IOException {
-    awaitSnapshotWriter();
+    snapshots.awaitIdle();
     super.close();
   }
 

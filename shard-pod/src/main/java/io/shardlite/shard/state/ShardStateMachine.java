@@ -54,8 +54,6 @@ public final class ShardStateMachine extends BaseStateMachine {
 
   /** Longest a linearizable read waits for a part in doubt (then it answers PART_IN_DOUBT, retryable). */
   static final long IN_DOUBT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(3);
-  /** Longest a pause (before a snapshot install) or a close waits for a snapshot being copied. */
-  static final long SNAPSHOT_WAIT_MILLIS = 60_000;
 
   private record WaitingRead(ReadQuery query, long deadlineNanos, CompletableFuture<Message> reply) {}
 
@@ -81,7 +79,7 @@ public final class ShardStateMachine extends BaseStateMachine {
   @Override
   public void pause() {
     // The install writes into the snapshot directory: no snapshot of ours may land there meanwhile.
-    snapshots.awaitIdle(SNAPSHOT_WAIT_MILLIS);
+    snapshots.awaitIdle();
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
