@@ -600,11 +600,9 @@ public final class ShardDatabase implements AutoCloseable {
       if (tail.unresolvedBefore(part)) {
         LOG.error("shard part of {} commits before an unresolved speculative part below it", part.txId);
       }
+      // Its outcome is recorded when the tail settles (below), not now: an ABORT of a part above
+      // this one would roll the record back with that part (the record would follow its savepoint).
       part.committed = true;
-      if (!recordOutcome(part.txId, index, part.prepared)) {
-        LOG.warn("transaction id {} was recorded before its speculative part committed; the first outcome stays",
-            part.txId);
-      }
       resolved = part.prepared.toBuilder().setAppliedIndex(index).build();
     } else {
       if (tail.committedAfter(part)) {
@@ -620,12 +618,28 @@ public final class ShardDatabase implements AutoCloseable {
       resolved = resultOf(written).build();
     }
     if (tail.allCommitted()) {
-      tail.clear(); // this entry's commit makes the whole tail durable (and clears openTail)
+      settleTail(index); // this entry's commit makes the whole tail durable (and clears openTail)
     } else {
       openTail = tail.firstUnresolved();
     }
     commitMeta(new Meta(index, term, written.globalLsn(), written.epoch()));
     return resolved;
+  }
+
+  /**
+   * Records the outcomes of the tail's parts, every one committed, and forgets the tail. Recorded
+   * here, after the last savepoint that could still be rolled back, and at this entry's index, so
+   * rows keep rising with their entries (the retention relies on it). Recording one at each COMMIT
+   * also cost more: every savepoint opened since copied the table's last pages again.
+   */
+  private void settleTail(long index) throws SQLException {
+    for (SpeculativeTail.Part p : tail.parts()) {
+      if (!recordOutcome(p.txId, index, p.prepared)) {
+        LOG.warn("transaction id {} was recorded before its speculative part committed; the first outcome stays",
+            p.txId);
+      }
+    }
+    tail.clear();
   }
 
   private WriteBatch preparedPart(String txId) throws SQLException {

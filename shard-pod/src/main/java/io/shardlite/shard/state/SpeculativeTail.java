@@ -58,6 +58,11 @@ final class SpeculativeTail {
     return null;
   }
 
+  /** The parts, in log order (read-only view). */
+  List<Part> parts() {
+    return java.util.Collections.unmodifiableList(parts);
+  }
+
   /** Removes {@code part} and every part after it (an ABORT rolled them back); returns them, in order. */
   List<Part> dropFrom(Part part) {
     int i = parts.indexOf(part);

@@ -126,7 +126,7 @@ public class ShardApplyBenchmark {
     }
     if (!drain) {
       for (int i = 0; i < partsPerEntry; i++) {
-        String part = "m" + index + "-" + i;
+        String part = txId();
         long id = 1 + lsn % ACCOUNTS;
         items.add(itemSpeculative(part, 0, ++lsn, "UPDATE accounts SET balance = balance - 1 WHERE id = " + id));
         openParts.add(part);

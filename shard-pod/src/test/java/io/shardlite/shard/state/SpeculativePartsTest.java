@@ -181,6 +181,29 @@ class SpeculativePartsTest {
   }
 
   @Test
+  void aCommittedPartKeepsItsRecordedOutcomeWhenAPartAboveItAborts() {
+    Path file = dir.resolve("s.db");
+    try (ShardDatabase db = ShardDatabase.open(file)) {
+      db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
+      db.apply(1, 2, speculative("m1", 0, 5, "INSERT INTO t VALUES (1)"));
+      db.apply(1, 3, speculative("m2", 0, 6, "INSERT INTO t VALUES (2)"));
+      assertThat(db.apply(1, 4, resolve("m1", true, 0)).hasError()).isFalse();
+      assertThat(db.apply(1, 5, resolve("m2", false, 0)).hasError()).isFalse(); // rolls back to m2's savepoint
+      assertThat(db.speculativeTailOpen()).isFalse();
+
+      // A repeated COMMIT (a coordinator's retry replays the decision) finds m1's recorded outcome.
+      ShardResult again = db.apply(1, 6, resolve("m1", true, 0));
+      assertThat(again.hasError()).as("%s", again.getError()).isFalse();
+      assertThat(again.getDuplicate()).isTrue();
+      assertThat(db.apply(1, 7, speculative("m1", 0, 5, "INSERT INTO t VALUES (1)")).getDuplicate()).isTrue();
+    }
+    try (ShardDatabase db = ShardDatabase.open(file)) {
+      assertThat(db.apply(1, 8, resolve("m1", true, 0)).getDuplicate()).isTrue();
+      assertThat(resolvedRows(db)).containsExactly(1L);
+    }
+  }
+
+  @Test
   void storedAndSpeculativePartsDoNotMix() {
     try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
       db.apply(1, 1, write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"));
