@@ -95,8 +95,9 @@ public final class SequencerServerMain implements Callable<Integer> {
 
   // Without it the leader sends its next entry as soon as the last one commits: as many entries as
   // round trips allow, each costing ~3 ms of CPU over three replicas whatever it carries
-  // (bench/results/README.md, nineteenth session).
-  @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-10}",
+  // (bench/results/README.md, nineteenth session). 20 since the twenty-fourth: with lanes pausing
+  // up to 100 ms between shard entries, their LSN requests wait inside those pauses.
+  @Option(names = "--entry-gap-ms", defaultValue = "${env:SHARDLITE_ENTRY_GAP_MS:-20}",
       description = "While the CPU is busy (--busy-cpu-percent), the least time between two of the leader's log"
           + " entries of commands, 0-1000 (0 = send each as soon as the last one commits); commands arriving"
           + " meanwhile share the entry (env SHARDLITE_ENTRY_GAP_MS, default ${DEFAULT-VALUE}).")

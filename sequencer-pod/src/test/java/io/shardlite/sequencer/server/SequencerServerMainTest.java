@@ -21,7 +21,7 @@ class SequencerServerMainTest {
 
   @Test
   void theLeaderSpacesItsEntriesOnABusyCpuByDefault() {
-    assertThat(parse().entryPacing()).isEqualTo(new GroupPacing(Duration.ofMillis(10), 85));
+    assertThat(parse().entryPacing()).isEqualTo(new GroupPacing(Duration.ofMillis(20), 85));
     assertThat(parse("--entry-gap-ms", "0").entryPacing().gap()).isEqualTo(Duration.ZERO);
     assertThat(parse("--entry-gap-ms", "25", "--busy-cpu-percent", "0").entryPacing())
         .isEqualTo(new GroupPacing(Duration.ofMillis(25), 0));
