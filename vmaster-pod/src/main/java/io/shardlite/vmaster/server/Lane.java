@@ -432,7 +432,7 @@ final class Lane implements Runnable {
       pacingJudged = true;
       metrics.lanePacing(verdict.label());
     }
-    long gap = verdict == EntryPacing.Verdict.PAUSE ? pacing.gapLeftNanos(now - lastProposedNanos) : 0;
+    long gap = verdict == EntryPacing.Verdict.PAUSE ? pacing.gapLeftNanos(now - lastProposedNanos, shardCpuPercent) : 0;
     if (gap > 0) {
       // Whatever arrives meanwhile joins the next entry: fewer, larger entries.
       gapCounted = true;

@@ -14,18 +14,34 @@ class EntryPacingTest {
   @Test
   void pausesTheRestOfTheGapOnABusyCpuWhileFewWritesWait() {
     assertThat(pacing.verdict(4, 0, 0, 85)).isEqualTo(EntryPacing.Verdict.PAUSE);
-    assertThat(pacing.gapLeftNanos(0)).isEqualTo(30 * MS);
+    assertThat(pacing.gapLeftNanos(0, 85)).isEqualTo(30 * MS);
     assertThat(pacing.verdict(12, 31, 0, 100)).isEqualTo(EntryPacing.Verdict.PAUSE);
-    assertThat(pacing.gapLeftNanos(10 * MS)).isEqualTo(20 * MS);
+    assertThat(pacing.gapLeftNanos(10 * MS, 100)).isEqualTo(20 * MS);
     assertThat(pacing.verdict(12, 5, 0, 95)).isEqualTo(EntryPacing.Verdict.PAUSE);
-    assertThat(pacing.gapLeftNanos(30 * MS)).isZero();
-    assertThat(pacing.gapLeftNanos(45 * MS)).as("the gap is over").isZero();
+    assertThat(pacing.gapLeftNanos(30 * MS, 95)).isZero();
+    assertThat(pacing.gapLeftNanos(45 * MS, 95)).as("the gap is over").isZero();
   }
 
   @Test
   void neverPausesWithCpuToSpare() {
-    assertThat(pacing.verdict(12, 1, 0, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.verdict(12, 1, 0, 70)).as("the foot of the ramp").isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.gapNanos(70)).isZero();
     assertThat(pacing.verdict(12, 1, 0, 0)).as("a server that cannot tell").isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+  }
+
+  @Test
+  void pausesLessAsTheCpuHasMoreToSpare() {
+    assertThat(pacing.gapNanos(100)).isEqualTo(30 * MS);
+    assertThat(pacing.gapNanos(85)).isEqualTo(30 * MS);
+    assertThat(pacing.verdict(12, 1, 0, 84)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.gapNanos(84)).as("14 of the ramp's 15 points").isEqualTo(28 * MS);
+    assertThat(pacing.gapNanos(75)).isEqualTo(10 * MS);
+    assertThat(pacing.verdict(12, 1, 0, 71)).isEqualTo(EntryPacing.Verdict.PAUSE);
+    assertThat(pacing.gapNanos(71)).isEqualTo(2 * MS);
+    assertThat(pacing.gapLeftNanos(5 * MS, 75)).as("what is left of a 10 ms pause").isEqualTo(5 * MS);
+    EntryPacing lowBusy = new EntryPacing(Duration.ofMillis(30), 32, 10, 4, 5);
+    assertThat(lowBusy.gapNanos(5)).as("a ramp that starts at 0").isEqualTo(15 * MS);
+    assertThat(lowBusy.verdict(12, 1, 0, 0)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
   }
 
   @Test
@@ -55,24 +71,24 @@ class EntryPacingTest {
   void zeroBusyPercentAndOneItemPauseAfterEveryEntry() {
     EntryPacing always = new EntryPacing(Duration.ofMillis(2), EntryPacing.MAX_FILL, 0, 1, 5);
     assertThat(always.verdict(1, 10_000, 0, 0)).isEqualTo(EntryPacing.Verdict.PAUSE);
-    assertThat(always.gapLeftNanos(MS)).isEqualTo(MS);
+    assertThat(always.gapLeftNanos(MS, 0)).isEqualTo(MS);
   }
 
   @Test
   void offNeverPauses() {
     assertThat(EntryPacing.OFF.verdict(100, 0, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
     assertThat(new EntryPacing(Duration.ZERO, 32, 0, 1, 5).verdict(100, 0, 0, 100)).isEqualTo(EntryPacing.Verdict.OFF);
-    assertThat(EntryPacing.OFF.gapLeftNanos(0)).isZero();
+    assertThat(EntryPacing.OFF.gapLeftNanos(0, 100)).isZero();
   }
 
   @Test
   void saysWhichConditionDecides() {
     assertThat(pacing.verdict(12, 5, 0, 90)).isEqualTo(EntryPacing.Verdict.PAUSE);
-    assertThat(pacing.verdict(12, 5, 0, 84)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
-    assertThat(pacing.verdict(12, 32, 0, 84)).as("a full lane, whatever the CPU").isEqualTo(EntryPacing.Verdict.FILLED);
-    assertThat(pacing.verdict(3, 3, 0, 84)).as("a small entry first").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
-    assertThat(pacing.verdict(3, 32, 0, 84)).as("32 waiting writers are no small lane").isEqualTo(EntryPacing.Verdict.FILLED);
-    assertThat(EntryPacing.OFF.verdict(3, 32, 0, 84)).isEqualTo(EntryPacing.Verdict.OFF);
+    assertThat(pacing.verdict(12, 5, 0, 60)).isEqualTo(EntryPacing.Verdict.CPU_IDLE);
+    assertThat(pacing.verdict(12, 32, 0, 60)).as("a full lane, whatever the CPU").isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(pacing.verdict(3, 3, 0, 60)).as("a small entry first").isEqualTo(EntryPacing.Verdict.SMALL_ENTRY);
+    assertThat(pacing.verdict(3, 32, 0, 60)).as("32 waiting writers are no small lane").isEqualTo(EntryPacing.Verdict.FILLED);
+    assertThat(EntryPacing.OFF.verdict(3, 32, 0, 60)).isEqualTo(EntryPacing.Verdict.OFF);
     assertThat(EntryPacing.Verdict.CPU_IDLE.label()).isEqualTo("cpu_idle");
   }
 
