@@ -106,12 +106,7 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
     if (waitingWrites >= fill) {
       return Verdict.FILLED;
     }
-    return cpuPercent <= idleBelowPercent() && busyCpuPercent > 0 ? Verdict.CPU_IDLE : Verdict.PAUSE;
-  }
-
-  /** CPU use at or below which lanes do not pause at all. */
-  private int idleBelowPercent() {
-    return Math.max(0, busyCpuPercent - RAMP_PERCENT);
+    return gapNanos(cpuPercent) == 0 ? Verdict.CPU_IDLE : Verdict.PAUSE;
   }
 
   /**
@@ -122,7 +117,7 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
     if (busyCpuPercent == 0 || cpuPercent >= busyCpuPercent) {
       return maxGap.toNanos();
     }
-    int low = idleBelowPercent();
+    int low = Math.max(0, busyCpuPercent - RAMP_PERCENT);
     if (cpuPercent <= low) {
       return 0;
     }
