@@ -19,7 +19,7 @@ class VirtualMasterMainTest {
 
   @Test
   void lanesPaceTheirEntriesByDefault() {
-    assertThat(parse().entryPacing()).isEqualTo(new EntryPacing(Duration.ofMillis(100), 64, 85, 4, 5));
+    assertThat(parse().entryPacing()).isEqualTo(new EntryPacing(Duration.ofMillis(100), 64, 95, 4, 5));
     assertThat(parse("--entry-gap-ms", "0").entryPacing().maxGap()).isEqualTo(Duration.ZERO);
     assertThat(parse("--entry-gap-ms", "1000", "--entry-fill", "8", "--busy-cpu-percent", "0", "--entry-min-items", "1",
         "--entry-gap-looks", "0").entryPacing()).isEqualTo(new EntryPacing(Duration.ofSeconds(1), 8, 0, 1, 0));
