@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -133,67 +133,133 @@ public final class ClusterBench {
     });
   }
 
+  /**
+   * {@code concurrency} chains of transactions, each sending its next one from the completion of
+   * the last (on whichever thread completes it: with a client that completes on its transport
+   * threads, the event loop that read the reply), until the time is up. A main thread that sent
+   * every transaction cost a thread wake-up per transaction twice over: to hand it the free slot,
+   * and to hand its write to the event loop.
+   */
   private Run closedLoop(String name, int concurrency, double warmupSeconds, double seconds,
       Function<SplittableRandom, ExecuteRequest> nextTx) {
-    Semaphore slots = new Semaphore(concurrency);
-    SplittableRandom seeds = new SplittableRandom(42);
     long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
     long end = warmEnd + (long) (seconds * 1e9);
-    AtomicLong committed = new AtomicLong();
-    AtomicLong refused = new AtomicLong();
-    AtomicLong failed = new AtomicLong();
-    long[] latencies = new long[1 << 22];
-    AtomicLong recorded = new AtomicLong();
-    AtomicLongArray worstBySecond = new AtomicLongArray((int) Math.ceil(seconds) + 1);
-    List<CompletableFuture<ExecuteReply>> last = new ArrayList<>();
-    while (System.nanoTime() < end) {
-      try {
-        if (!slots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-          continue;
+    Tally tally = new Tally(warmEnd, end, seconds);
+    CountDownLatch chainsDone = new CountDownLatch(concurrency);
+    SplittableRandom seeds = new SplittableRandom(42);
+    for (int i = 0; i < concurrency; i++) {
+      new Chain(seeds.split(), nextTx, end, tally, chainsDone).next();
+    }
+    try {
+      // Every transaction has a 30 s deadline, and the client answers each by then.
+      if (!chainsDone.await(end - System.nanoTime() + TimeUnit.SECONDS.toNanos(60), TimeUnit.NANOSECONDS)) {
+        throw new IllegalStateException(chainsDone.getCount() + " of " + concurrency
+            + " transaction chains still had a transaction without an answer 60 s after the end");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the last transactions completed", e);
+    }
+    return tally.run(name, concurrency);
+  }
+
+  /** Outcomes and latencies of the transactions sent during the measured span. */
+  private static final class Tally {
+    final long warmEnd;
+    final long end;
+    final double seconds;
+    final AtomicLong committed = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final long[] latencies = new long[1 << 22];
+    final AtomicLong recorded = new AtomicLong();
+    final AtomicLongArray worstBySecond;
+
+    Tally(long warmEnd, long end, double seconds) {
+      this.warmEnd = warmEnd;
+      this.end = end;
+      this.seconds = seconds;
+      this.worstBySecond = new AtomicLongArray((int) Math.ceil(seconds) + 1);
+    }
+
+    /** Counts a transaction sent at {@code start} that completed at {@code done} (measured ones only). */
+    void add(long start, long done, ExecuteReply reply, Throwable error) {
+      if (start < warmEnd || done > end) {
+        return;
+      }
+      if (error == null && !reply.hasError()) {
+        committed.incrementAndGet();
+        long i = recorded.getAndIncrement();
+        if (i < latencies.length) {
+          latencies[(int) i] = done - start;
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+        worstBySecond.accumulateAndGet((int) ((start - warmEnd) / 1_000_000_000L), done - start, Math::max);
+      } else if (error == null && reply.getError().getCode() == ErrorCode.CONSTRAINT_VIOLATION) {
+        refused.incrementAndGet();
+      } else {
+        failed.incrementAndGet();
       }
-      SplittableRandom random;
-      synchronized (seeds) {
-        random = seeds.split();
+    }
+
+    Run run(String name, int concurrency) {
+      long n = Math.min(recorded.get(), latencies.length);
+      long[] sorted = Arrays.copyOf(latencies, (int) n);
+      Arrays.sort(sorted);
+      List<Double> worst = new ArrayList<>();
+      for (int i = 0; i < worstBySecond.length(); i++) {
+        worst.add(ms(worstBySecond.get(i)));
       }
-      long start = System.nanoTime();
-      boolean measured = start >= warmEnd;
-      CompletableFuture<ExecuteReply> f = client.executeAsync(nextTx.apply(random).toBuilder().setTimeoutMillis(30_000).build());
-      f.whenComplete((r, e) -> {
-        long done = System.nanoTime();
-        slots.release();
-        if (!measured || done > end) {
+      return new Run(name, concurrency, seconds, committed.get(), refused.get(), failed.get(),
+          committed.get() / seconds, ms(BenchReport.percentile(sorted, 0.50)), ms(BenchReport.percentile(sorted, 0.99)),
+          ms(BenchReport.percentile(sorted, 0.999)), worst);
+    }
+  }
+
+  /** One closed-loop client: a transaction at a time, the next sent as the last completes. */
+  private final class Chain {
+    private final SplittableRandom random;
+    private final Function<SplittableRandom, ExecuteRequest> nextTx;
+    private final long end;
+    private final Tally tally;
+    private final CountDownLatch done;
+
+    Chain(SplittableRandom random, Function<SplittableRandom, ExecuteRequest> nextTx, long end, Tally tally,
+        CountDownLatch done) {
+      this.random = random;
+      this.nextTx = nextTx;
+      this.end = end;
+      this.tally = tally;
+      this.done = done;
+    }
+
+    /** Sends transactions until one is still in flight (its completion carries on) or the time is up. */
+    void next() {
+      while (true) {
+        long start = System.nanoTime();
+        if (start >= end) {
+          done.countDown();
           return;
         }
-        if (e == null && !r.hasError()) {
-          committed.incrementAndGet();
-          long i = recorded.getAndIncrement();
-          if (i < latencies.length) {
-            latencies[(int) i] = done - start;
-          }
-          worstBySecond.accumulateAndGet((int) ((start - warmEnd) / 1_000_000_000L), done - start, Math::max);
-        } else if (e == null && r.getError().getCode() == ErrorCode.CONSTRAINT_VIOLATION) {
-          refused.incrementAndGet();
-        } else {
-          failed.incrementAndGet();
+        CompletableFuture<ExecuteReply> f =
+            client.executeAsync(nextTx.apply(random).toBuilder().setTimeoutMillis(30_000).build());
+        if (!f.isDone()) {
+          f.whenComplete((r, e) -> {
+            tally.add(start, System.nanoTime(), r, e);
+            next();
+          });
+          return;
         }
-      });
+        // Answered at once (a closed client, say): loop here rather than recurse.
+        ExecuteReply r = null;
+        Throwable e = null;
+        try {
+          r = f.join();
+        } catch (RuntimeException failure) {
+          e = failure;
+        }
+        tally.add(start, System.nanoTime(), r, e);
+      }
     }
-    slots.acquireUninterruptibly(concurrency);
-    slots.release(concurrency);
-    long n = Math.min(recorded.get(), latencies.length);
-    long[] sorted = Arrays.copyOf(latencies, (int) n);
-    Arrays.sort(sorted);
-    List<Double> worst = new ArrayList<>();
-    for (int i = 0; i < worstBySecond.length(); i++) {
-      worst.add(ms(worstBySecond.get(i)));
-    }
-    return new Run(name, concurrency, seconds, committed.get(), refused.get(), failed.get(),
-        committed.get() / seconds, ms(BenchReport.percentile(sorted, 0.50)), ms(BenchReport.percentile(sorted, 0.99)),
-        ms(BenchReport.percentile(sorted, 0.999)), worst);
   }
 
   private static double ms(long nanos) {

@@ -185,7 +185,8 @@ final class ClusterBenchCommand implements Callable<Integer> {
         LocalShardCluster shardServers = new LocalShardCluster(dir.resolve("shards"), 3, shards, 3, shardServerArgs, jvm).start();
         LocalVmCluster vmCluster = new LocalVmCluster(dir.resolve("vms"), vms, sequencer.endpoints(),
             shardServers.endpoints(), shards, vmArgs, jvm).start();
-        ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30))) {
+        // Replies complete on the transport threads: the load generator's continuations never block.
+        ShardliteClient client = new ShardliteClient(vmCluster.endpoints(), Duration.ofSeconds(30), true)) {
       ClusterBench bench = new ClusterBench(client, shards, records, accounts);
       System.out.printf("loading %d records and %d accounts over %d shards...%n", records, accounts, shards);
       bench.load();

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         ServeCommand.class})
 public final class ShardliteCli {
   public static void main(String[] args) {
+    io.shardlite.common.rpc.NettyLeakDetection.offUnlessSet();
     CommandLine cli = new CommandLine(new ShardliteCli());
     // `serve KIND --flag value ...` hands every flag to the server it starts.
     cli.getSubcommands().get("serve").setUnmatchedOptionsArePositionalParams(true);

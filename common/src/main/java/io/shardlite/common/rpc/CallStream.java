@@ -27,8 +27,8 @@ import java.util.function.ToLongFunction;
  * <p>Calls are spread over the streams in turn: one stream delivers its replies on one thread at a
  * time, and the callers' continuations run there: on the stub's executor. The virtual masters give
  * their streams (to the sequencer, to each other) a direct one, so replies complete on the event
- * loop that read them and continuations must not block; the client library keeps gRPC's pool, since
- * its callers' continuations are application code. When a stream breaks, every call still
+ * loop that read them and continuations must not block; the client library keeps gRPC's pool unless
+ * its caller says its continuations never block, since they are application code. When a stream breaks, every call still
  * unanswered on it fails with the stream's status (its outcome is unknown to the caller, exactly
  * as for a unary call cut off in flight), and the next call on that slot opens a new stream. A
  * server that answers the stream with UNIMPLEMENTED (an older version) gets unary calls from then

@@ -163,4 +163,71 @@ class ExecuteStreamTest {
     }
     assertThat(unary.get()).isEqualTo(3);
   }
+
+  /** Answers each streamed transaction when the test says so ({@link #release}), so it can attach continuations first. */
+  private static final class HeldEcho extends VirtualMasterGrpc.VirtualMasterImplBase {
+    private final java.util.concurrent.BlockingQueue<Runnable> held = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public StreamObserver<ExecuteRequest> executeStream(StreamObserver<ExecuteReply> out) {
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(ExecuteRequest request) {
+          held.add(() -> {
+            synchronized (out) {
+              out.onNext(answer(request));
+            }
+          });
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {
+          synchronized (out) {
+            out.onCompleted();
+          }
+        }
+      };
+    }
+
+    /** Sends the reply to the next transaction that arrived (waiting for it up to 20 s). */
+    void release() throws InterruptedException {
+      Runnable reply = held.poll(20, TimeUnit.SECONDS);
+      assertThat(reply).as("a transaction reached the server").isNotNull();
+      reply.run();
+    }
+  }
+
+  /** The name of the thread that ran a continuation of each transaction's future. */
+  private static List<String> completingThreads(ShardliteClient client, HeldEcho server, int count) throws Exception {
+    List<String> threads = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < count; i++) {
+      CompletableFuture<ExecuteReply> f = client.executeAsync(tx("t-" + i));
+      CompletableFuture<Void> seen = f.thenAccept(reply -> threads.add(Thread.currentThread().getName()));
+      server.release();
+      seen.get(20, TimeUnit.SECONDS);
+      assertThat(f.get().getOwnerAddress()).isEqualTo("t-" + i);
+    }
+    return threads;
+  }
+
+  @Test
+  void transportCallbacksCompleteOnTheEventLoopThatReadTheReply() throws Exception {
+    HeldEcho server = new HeldEcho();
+    String endpoint = start(server);
+    try (ShardliteClient client = new ShardliteClient(List.of(endpoint), Duration.ofSeconds(20), true)) {
+      assertThat(completingThreads(client, server, 20)).allSatisfy(t -> assertThat(t).startsWith("grpc-default-worker"));
+    }
+  }
+
+  @Test
+  void byDefaultRepliesCompleteOnGrpcsExecutorNotTheEventLoop() throws Exception {
+    HeldEcho server = new HeldEcho();
+    String endpoint = start(server);
+    try (ShardliteClient client = new ShardliteClient(List.of(endpoint), Duration.ofSeconds(20))) {
+      assertThat(completingThreads(client, server, 20)).allSatisfy(t -> assertThat(t).startsWith("grpc-default-executor"));
+    }
+  }
 }

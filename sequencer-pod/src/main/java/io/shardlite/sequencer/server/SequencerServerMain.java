@@ -139,6 +139,7 @@ public final class SequencerServerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    io.shardlite.common.rpc.NettyLeakDetection.offUnlessSet();
     // See ShardServerMain: Ratis needs a common pool of at least 2 threads on small machines.
     if (System.getProperty(FJP_PARALLELISM) == null) {
       System.setProperty(FJP_PARALLELISM,

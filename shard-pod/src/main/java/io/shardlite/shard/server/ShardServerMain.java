@@ -127,6 +127,7 @@ public final class ShardServerMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    io.shardlite.common.rpc.NettyLeakDetection.offUnlessSet();
     // Ratis completes follower appends with CompletableFuture's default async pool. With a common
     // pool parallelism below 2 (any machine or pod with <= 2 CPUs) Java starts a new thread per
     // task instead: one thread per log append. Must run before anything touches ForkJoinPool.

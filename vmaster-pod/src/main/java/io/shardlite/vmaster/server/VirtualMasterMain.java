@@ -179,6 +179,7 @@ public final class VirtualMasterMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    io.shardlite.common.rpc.NettyLeakDetection.offUnlessSet();
     CommandLine cli = new CommandLine(new VirtualMasterMain());
     cli.setParameterExceptionHandler((ex, a) -> {
       cli.getErr().println("vmaster-server: " + ex.getMessage());
