@@ -148,7 +148,7 @@ public final class ClusterBench {
     CountDownLatch chainsDone = new CountDownLatch(concurrency);
     SplittableRandom seeds = new SplittableRandom(42);
     for (int i = 0; i < concurrency; i++) {
-      new Chain(seeds.split(), nextTx, end, tally, chainsDone).next();
+      new Chain(seeds.split(), nextTx, tally, chainsDone).next();
     }
     try {
       // Every transaction has a 30 s deadline, and the client answers each by then.
@@ -219,15 +219,12 @@ public final class ClusterBench {
   private final class Chain {
     private final SplittableRandom random;
     private final Function<SplittableRandom, ExecuteRequest> nextTx;
-    private final long end;
     private final Tally tally;
     private final CountDownLatch done;
 
-    Chain(SplittableRandom random, Function<SplittableRandom, ExecuteRequest> nextTx, long end, Tally tally,
-        CountDownLatch done) {
+    Chain(SplittableRandom random, Function<SplittableRandom, ExecuteRequest> nextTx, Tally tally, CountDownLatch done) {
       this.random = random;
       this.nextTx = nextTx;
-      this.end = end;
       this.tally = tally;
       this.done = done;
     }
@@ -236,7 +233,7 @@ public final class ClusterBench {
     void next() {
       while (true) {
         long start = System.nanoTime();
-        if (start >= end) {
+        if (start >= tally.end) {
           done.countDown();
           return;
         }

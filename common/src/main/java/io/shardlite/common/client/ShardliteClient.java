@@ -95,13 +95,15 @@ public final class ShardliteClient implements AutoCloseable {
       endpointIndex.putIfAbsent(e, channels.size());
       channels.add(Channels.to(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
       ManagedChannel channel = channels.get(channels.size() - 1);
-      VirtualMasterGrpc.VirtualMasterStub stub = transportCallbacks
-          ? VirtualMasterGrpc.newStub(channel).withExecutor(com.google.common.util.concurrent.MoreExecutors.directExecutor())
-          : VirtualMasterGrpc.newStub(channel);
+      // Streamed and unary (servers without the stream) replies alike complete where the caller chose.
+      java.util.concurrent.Executor replies = transportCallbacks ? com.google.common.util.concurrent.MoreExecutors.directExecutor() : null;
+      VirtualMasterGrpc.VirtualMasterStub stub = replies == null ? VirtualMasterGrpc.newStub(channel)
+          : VirtualMasterGrpc.newStub(channel).withExecutor(replies);
+      VirtualMasterGrpc.VirtualMasterFutureStub unary = replies == null ? VirtualMasterGrpc.newFutureStub(channel)
+          : VirtualMasterGrpc.newFutureStub(channel).withExecutor(replies);
       streams.add(new CallStream<>(STREAMS_PER_ENDPOINT, stub::executeStream,
           (request, callId) -> request.toBuilder().setCallId(callId).build(), ExecuteReply::getCallId,
-          (request, timeoutNanos) -> VirtualMasterGrpc.newFutureStub(channel)
-              .withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).execute(request)));
+          (request, timeoutNanos) -> unary.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).execute(request)));
     }
   }
 
