@@ -7,8 +7,6 @@ import io.shardlite.proto.Outcome;
 import io.shardlite.proto.TxState;
 import java.util.ArrayList;
 import java.util.List;
-import org.pcollections.HashTreePMap;
-import org.pcollections.PMap;
 import org.pcollections.PSortedMap;
 import org.pcollections.TreePMap;
 
@@ -17,13 +15,17 @@ import org.pcollections.TreePMap;
  * until a decision) and decided ones (kept for a window of LSNs). The first decision wins.
  *
  * @param undecided by transaction id
+ * @param waiting the undecided ones whose COMMIT waits for others ({@link PendingTx#commitAfter}),
+ *     by transaction id: the ones a decision may settle, so a decision looks at them only
  * @param decided by transaction id
- * @param decidedByLsn transaction ids of {@code decided} by LSN, for pruning
+ * @param decidedInOrder the decisions of {@code decided} in the order they were recorded, for
+ *     pruning and snapshots
  */
 public record Decisions(
     PSortedMap<String, PendingTx> undecided,
-    PMap<String, Decision> decided,
-    PSortedMap<Long, String> decidedByLsn) {
+    PSortedMap<String, PendingTx> waiting,
+    HashTrieMap<String, Decision> decided,
+    PersistentQueue<Decision> decidedInOrder) {
 
   /**
    * The result of a decide: the recorded decision (null while a COMMIT waits for the
@@ -36,7 +38,7 @@ public record Decisions(
   public record Expired(Decisions decisions, List<Decision> aborted, List<Decision> recorded) {}
 
   public static Decisions empty() {
-    return new Decisions(TreePMap.empty(), HashTreePMap.empty(), TreePMap.empty());
+    return new Decisions(TreePMap.empty(), TreePMap.empty(), HashTrieMap.empty(), PersistentQueue.empty());
   }
 
   /** True if {@code txId} is undecided or decided (within the window). */
@@ -45,11 +47,11 @@ public record Decisions(
   }
 
   Decisions begin(List<PendingTx> txs) {
-    PSortedMap<String, PendingTx> pending = undecided;
+    Decisions next = this;
     for (PendingTx tx : txs) {
-      pending = pending.plus(tx.txId(), tx);
+      next = next.withPending(tx);
     }
-    return new Decisions(pending, decided, decidedByLsn);
+    return next;
   }
 
   /**
@@ -103,8 +105,8 @@ public record Decisions(
         }
       }
       if (recorded == Outcome.COMMIT && !waitFor.isEmpty()) {
-        PendingTx waiting = new PendingTx(txId, pending.lsn(), pending.startMillis(), waitFor);
-        return new Decided(new Decisions(undecided.plus(txId, waiting), decided, decidedByLsn), null, false, List.of());
+        return new Decided(withPending(new PendingTx(txId, pending.lsn(), pending.startMillis(), waitFor)), null, false,
+            List.of());
       }
     }
     Decision decision = new Decision(txId, recorded, pending.lsn(), nowMillis);
@@ -123,18 +125,17 @@ public record Decisions(
     java.util.ArrayDeque<Decision> work = new java.util.ArrayDeque<>(List.of(decision));
     while (!work.isEmpty()) {
       Decision d = work.poll();
-      List<PendingTx> waiting = new ArrayList<>();
-      for (PendingTx tx : next.undecided.values()) {
+      List<PendingTx> waitedFor = new ArrayList<>();
+      for (PendingTx tx : next.waiting.values()) {
         if (tx.commitAfter().contains(d.txId())) {
-          waiting.add(tx);
+          waitedFor.add(tx);
         }
       }
-      for (PendingTx tx : waiting) {
+      for (PendingTx tx : waitedFor) {
         List<String> rest = new ArrayList<>(tx.commitAfter());
         rest.remove(d.txId());
         if (d.outcome() == Outcome.COMMIT && !rest.isEmpty()) {
-          next = new Decisions(next.undecided.plus(tx.txId(), new PendingTx(tx.txId(), tx.lsn(), tx.startMillis(), rest)),
-              next.decided, next.decidedByLsn);
+          next = next.withPending(new PendingTx(tx.txId(), tx.lsn(), tx.startMillis(), rest));
           continue;
         }
         Decision settled = new Decision(tx.txId(), d.outcome(), tx.lsn(), nowMillis);
@@ -161,15 +162,19 @@ public record Decisions(
     return new Expired(next, List.copyOf(aborted), List.copyOf(recorded));
   }
 
-  /** Forgets the decisions whose LSN is below {@code minLsn}; undecided ones are kept. */
+  /**
+   * Forgets the oldest recorded decisions while their LSN is below {@code minLsn}; undecided ones
+   * are kept. In recording order, not LSN order: a decision recorded before one of a lower LSN
+   * keeps that one a little longer, never shorter, and a queue costs less than a sorted tree.
+   */
   Decisions pruneBelow(long minLsn) {
-    PMap<String, Decision> kept = decided;
-    PSortedMap<Long, String> index = decidedByLsn;
-    while (!index.isEmpty() && index.firstKey() < minLsn) {
-      kept = kept.minus(index.firstEntry().getValue());
-      index = index.minusFirstEntry();
+    HashTrieMap<String, Decision> kept = decided;
+    PersistentQueue<Decision> order = decidedInOrder;
+    while (!order.isEmpty() && order.first().lsn() < minLsn) {
+      kept = kept.minus(order.first().txId());
+      order = order.minusFirst();
     }
-    return index == decidedByLsn ? this : new Decisions(undecided, kept, index);
+    return order == decidedInOrder ? this : new Decisions(undecided, waiting, kept, order);
   }
 
   /** What the sequencer knows of {@code txId}. */
@@ -187,19 +192,22 @@ public record Decisions(
     return reply.build();
   }
 
-  /** The decisions, by LSN (the snapshot order). */
-  public List<Decision> decidedByLsnOrder() {
-    List<Decision> list = new ArrayList<>(decidedByLsn.size());
-    for (String txId : decidedByLsn.values()) {
-      list.add(decided.get(txId));
-    }
-    return list;
+  /** The decisions in the order they were recorded (the snapshot order). */
+  public List<Decision> decidedInOrderList() {
+    return decidedInOrder.toList();
+  }
+
+  /** This with {@code tx} undecided (replacing an earlier version of it), waiting if it waits. */
+  private Decisions withPending(PendingTx tx) {
+    return new Decisions(undecided.plus(tx.txId(), tx),
+        tx.commitAfter().isEmpty() ? waiting.minus(tx.txId()) : waiting.plus(tx.txId(), tx), decided, decidedInOrder);
   }
 
   Decisions withDecision(Decision decision) {
     return new Decisions(
         undecided.minus(decision.txId()),
+        waiting.minus(decision.txId()),
         decided.plus(decision.txId(), decision),
-        decidedByLsn.plus(decision.lsn(), decision.txId()));
+        decidedInOrder.plus(decision));
   }
 }

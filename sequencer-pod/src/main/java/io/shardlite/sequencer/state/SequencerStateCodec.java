@@ -61,7 +61,7 @@ public final class SequencerStateCodec {
       b.addUndecided(UndecidedTx.newBuilder().setTxId(tx.txId()).setLsn(tx.lsn())
           .setStartMillis(tx.startMillis()).addAllCommitAfter(tx.commitAfter()));
     }
-    state.decisions().decidedByLsnOrder().forEach(d -> b.addDecisions(d.toProto()));
+    state.decisions().decidedInOrderList().forEach(d -> b.addDecisions(d.toProto()));
     return b.build();
   }
 
