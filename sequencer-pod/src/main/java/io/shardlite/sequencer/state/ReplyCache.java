@@ -7,12 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.pcollections.HashTreePMap;
-import org.pcollections.PMap;
 import org.pcollections.PSortedMap;
-import org.pcollections.PVector;
 import org.pcollections.TreePMap;
-import org.pcollections.TreePVector;
 
 /**
  * Recent {@code AssignLsns} replies, so that a retried request (same id, possibly sent to a new
@@ -31,10 +27,10 @@ import org.pcollections.TreePVector;
  * @param byRequest the encoded replies by request id
  * @param byVm each virtual master's request ids, oldest first
  */
-public record ReplyCache(PMap<String, ByteString> byRequest, PSortedMap<String, PVector<String>> byVm) {
+public record ReplyCache(HashTrieMap<String, ByteString> byRequest, PSortedMap<String, PersistentQueue<String>> byVm) {
 
   public static ReplyCache empty() {
-    return new ReplyCache(HashTreePMap.empty(), TreePMap.empty());
+    return new ReplyCache(HashTrieMap.empty(), TreePMap.empty());
   }
 
   public Optional<AssignLsnsReply> get(String requestId) {
@@ -56,22 +52,24 @@ public record ReplyCache(PMap<String, ByteString> byRequest, PSortedMap<String, 
 
   /** Remembers a successful reply of {@code vmId}, forgetting its oldest beyond {@code perVm}. */
   ReplyCache put(String vmId, AssignLsnsReply reply, int perVm) {
-    PVector<String> ids = byVm.getOrDefault(vmId, TreePVector.empty()).plus(reply.getRequestId());
-    PMap<String, ByteString> replies = byRequest.plus(reply.getRequestId(), reply.toByteString());
+    PersistentQueue<String> ids = byVm.getOrDefault(vmId, PersistentQueue.empty()).plus(reply.getRequestId());
+    HashTrieMap<String, ByteString> replies = byRequest.plus(reply.getRequestId(), reply.toByteString());
     while (ids.size() > perVm) {
-      replies = replies.minus(ids.get(0));
-      ids = ids.minus(0);
+      replies = replies.minus(ids.first());
+      ids = ids.minusFirst();
     }
     return new ReplyCache(replies, byVm.plus(vmId, ids));
   }
 
   /** Forgets the replies of virtual masters that are no longer registered. */
   ReplyCache retainVms(VmRegistry live) {
-    PMap<String, ByteString> replies = byRequest;
-    PSortedMap<String, PVector<String>> vms = byVm;
-    for (Map.Entry<String, PVector<String>> e : byVm.entrySet()) {
+    HashTrieMap<String, ByteString> replies = byRequest;
+    PSortedMap<String, PersistentQueue<String>> vms = byVm;
+    for (Map.Entry<String, PersistentQueue<String>> e : byVm.entrySet()) {
       if (live.get(e.getKey()).isEmpty()) {
-        replies = replies.minusAll(e.getValue());
+        for (String requestId : e.getValue()) {
+          replies = replies.minus(requestId);
+        }
         vms = vms.minus(e.getKey());
       }
     }
@@ -81,7 +79,7 @@ public record ReplyCache(PMap<String, ByteString> byRequest, PSortedMap<String, 
   /** The replies of one virtual master, oldest first (the snapshot order). */
   public List<AssignLsnsReply> oldestFirst(String vmId) {
     List<AssignLsnsReply> replies = new ArrayList<>();
-    for (String requestId : byVm.getOrDefault(vmId, TreePVector.empty())) {
+    for (String requestId : byVm.getOrDefault(vmId, PersistentQueue.empty())) {
       replies.add(decode(byRequest.get(requestId)));
     }
     return replies;

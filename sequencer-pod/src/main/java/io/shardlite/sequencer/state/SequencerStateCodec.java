@@ -9,7 +9,6 @@ import io.shardlite.proto.VmLeaseState;
 import io.shardlite.proto.VmReplies;
 import java.util.ArrayList;
 import java.util.List;
-import org.pcollections.TreePVector;
 
 /**
  * The whole {@link SequencerState} as bytes (a {@code SequencerSnapshot} message) and back, for
@@ -108,7 +107,7 @@ public final class SequencerStateCodec {
     List<String> lastMulti = p.getShardLastMultiTxIdCount() == config.shards() ? p.getShardLastMultiTxIdList()
         : java.util.Collections.nCopies(config.shards(), "");
     return new SequencerState(config, p.getNextLsn(), p.getTimeMillis(),
-        new ShardChain(TreePVector.from(p.getShardLastLsnList()), TreePVector.from(lastMulti)), new Ownership(owners), vms,
+        new ShardChain(p.getShardLastLsnList(), lastMulti), new Ownership(owners), vms,
         replies, decisions);
   }
 }

@@ -4,10 +4,9 @@ import io.shardlite.proto.ShardPrev;
 import io.shardlite.proto.TxLsn;
 import io.shardlite.proto.TxRequest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import org.pcollections.PVector;
-import org.pcollections.TreePVector;
 
 /**
  * The last LSN given to a transaction touching each shard (0 = none yet), and that transaction's
@@ -16,24 +15,28 @@ import org.pcollections.TreePVector;
  * an LSN; naming a multi-shard predecessor tells the shard's lane which part it must place before
  * its own next writes (its single-shard predecessors are the lane's own).
  *
+ * <p>Plain immutable lists, copied once per batch: a batch updates a few of a few dozen slots many
+ * times over, which pcollections' vectors paid for with a tree path per update.
+ *
  * @param last index = shard id
  * @param lastMulti index = shard id: the id of the transaction at {@code last} if it touched
  *     several shards, else empty
  */
-public record ShardChain(PVector<Long> last, PVector<String> lastMulti) {
+public record ShardChain(List<Long> last, List<String> lastMulti) {
 
   /** The result of sequencing a batch: the advanced chain and one {@link TxLsn} per request. */
   public record Sequenced(ShardChain chain, List<TxLsn> txs) {}
 
   public ShardChain {
+    last = List.copyOf(last);
+    lastMulti = List.copyOf(lastMulti);
     if (last.size() != lastMulti.size()) {
       throw new IllegalArgumentException(last.size() + " last LSNs but " + lastMulti.size() + " multi-shard ids");
     }
   }
 
   public static ShardChain empty(int shards) {
-    return new ShardChain(TreePVector.from(Collections.nCopies(shards, 0L)),
-        TreePVector.from(Collections.nCopies(shards, "")));
+    return new ShardChain(Collections.nCopies(shards, 0L), Collections.nCopies(shards, ""));
   }
 
   public int shards() {
@@ -54,22 +57,22 @@ public record ShardChain(PVector<Long> last, PVector<String> lastMulti) {
    * their shards to the shard's previous LSN. The requests must already be validated.
    */
   public Sequenced sequence(long firstLsn, List<TxRequest> requests) {
-    PVector<Long> next = last;
-    PVector<String> nextMulti = lastMulti;
+    Long[] next = last.toArray(new Long[0]);
+    String[] nextMulti = lastMulti.toArray(new String[0]);
     List<TxLsn> txs = new ArrayList<>(requests.size());
     long lsn = firstLsn;
     for (TxRequest request : requests) {
       TxLsn.Builder tx = TxLsn.newBuilder().setTxId(request.getTxId()).setLsn(lsn);
       String multi = request.getShardsCount() > 1 ? request.getTxId() : "";
       for (int shard : request.getShardsList()) {
-        tx.addPrev(ShardPrev.newBuilder().setShard(shard).setPrevLsn(next.get(shard))
-            .setPrevMultiTxId(nextMulti.get(shard)));
-        next = next.with(shard, lsn);
-        nextMulti = nextMulti.with(shard, multi);
+        tx.addPrev(ShardPrev.newBuilder().setShard(shard).setPrevLsn(next[shard])
+            .setPrevMultiTxId(nextMulti[shard]));
+        next[shard] = lsn;
+        nextMulti[shard] = multi;
       }
       txs.add(tx.build());
       lsn++;
     }
-    return new Sequenced(new ShardChain(next, nextMulti), List.copyOf(txs));
+    return new Sequenced(new ShardChain(Arrays.asList(next), Arrays.asList(nextMulti)), List.copyOf(txs));
   }
 }
