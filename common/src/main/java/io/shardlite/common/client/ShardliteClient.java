@@ -1,5 +1,6 @@
 package io.shardlite.common.client;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +98,7 @@ public final class ShardliteClient implements AutoCloseable {
       channels.add(Channels.to(e.substring(0, colon), Integer.parseInt(e.substring(colon + 1))));
       ManagedChannel channel = channels.get(channels.size() - 1);
       // Streamed and unary (servers without the stream) replies alike complete where the caller chose.
-      java.util.concurrent.Executor replies = transportCallbacks ? com.google.common.util.concurrent.MoreExecutors.directExecutor() : null;
+      Executor replies = transportCallbacks ? MoreExecutors.directExecutor() : null;
       VirtualMasterGrpc.VirtualMasterStub stub = replies == null ? VirtualMasterGrpc.newStub(channel)
           : VirtualMasterGrpc.newStub(channel).withExecutor(replies);
       VirtualMasterGrpc.VirtualMasterFutureStub unary = replies == null ? VirtualMasterGrpc.newFutureStub(channel)

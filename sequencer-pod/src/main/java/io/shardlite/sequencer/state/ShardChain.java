@@ -4,7 +4,6 @@ import io.shardlite.proto.ShardPrev;
 import io.shardlite.proto.TxLsn;
 import io.shardlite.proto.TxRequest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -73,6 +72,7 @@ public record ShardChain(List<Long> last, List<String> lastMulti) {
       txs.add(tx.build());
       lsn++;
     }
-    return new Sequenced(new ShardChain(Arrays.asList(next), Arrays.asList(nextMulti)), List.copyOf(txs));
+    // List.of copies each array once; the constructor's List.copyOf keeps such a list as it is.
+    return new Sequenced(new ShardChain(List.of(next), List.of(nextMulti)), List.copyOf(txs));
   }
 }
