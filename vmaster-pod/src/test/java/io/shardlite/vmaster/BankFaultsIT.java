@@ -71,6 +71,7 @@ class BankFaultsIT {
 
       System.out.printf("bank: %d acknowledged, %d refused (overdraft), %d unknown outcome, %d total reads; recovery: %s%n",
           bank.acknowledged.size(), bank.refused.get(), bank.unknown.get(), bank.totals.size(), recovery);
+      bank.unknownSamples.forEach((id, sample) -> System.out.println("bank unknown outcome " + id + ": " + sample));
       assertThat(bank.unexpected).as("unexpected errors").isEmpty();
       assertThat(bank.totals).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo((long) ACCOUNTS * BankWorkload.INITIAL));
       assertThat(recovery).allSatisfy((fault, millis) -> assertThat(millis).as(fault).isLessThan(RECOVERY_BOUND.toMillis()));
@@ -124,6 +125,9 @@ class BankFaultsIT {
   /** Every acknowledged transfer is in the ledger and balances equal the ledger's sums. */
   private static void checkLedger(BankWorkload bank) {
     BankWorkload.Snapshot snap = await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(bank::snapshot, s -> true);
+    // An unknown outcome may have committed or not; the ledger says which (printed for diagnosis).
+    bank.unknownSamples.keySet().forEach(id -> System.out.println("bank unknown outcome " + id
+        + (snap.ledger().containsKey(id) ? ": committed" : ": not committed")));
     assertThat(snap.ledger().keySet()).as("acknowledged transfers in the ledger").containsAll(bank.acknowledged.keySet());
     long[] expected = new long[ACCOUNTS];
     java.util.Arrays.fill(expected, BankWorkload.INITIAL);

@@ -36,6 +36,10 @@ final class BankWorkload {
   final List<String> unexpected = new CopyOnWriteArrayList<>();
   final AtomicLong lastSuccessNanos = new AtomicLong(System.nanoTime());
   final AtomicLong unknown = new AtomicLong();
+  /** The first few unknown outcomes by transfer id: when, how long the call took, the error (what CI output can explain them by). */
+  final Map<String, String> unknownSamples = new ConcurrentHashMap<>();
+  private static final int UNKNOWN_SAMPLES = 10;
+  private final long startNanos = System.nanoTime();
   final AtomicLong refused = new AtomicLong();
   private volatile boolean running = true;
   private final List<Thread> threads = new ArrayList<>();
@@ -94,6 +98,7 @@ final class BankWorkload {
       int to = (from + 1 + random.nextInt(accounts - 1)) % accounts;
       int amount = 1 + random.nextInt(40);
       String id = "t" + thread + "-" + n;
+      long invoked = System.nanoTime();
       ExecuteReply r = client.get().execute(List.of(
           statement(account(from), "UPDATE accounts SET balance = balance - ? WHERE id = ?", amount, account(from)),
           statement(account(to), "UPDATE accounts SET balance = balance + ? WHERE id = ?", amount, account(to)),
@@ -105,6 +110,13 @@ final class BankWorkload {
         refused.incrementAndGet();
       } else if (r.getError().getRetryable() || r.getError().getCode() == ErrorCode.TIMEOUT) {
         unknown.incrementAndGet();
+        if (unknownSamples.size() < UNKNOWN_SAMPLES) {
+          long now = System.nanoTime();
+          unknownSamples.put(id, String.format(java.util.Locale.ROOT, "shards %d -> %d, sent %.1f s into the run, answered after %d ms: %s %s",
+              ShardKeys.shardOf(account(from), shards), ShardKeys.shardOf(account(to), shards),
+              (invoked - startNanos) / 1e9, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - invoked),
+              r.getError().getCode(), r.getError().getMessage()));
+        }
       } else {
         unexpected.add(id + ": " + r.getError());
       }

@@ -25,6 +25,8 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -124,6 +126,18 @@ final class SequencerStateMachine extends BaseStateMachine {
   @Override
   public StateMachineStorage getStateMachineStorage() {
     return storage;
+  }
+
+  // Who leads, as each replica learns it, and when a new leader can take requests (see the shard
+  // state machine): one line per replica and change.
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+    LOG.info("sequencer: {} sees leader {}", member.getPeerId(), newLeaderId == null ? "none" : newLeaderId);
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    LOG.info("sequencer: this replica leads and takes requests");
   }
 
   /** On the leader only: stamp the command with the leader's clock before it enters the log. */

@@ -17,6 +17,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -123,6 +125,19 @@ public final class ShardStateMachine extends BaseStateMachine {
   @Override
   public StateMachineStorage getStateMachineStorage() {
     return storage;
+  }
+
+  // Who leads, as each replica learns it, and when a new leader can take writes: one line per
+  // replica and change, which is what a failover looks like in the logs (Ratis logs at WARN here:
+  // the failed calls, not who took over or when its first writes could commit).
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeaderId) {
+    LOG.info("shard {}: {} sees leader {}", shardId, member.getPeerId(), newLeaderId == null ? "none" : newLeaderId);
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    LOG.info("shard {}: this replica leads and takes writes", shardId);
   }
 
   @Override
