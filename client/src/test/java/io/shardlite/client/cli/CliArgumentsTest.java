@@ -11,6 +11,7 @@ import io.shardlite.proto.StatementResult;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -61,6 +62,22 @@ class CliArgumentsTest {
     cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
     assertThat(cli.execute("--shards", "16,0", "--out", "/nonexistent/never-written")).isEqualTo(2);
     assertThat(java.nio.file.Path.of("/nonexistent/never-written")).doesNotExist();
+  }
+
+  @Test
+  void clusterBenchComparesWithTheMeanOfSqliteTransfersBeforeAndAfterTheClusters() {
+    var ycsb = run("sqlite-ycsb-a-uniform", 200_000);
+    var after = run("sqlite-transfer", 8_000);
+    var before = run(ClusterBenchCommand.SQLITE_TRANSFER_BEFORE, 10_000);
+    assertThat(ClusterBenchCommand.sqliteTransferRates(List.of(ycsb, after, before))).containsExactly(8_000.0, 10_000.0);
+    assertThat(ClusterBenchCommand.meanSqliteTransferRate(List.of(ycsb, after, before))).isEqualTo(9_000.0);
+    assertThat(ClusterBenchCommand.meanSqliteTransferRate(List.of(ycsb, after))).isEqualTo(8_000.0);
+    assertThat(ClusterBenchCommand.meanSqliteTransferRate(List.of(ycsb))).isNaN();
+  }
+
+  private static io.shardlite.client.bench.ClusterBench.Run run(String workload, double txPerSec) {
+    return new io.shardlite.client.bench.ClusterBench.Run(workload, 1, 10, (long) (txPerSec * 10), 0, 0, txPerSec,
+        0.1, 0.2, 0.3, List.of());
   }
 
   @Test
