@@ -3,6 +3,7 @@ package io.shardlite.sequencer.server;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.client.CollectorRegistry;
+import io.shardlite.common.raft.RatisServerProperties;
 import io.shardlite.common.launch.ReadyFile;
 import io.shardlite.common.metrics.CpuUse;
 import io.shardlite.common.metrics.HttpEndpoints;
@@ -127,30 +128,19 @@ public final class SequencerServer implements AutoCloseable {
   }
 
   static RaftProperties ratisProperties(SequencerServerConfig c) {
-    RaftProperties p = new RaftProperties();
-    RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().resolve("ratis").toFile()));
-    GrpcConfigKeys.Server.setHost(p, c.bindAddress());
-    GrpcConfigKeys.Server.setPort(p, c.ratisPort());
+    RaftProperties p = RatisServerProperties.base(c.dataDir(), c.bindAddress(), c.ratisPort(), c.electionTimeoutMin(),
+        c.snapshotThreshold());
     // A batch of 4096 transactions with long ids and several shards each stays well below 4 MiB.
     SizeInBytes entryLimit = SizeInBytes.valueOf(4L << 20);
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, entryLimit);
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf((4L << 20) + (64L << 10)));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(6L << 20));
 
-    long min = c.electionTimeoutMin().toMillis();
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 2 * min), TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
-    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     // Idempotency is the state's reply cache (by request id); Ratis' own cache only needs to
     // cover its internal retries.
     RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
 
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotThreshold());
-    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
     // Purge only what every follower has: Ratis 3.2.2's log appender dies (NPE "Previous TermIndex
     // not found") when a returning follower needs exactly the first entry the leader kept after a
     // purge, which a restarted old leader hits every time. The sequencer's entries are small.
@@ -164,11 +154,6 @@ public final class SequencerServer implements AutoCloseable {
     RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(1L << 20));
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
     RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(8L << 20));
-    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
-    // No commit-index metadata entries: each doubled the appends, flushes and replication rounds
-    // per command (see docs/architecture.md). A restarted replica learns the commit index from the
-    // leader and replays from its snapshot, which the state machine does deterministically anyway.
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     c.ratisOverrides().forEach(p::set);
     return p;
   }

@@ -3,6 +3,7 @@ package io.shardlite.shard.server;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.client.CollectorRegistry;
+import io.shardlite.common.raft.RatisServerProperties;
 import io.shardlite.common.launch.ReadyFile;
 import io.shardlite.common.metrics.CpuUse;
 import io.shardlite.common.metrics.HttpEndpoints;
@@ -172,10 +173,8 @@ public final class ShardServer implements AutoCloseable {
   }
 
   static RaftProperties ratisProperties(ShardServerConfig c) {
-    RaftProperties p = new RaftProperties();
-    RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().resolve("ratis").toFile()));
-    GrpcConfigKeys.Server.setHost(p, c.bindAddress());
-    GrpcConfigKeys.Server.setPort(p, c.ratisPort());
+    RaftProperties p = RatisServerProperties.base(c.dataDir(), c.bindAddress(), c.ratisPort(), c.electionTimeoutMin(),
+        c.snapshotThreshold());
     // One entry holds at most one batch plus framing. Ratis keeps a write buffer of this size per
     // group (memory per group!), needs its appender batch to fit in it, and the gRPC message limit
     // to exceed the appender batch by 1 MiB.
@@ -185,20 +184,12 @@ public final class ShardServer implements AutoCloseable {
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entryLimit + (2L << 20)));
     RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64L << 20, 4L * ratisMessageLimit(c))));
 
-    // Many groups per server and a shared, noisy machine: relaxed timeouts avoid election storms.
-    long min = c.electionTimeoutMin().toMillis();
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 2 * min), TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
-
     // Ratis keeps each write's reply, on every replica, for retries of the same client call. The
     // shard file's transaction ids already make a repeated write safe, and its default of 60 s kept
     // a minute of replies per server (~7,600 under load at 16 shards), promoted to the old
     // generation only to die there: 10 s, as on the sequencer, covers the Raft clients' own retries.
     RaftServerConfigKeys.RetryCache.setExpiryTime(p, RETRY_CACHE_EXPIRY);
 
-    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // No leader lease: a lease read trusts that no other leader was elected within 90% of the
     // minimum election timeout, which a starved JVM on a saturated machine can break. ListAppendIT
     // once saw a linearizable read, right after a multi-shard commit was acknowledged, miss it
@@ -207,9 +198,6 @@ public final class ShardServer implements AutoCloseable {
 
     // Snapshots are SQLite copies; the log is purged up to them, so a replica that was away long
     // enough catches up by receiving the copy.
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotThreshold());
-    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, c.logPurgeGap());
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.logSegmentBytes()));
@@ -222,12 +210,6 @@ public final class ShardServer implements AutoCloseable {
     // read, which trails the tail by little; a lagging follower's entries are read from disk.
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
     RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(4 * c.logSegmentBytes()));
-    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
-    // Ratis would follow every commit-index advance with a metadata entry of its own: twice the log
-    // writes and replication rounds per write (measured; docs/architecture.md). The shard file keeps
-    // its applied index, so entries replayed after a restart until the leader confirms the commit
-    // index are recognized and skipped.
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     c.ratisOverrides().forEach(p::set);
     return p;
   }
