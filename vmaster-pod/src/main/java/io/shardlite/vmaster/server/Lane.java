@@ -1455,14 +1455,19 @@ final class Lane implements Runnable {
    * Waits for one call to a shard server until the deadline. Each {@link #MOVED_CHECK_NANOS}
    * without an answer, the directory is refreshed in the background (an answer meanwhile is taken
    * at once). A call held by a server that does not lead the shard (sent during an election, say)
-   * waits on that server's forwarding, which a failover can hold for seconds; once another server
-   * comes first (it leads now), the call is cancelled and null returned, so the caller resends it
-   * there (every call a lane makes is safe to repeat: the shard answers a transaction id it
-   * applied with its recorded outcome). A call to the server that still comes first keeps
-   * waiting: it is just slow, and a resend would only queue the same work behind it.
+   * waits on that server's forwarding, which a failover can hold for seconds: the server forwards
+   * through an ordered Raft client, where a write retrying through the failover holds back every
+   * later one (CI saw ~7 s). So the call is cancelled and null returned, for the caller to send it
+   * again to the server that comes first, once another server comes first (it leads now), or once
+   * the target itself leads when it did not as the call left (a new call there is appended
+   * directly, without the forwarding client). Every call a lane makes is safe to repeat: the
+   * shard answers a transaction id it applied with its recorded outcome. A call to a server that
+   * led when it was sent and still comes first keeps waiting: it is just slow, and a resend would
+   * only queue the same work behind it.
    */
   private <T> T awaitUnlessMoved(ListenableFuture<T> call, ShardNodeClient target, long deadlineNanos)
       throws InterruptedException, ExecutionException, TimeoutException {
+    boolean sentToLeader = directory.leaderOf(shard) == target;
     CompletableFuture<Void> looked = null; // a directory refresh in flight, while the call may still answer
     while (true) {
       long left = deadlineNanos - System.nanoTime();
@@ -1483,11 +1488,13 @@ final class Lane implements Runnable {
         }
         looked = null;
         List<ShardNodeClient> now = directory.serversOf(shard);
-        if (!now.isEmpty() && now.get(0) != target) {
+        boolean moved = !now.isEmpty() && now.get(0) != target;
+        if (moved || (!sentToLeader && directory.leaderOf(shard) == target)) {
           call.cancel(true);
           metrics.resentToMovedLeader();
-          LOG.info("shard {}: a call went unanswered for over {} ms on a server that no longer comes first for the"
-              + " shard; resending it to the shard's leader", shard, TimeUnit.NANOSECONDS.toMillis(MOVED_CHECK_NANOS));
+          LOG.info("shard {}: a call went unanswered for over {} ms on a server that {}; resending it to the shard's"
+              + " leader", shard, TimeUnit.NANOSECONDS.toMillis(MOVED_CHECK_NANOS),
+              moved ? "no longer comes first for the shard" : "did not lead the shard when the call left and leads it now");
           return null;
         }
       }

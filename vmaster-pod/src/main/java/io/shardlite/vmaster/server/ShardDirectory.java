@@ -25,6 +25,7 @@ final class ShardDirectory implements AutoCloseable {
   private final List<String> endpoints;
   private final List<ShardNodeClient> clients = new ArrayList<>();
   private volatile Map<Integer, List<ShardNodeClient>> byShard = Map.of();
+  private volatile Map<Integer, ShardNodeClient> leaderByShard = Map.of();
   private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "shard-directory-refresh");
     t.setDaemon(true);
@@ -64,12 +65,15 @@ final class ShardDirectory implements AutoCloseable {
       }
     }
     Map<Integer, List<ShardNodeClient>> next = new HashMap<>(others);
+    Map<Integer, ShardNodeClient> nextLeaders = new HashMap<>();
     leaders.forEach((shard, list) -> {
       List<ShardNodeClient> ordered = new ArrayList<>(list);
       ordered.addAll(others.getOrDefault(shard, List.of()));
       next.put(shard, ordered);
+      nextLeaders.put(shard, list.get(0));
     });
     byShard = next;
+    leaderByShard = nextLeaders;
   }
 
   /**
@@ -88,6 +92,11 @@ final class ShardDirectory implements AutoCloseable {
   /** Servers hosting {@code shard}, the leader's first; empty if none is known. */
   List<ShardNodeClient> serversOf(int shard) {
     return byShard.getOrDefault(shard, List.of());
+  }
+
+  /** The server whose replica of {@code shard} said it leads, at the last refresh; null if none did. */
+  ShardNodeClient leaderOf(int shard) {
+    return leaderByShard.get(shard);
   }
 
   @Override
