@@ -236,7 +236,7 @@ final class Coordinator {
       boolean commit = decided.getDecision().getOutcome() == Outcome.COMMIT;
       releaseAfterAnswer(txId, participants, commit, deadline, phase("decide", phaseStart));
       if (vote != null) {
-        return mappedFailure(parts, voteShard, vote);
+        return mappedFailure(parts, voteShard, voteFailure(txId, vote, !commit));
       }
       if (!commit) {
         return ExecuteReply.newBuilder().setError(Error.newBuilder().setCode(ErrorCode.TIMEOUT).setRetryable(true)
@@ -245,6 +245,22 @@ final class Coordinator {
       }
       return results(parts, prepared, statementCount, lsn);
     });
+  }
+
+  /**
+   * The answer's error for a participant's failed vote. A part the shard refused because it had
+   * applied a later LSN already (OUT_OF_ORDER_LSN: in a failover, later work reached the shard
+   * first) is no fault of the transaction's: once it is aborted nothing changed, and a retry (a new
+   * attempt at a new LSN) is safe, so the answer says so, as a lane's own refusal to place a part
+   * does. Every other vote (SQL errors, constraints, ...) is the answer as it came.
+   */
+  static Error voteFailure(String txId, Error vote, boolean aborted) {
+    if (!aborted || vote.getCode() != ErrorCode.OUT_OF_ORDER_LSN) {
+      return vote;
+    }
+    return vote.toBuilder().setCode(ErrorCode.UNAVAILABLE).setRetryable(true).setMessage("multi-shard transaction "
+        + txId + " was aborted and nothing was changed: a part could not be placed (" + vote.getMessage() + "); retry")
+        .build();
   }
 
   /** A participant's error, its statement index mapped to the transaction's. */
