@@ -12,11 +12,13 @@ import io.shardlite.proto.TxStatement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -112,9 +114,9 @@ final class BankWorkload {
         unknown.incrementAndGet();
         if (unknownSamples.size() < UNKNOWN_SAMPLES) {
           long now = System.nanoTime();
-          unknownSamples.put(id, String.format(java.util.Locale.ROOT, "shards %d -> %d, sent %.1f s into the run, answered after %d ms: %s %s",
+          unknownSamples.put(id, String.format(Locale.ROOT, "shards %d -> %d, sent %.1f s into the run, answered after %d ms: %s %s",
               ShardKeys.shardOf(account(from), shards), ShardKeys.shardOf(account(to), shards),
-              (invoked - startNanos) / 1e9, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - invoked),
+              (invoked - startNanos) / 1e9, TimeUnit.NANOSECONDS.toMillis(now - invoked),
               r.getError().getCode(), r.getError().getMessage()));
         }
       } else {

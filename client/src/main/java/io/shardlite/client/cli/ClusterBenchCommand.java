@@ -157,8 +157,8 @@ final class ClusterBenchCommand implements Callable<Integer> {
     ClusterBench.Run sqliteBefore = null;
     if (!skipBaselines) {
       System.out.println("plain SQLite transfers before the clusters (again after them)...");
-      sqliteBefore = renamed(print(SqliteWorkloads.transfers(dir.resolve("sqlite-before"), accounts, warmupSeconds, seconds)),
-          SQLITE_TRANSFER_BEFORE);
+      sqliteBefore = print(renamed(SqliteWorkloads.transfers(dir.resolve("sqlite-before"), accounts, warmupSeconds, seconds),
+          SQLITE_TRANSFER_BEFORE));
     }
     MachineCpu cpu0 = MachineCpu.sample();
     for (int shards : shardCounts) {
