@@ -129,8 +129,12 @@ class ListAppendIT {
     double bottom = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"bottom\",}");
     double stacked = MetricsText.value(vm2Metrics, "shardlite_vm_speculative_parts_total{event=\"stacked\",}");
     double gaps = MetricsText.value(vm2Metrics, "shardlite_vm_lane_pacing_total{verdict=\"pause\",}");
+    double readItems = MetricsText.value(vm2Metrics, "shardlite_vm_read_parts_total{how=\"entry\",}");
     System.out.printf("list-append clean: vm2 prepared %.0f speculative parts on empty stacks and %.0f on top of"
-        + " others, and paused %.0f times between entries%n", Math.max(0, bottom), Math.max(0, stacked), gaps);
+        + " others, read %.0f read-only parts in its entries, and paused %.0f times between entries%n",
+        Math.max(0, bottom), Math.max(0, stacked), Math.max(0, readItems), gaps);
+    // The checker below judges the reads served at their places in the shards' logs too.
+    assertThat(readItems).as("read-only multi-shard parts read in vm2's entries").isPositive();
     List<Anomaly> anomalies = ListAppendChecker.check(history);
     explain("clean", history, anomalies);
     assertThat(anomalies).as("anomalies of the clean history (see %s)", dir).isEmpty();

@@ -73,7 +73,7 @@ final class BankDemo {
         .build();
   }
 
-  /** Latencies of committed transfers of one kind (nanoseconds). */
+  /** Latencies of one kind of committed transfer or of read (nanoseconds). */
   private static final class Latencies {
     final ConcurrentLinkedQueue<Long> values = new ConcurrentLinkedQueue<>();
 
@@ -116,6 +116,8 @@ final class BankDemo {
     AtomicLongArray moved = new AtomicLongArray(layout.branches().size());
     Latencies singleLatency = new Latencies();
     Latencies multiLatency = new Latencies();
+    Latencies totalReadLatency = new Latencies();
+    Latencies branchReadLatency = new Latencies();
     List<Long> totals = new java.util.concurrent.CopyOnWriteArrayList<>();
     AtomicLong branchChecks = new AtomicLong();
     AtomicLong branchViolations = new AtomicLong();
@@ -128,14 +130,18 @@ final class BankDemo {
       // In between, with transfers only inside branches, a branch's total must never change either.
       for (long next = System.nanoTime(); System.nanoTime() < end; next += TimeUnit.MILLISECONDS.toNanos(500)) {
         LockSupport.parkNanos(next - System.nanoTime());
+        long sent = System.nanoTime();
         long t = grandTotal();
         if (t >= 0) {
           totals.add(t);
+          timed(totalReadLatency, sent, measureFrom);
         }
         if (crossBranch == 0) {
           int b = random.nextInt(layout.branches().size());
+          sent = System.nanoTime();
           long branch = branchTotal(layout.branches().get(b));
           if (branch >= 0) {
+            timed(branchReadLatency, sent, measureFrom);
             branchChecks.incrementAndGet();
             if (branch != baseline[b]) {
               branchViolations.incrementAndGet();
@@ -221,6 +227,10 @@ final class BankDemo {
       out.println("demo: transfers between branches (different shards) run as multi-shard transactions:"
           + " add them with --demo-cross-branch PERCENT");
     }
+    printReads("consistent grand-total reads (one multi-shard read over every shard)", totalReadLatency);
+    if (crossBranch == 0) {
+      printReads("single-branch reads (one shard)", branchReadLatency);
+    }
     long expected = layout.grandTotal();
     long wrongTotals = totals.stream().filter(t -> t != expected).count();
     boolean ok = openedTotal == expected && wrongTotals == 0 && finalTotal == expected && after != null
@@ -260,6 +270,21 @@ final class BankDemo {
     ExecuteReply r = client.execute(List.of(statement(branch,
         "SELECT coalesce(sum(balance), 0) FROM " + BankLayout.TABLE + " WHERE branch = ?", branch)));
     return r.hasError() ? -1 : r.getResults(0).getRows(0).getValues(0).getInteger();
+  }
+
+  /** Records a read's latency if it was sent in the measured seconds. */
+  private static void timed(Latencies latencies, long sent, long measureFrom) {
+    if (sent - measureFrom >= 0) {
+      latencies.values.add(System.nanoTime() - sent);
+    }
+  }
+
+  private void printReads(String what, Latencies latencies) {
+    long[] r = latencies.sorted();
+    if (r.length > 0) {
+      out.printf("demo:   %s: %d, p50 %.1f ms, max %.1f ms%n", what, r.length, BenchReport.percentile(r, 0.5) / 1e6,
+          r[r.length - 1] / 1e6);
+    }
   }
 
   /** Every branch's total, each read from its own shard; null (and a message) if a read failed. */

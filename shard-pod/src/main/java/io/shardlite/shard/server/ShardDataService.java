@@ -155,6 +155,8 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
         case PREPARE -> items.add(GroupItem.newBuilder().setPrepare(PreparePart.newBuilder()
             .setBatch(validatePart(request.getShardId(), item.getPrepare().getBatch()))
             .setSpeculative(item.getPrepare().getSpeculative())).build());
+        case READ -> items.add(GroupItem.newBuilder().setRead(io.shardlite.proto.ReadPart.newBuilder()
+            .setBatch(validatePart(request.getShardId(), item.getRead().getBatch()))).build());
         case RESOLVE -> {
           if (resolutionsDone) {
             throw new ShardliteException(ErrorCode.MALFORMED_REQUEST,
@@ -172,11 +174,11 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
     return items;
   }
 
-  /** A multi-shard part to prepare: a valid write with a tx_id and a global LSN. */
+  /** A multi-shard part to prepare or read: a valid write with a tx_id and a global LSN. */
   private WriteBatch validatePart(int shard, WriteBatch part) {
     WriteBatch batch = validate(WriteRequest.newBuilder().setShardId(shard).setBatch(part).build());
     if (batch.getTxId().isEmpty() || batch.getGlobalLsn() <= 0) {
-      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a prepared part needs a tx_id and a global LSN");
+      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a multi-shard part needs a tx_id and a global LSN");
     }
     return batch;
   }

@@ -7,6 +7,7 @@ import io.shardlite.proto.ClaimEpoch;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ReadPart;
 import io.shardlite.proto.Row;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.ShardResult;
@@ -296,6 +297,7 @@ public final class ShardDatabase implements AutoCloseable {
         switch (item.getItemCase()) {
           case PREPARE -> out.addItemResults(applyPrepare(term, index, item.getPrepare()));
           case RESOLVE -> out.addItemResults(applyResolve(term, index, item.getResolve()));
+          case READ -> out.addItemResults(applyRead(term, index, item.getRead()));
           default -> out.addItemResults(resultOf(written).setError(new ShardliteException(
               ErrorCode.MALFORMED_REQUEST, "an empty write group item").toProto()));
         }
@@ -584,6 +586,50 @@ public final class ShardDatabase implements AutoCloseable {
       openTail = tail.firstUnresolved();
       commitMeta(next);
       return prepared;
+    } catch (SQLException e) {
+      throw environmental(e);
+    }
+  }
+
+  /**
+   * A read-only multi-shard part at its place in the log: it sees every item and entry before it
+   * and none after it, so the transaction's parts on all its shards are one cut at its LSN. Fenced
+   * and LSN-checked like a write, refused while any multi-shard part is unresolved here (that
+   * transaction may be committed and read elsewhere, or still abort). It changes nothing: not the
+   * data (read-only statements, in a savepoint rolled back), not the shard's LSN, no recorded id.
+   * Every replica runs it, as it applies every entry; only the leader's answer reaches the writer.
+   */
+  private ShardResult applyRead(long term, long index, ReadPart read) {
+    WriteBatch batch = read.getBatch();
+    Meta m = written;
+    Meta unchanged = new Meta(index, term, m.globalLsn(), m.epoch());
+    try (java.sql.Statement sp = writer.createStatement()) {
+      String inDoubt = tail.firstUnresolved();
+      if (inDoubt == null && tail.isEmpty()) {
+        inDoubt = preparedOtherThan(batch.getTxId());
+      }
+      ShardliteException error = refusal(batch, m.epoch(), m.globalLsn(), inDoubt);
+      ShardResult.Builder out = resultOf(unchanged);
+      if (error == null) {
+        sp.execute("SAVEPOINT read_part");
+        try {
+          context.begin(batch.getTimestampMillis(), batch.getRandomSeed());
+          for (int i = 0; i < batch.getStatementsCount(); i++) {
+            out.addResults(execute(writes, batch.getStatements(i), i, false));
+          }
+        } catch (ShardliteException e) {
+          error = e;
+          out.clearResults();
+        } finally {
+          sp.execute("ROLLBACK TO read_part");
+          sp.execute("RELEASE read_part");
+        }
+      }
+      if (error != null) {
+        out.setError(error.toProto());
+      }
+      commitMeta(unchanged);
+      return out.build();
     } catch (SQLException e) {
       throw environmental(e);
     }

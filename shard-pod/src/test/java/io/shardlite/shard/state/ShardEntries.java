@@ -5,6 +5,7 @@ import io.shardlite.common.shard.Statements;
 import io.shardlite.proto.ClaimEpoch;
 import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ReadPart;
 import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.ShardEntry;
 import io.shardlite.proto.WriteBatch;
@@ -68,6 +69,11 @@ final class ShardEntries {
 
   static GroupItem itemResolve(String txId, boolean commit, long epoch) {
     return GroupItem.newBuilder().setResolve(resolution(txId, commit, epoch)).build();
+  }
+
+  /** A read-only multi-shard part, read at its place in the entry. */
+  static GroupItem itemRead(String txId, long epoch, long lsn, String... sql) {
+    return GroupItem.newBuilder().setRead(ReadPart.newBuilder().setBatch(batch(txId, epoch, lsn, sql))).build();
   }
 
   static ByteString claim(long epoch) {

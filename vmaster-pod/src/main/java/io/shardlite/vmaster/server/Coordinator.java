@@ -214,7 +214,8 @@ final class Coordinator {
           LOG.debug("abort of read-only {} not recorded (the sequencer expires it): {}", txId, e.toString());
         }
       });
-      return CompletableFuture.completedFuture(failure != null ? mappedFailure(parts, failedShard, failure)
+      return CompletableFuture.completedFuture(failure != null
+          ? mappedFailure(parts, failedShard, voteFailure(txId, failure, true))
           : results(parts, prepared, statementCount, 0));
     }
     Outcome wanted = failure == null ? Outcome.COMMIT : Outcome.ABORT;

@@ -15,6 +15,7 @@ import io.shardlite.proto.Outcome;
 import io.shardlite.proto.PartReply;
 import io.shardlite.proto.PartRequest;
 import io.shardlite.proto.PreparePart;
+import io.shardlite.proto.ReadPart;
 import io.shardlite.proto.ResolvePart;
 import io.shardlite.proto.ShardPrev;
 import io.shardlite.proto.ShardResult;
@@ -478,7 +479,7 @@ final class Lane implements Runnable {
           }
           return Math.min(stackWait, IDLE_WAIT_NANOS); // the stack drains first (a resolution wakes the lane)
         }
-        if (maxSpeculative > 0 && !part.prepare.request().getReadOnly()) {
+        if (maxSpeculative > 0) {
           return proposeItems(part) ? 0 : LSN_WAIT_NANOS;
         }
         drained(now);
@@ -918,6 +919,7 @@ final class Lane implements Runnable {
    */
   private void readInPlace(PartOrder.Part<PartCall> part) {
     PartRequest q = part.prepare.request();
+    metrics.readPart("read_index");
     ShardResult r = onShard(client -> client.readAsync(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
         System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     order.placed(part.lsn);
@@ -1030,8 +1032,11 @@ final class Lane implements Runnable {
     return carriesParts ? Math.max(deadline, nowNanos + TimeUnit.SECONDS.toNanos(10)) : deadline;
   }
 
-  /** What a speculative lane put in one entry, in order: a resolution, a group of writes or a part's prepare. */
-  private sealed interface Placed permits PlacedResolution, PlacedGroup, PlacedPart {}
+  /**
+   * What a speculative lane put in one entry, in order: a resolution, a group of writes, a part's
+   * prepare or a read-only part.
+   */
+  private sealed interface Placed permits PlacedResolution, PlacedGroup, PlacedPart, PlacedRead {}
 
   private record PlacedResolution(Spec spec, boolean commit) implements Placed {}
 
@@ -1039,11 +1044,15 @@ final class Lane implements Runnable {
 
   private record PlacedPart(PartOrder.Part<PartCall> part) implements Placed {}
 
+  private record PlacedRead(PartOrder.Part<PartCall> part) implements Placed {}
+
   /**
    * A speculative lane's entry (a write group of items): first the resolutions that can go now
    * (commits from the bottom of the stack up, or an abort, which rolls back what is above it),
    * then the sequenced groups and the parts whose prepares arrived, in LSN order, as far as the
-   * entry budget and the stack allow. So one entry settles and places several parts. {@code first}
+   * entry budget and the stack allow. So one entry settles and places several parts. A read-only
+   * part goes in as a read at its place (the shard answers it from the entry, so the writes after
+   * it need not wait for a read of their own), when no part below it is unresolved. {@code first}
    * is a part the lane found next on the shard (placed even when its predecessor is unknown here,
    * as a lone prepare would be), or null. Returns false when nothing could go.
    */
@@ -1060,6 +1069,7 @@ final class Lane implements Runnable {
     int txs = 0;
     long bytes = 0;
     int parts = 0;
+    int reads = 0;
     long last = order.placedLsn();
     long now = System.nanoTime();
     while (true) {
@@ -1082,8 +1092,29 @@ final class Lane implements Runnable {
         last = g.lastLsn();
         continue;
       }
-      if (next == null || next.prepare == null || next.prepare.request().getReadOnly() || next.lsn <= last
-          || !(next == first || PartOrder.follows(next, last)) || !roomOnStack(parts)) {
+      if (next == null || next.prepare == null || next.lsn <= last
+          || !(next == first || PartOrder.follows(next, last))) {
+        break;
+      }
+      if (next.prepare.request().getReadOnly()) {
+        // Read at its place: nothing below it may be unresolved (a read never sees undecided parts).
+        WriteBatch read = partBatch(next.prepare.request());
+        if (!stack.isEmpty() || parts > 0 || (!nothingYet && !budget.fits(txs, bytes, 1, partBytes(read)))) {
+          break;
+        }
+        order.placedSpeculative(next, now); // placed, and nothing of it stays on the shard
+        order.settle(next.txId);
+        drained(now);
+        metrics.readPart("entry");
+        placed.add(new PlacedRead(next));
+        items.add(GroupItem.newBuilder().setRead(ReadPart.newBuilder().setBatch(read)).build());
+        txs++;
+        bytes += partBytes(read);
+        reads++;
+        last = next.lsn;
+        continue;
+      }
+      if (!roomOnStack(parts)) {
         break;
       }
       WriteBatch part = partBatch(next.prepare.request());
@@ -1104,11 +1135,11 @@ final class Lane implements Runnable {
     }
     long proposing = System.nanoTime();
     long deadline = entryDeadline(placed.stream().filter(PlacedGroup.class::isInstance)
-        .map(p -> ((PlacedGroup) p).group()), parts + resolutions > 0, proposing);
+        .map(p -> ((PlacedGroup) p).group()), parts + resolutions + reads > 0, proposing);
     lastEntryItems = items.size();
     WriteGroupResponse response = propose(client -> client.writeItemsAsync(shard, items), deadline);
     order.placed(last);
-    metrics.proposedEntry(items.size() - resolutions - parts);
+    metrics.proposedEntry(items.size() - resolutions - parts - reads);
     if (response.hasError() && Errors.retryable(response.getError()) && parts + resolutions > 0) {
       stop("an entry with multi-shard parts has no confirmed outcome: " + response.getError().getMessage());
     }
@@ -1128,6 +1159,11 @@ final class Lane implements Runnable {
       } else if (p instanceof PlacedPart pp) {
         prepare(pp.part(), response.hasError() ? response
             : WriteGroupResponse.newBuilder().setPrepared(response.getItemResults(at)).build());
+        at++;
+      } else if (p instanceof PlacedRead pr) {
+        // A read changes nothing, so an entry without an outcome leaves nothing to settle: it fails.
+        pr.part().prepare.reply().complete(response.hasError()
+            ? PartReply.newBuilder().setError(response.getError()).build() : toPart(response.getItemResults(at)));
         at++;
       }
     }

@@ -22,6 +22,7 @@ final class VmMetrics {
   private final Counter stackDrains;
   private final Counter lanePacing;
   private final Counter resent;
+  private final Counter readParts;
   final Gauge ownedShards;
   final Gauge queueDepth;
 
@@ -80,6 +81,10 @@ final class VmMetrics {
     resent = Counter.build("shardlite_vm_shard_calls_resent_total",
         "Calls to a shard server cancelled and resent to the shard's new leader after waiting on another server.")
         .register(registry);
+    readParts = Counter.build("shardlite_vm_read_parts_total",
+            "Read-only multi-shard parts by how the lane read its shard: entry (a read item in the entry with the"
+                + " writes around it), read_index (a linearizable read of its own, --speculative-parts 0).")
+        .labelNames("how").register(registry);
     stackDrains = Counter.build("shardlite_vm_stack_drains_total",
             "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
                 + " said linearizable reads wait for the stack), limit (open for --speculative-stack-ms), full"
@@ -126,6 +131,10 @@ final class VmMetrics {
 
   void resentToMovedLeader() {
     resent.inc();
+  }
+
+  void readPart(String how) {
+    readParts.labels(how).inc();
   }
 
   void stackDrain(String cause) {
