@@ -118,8 +118,8 @@ final class LocalCommand implements Callable<Integer> {
     System.out.printf("client endpoints: %s%n", String.join(",", vmCluster.endpoints()));
     System.out.printf("connect: shardlite sql -s %s -k SHARD_KEY \"SQL\"   (no SQL: interactive shell)%n",
         String.join(",", vmCluster.endpoints()));
-    System.out.printf("status:  shardlite status -s %s%n",
-        String.join(",", cluster.endpoints()) + "," + String.join(",", vmCluster.endpoints()));
+    System.out.printf("status:  shardlite status -s %s%n", String.join(",", sequencer.endpoints()) + ","
+        + String.join(",", cluster.endpoints()) + "," + String.join(",", vmCluster.endpoints()));
     System.out.printf("placement: shardlite rebalance --shards %d --replication-factor %d -s %s%n", shards,
         replicationFactor, String.join(",", cluster.nodes().stream()
             .map(n -> n.id() + "=" + n.endpoint() + "/" + n.raftAddress()).toList()));

@@ -1,16 +1,26 @@
 package io.shardlite.client.cli;
 
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.shardlite.common.client.ShardliteClient;
+import io.shardlite.common.rpc.Channels;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.GroupStatus;
 import io.shardlite.proto.ListGroupsResponse;
+import io.shardlite.proto.OwnershipUpdate;
+import io.shardlite.proto.SequencerGrpc;
+import io.shardlite.proto.ShardOwner;
+import io.shardlite.proto.VmAddress;
+import io.shardlite.proto.WatchOwnershipRequest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -18,17 +28,20 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code shardlite status}: for a shard server, its shard groups with role, lag and size; for a
- * virtual master (which answers only transactions), a linearizable read of every shard through it,
- * with the time it took: which shards it can serve right now.
+ * sequencer replica, the ownership table it has applied (which virtual master owns each shard, at
+ * which epoch) and the registered virtual masters; for a virtual master (which answers only
+ * transactions), a linearizable read of every shard through it, with the time it took: which
+ * shards it can serve right now. Each endpoint's kind is found by asking it.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show shard groups, leaders and lag (shard servers) or shard reachability (virtual masters).")
+    description = "Show shard groups, leaders and lag (shard servers), shard ownership (sequencer replicas) or"
+        + " shard reachability (virtual masters).")
 final class StatusCommand implements Callable<Integer> {
   /** Probing stops here even if a virtual master keeps answering (no cluster has that many shards). */
   static final int MAX_SHARDS = 4096;
 
   @Option(names = {"-s", "--server"}, required = true, split = ",",
-      description = "Shard server or virtual master gRPC endpoints host:port,... (either kind, mixed).")
+      description = "Shard server, sequencer or virtual master gRPC endpoints host:port,... (any kinds, mixed).")
   List<String> servers;
 
   @Override
@@ -43,7 +56,8 @@ final class StatusCommand implements Callable<Integer> {
           if (!unimplemented(e)) {
             throw e;
           }
-          failures += virtualMaster(endpoint) ? 0 : 1;
+          Boolean owners = sequencer(endpoint);
+          failures += (owners != null ? owners : virtualMaster(endpoint)) ? 0 : 1;
           continue;
         }
         System.out.printf("shard server %s (%s): %d groups%n", r.getNodeId(), endpoint, r.getGroupsCount());
@@ -71,6 +85,43 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     return false;
+  }
+
+  /**
+   * The ownership table a sequencer replica has applied (the first message of its watch stream):
+   * null when the endpoint is no sequencer; false when a shard has no owner.
+   */
+  private static Boolean sequencer(String endpoint) {
+    int colon = endpoint.lastIndexOf(':');
+    ManagedChannel channel = Channels.to(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)));
+    OwnershipUpdate table;
+    try {
+      table = SequencerGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .watchOwnership(WatchOwnershipRequest.getDefaultInstance()).next();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        return null;
+      }
+      throw e;
+    } finally {
+      channel.shutdownNow(); // ends the watch stream too
+    }
+    Map<String, Long> owned = new TreeMap<>();
+    table.getOwnersList().forEach(o -> owned.merge(o.getOwner().isEmpty() ? "-" : o.getOwner(), 1L, Long::sum));
+    System.out.printf("sequencer replica %s: %d shards, %d virtual masters (as of its log index %d)%n", endpoint,
+        table.getOwnersCount(), table.getVmsCount(), table.getAppliedIndex());
+    System.out.printf("  %-10s %-22s %-9s %s%n", "vm", "address", "draining", "shards owned");
+    for (VmAddress vm : table.getVmsList()) {
+      System.out.printf("  %-10s %-22s %-9s %d%n", vm.getVmId(), vm.getAddress(), vm.getDraining() ? "yes" : "no",
+          owned.getOrDefault(vm.getVmId(), 0L));
+    }
+    System.out.printf("  %-6s %-10s %s%n", "shard", "owner", "epoch");
+    boolean allOwned = true;
+    for (ShardOwner o : table.getOwnersList()) {
+      allOwned &= !o.getOwner().isEmpty();
+      System.out.printf("  %-6d %-10s %d%n", o.getShard(), o.getOwner().isEmpty() ? "(none)" : o.getOwner(), o.getEpoch());
+    }
+    return allOwned;
   }
 
   /** Reads every shard through one virtual master, shard 0, 1, ... until it says there is no such shard. */

@@ -1,0 +1,121 @@
+package io.shardlite.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardlite.sequencer.launch.LocalSequencerCluster;
+import io.shardlite.shard.launch.LocalShardCluster;
+import io.shardlite.vmaster.launch.LocalVmCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The {@code status} and {@code sql} commands against a real local cluster (a 1-replica
+ * sequencer, 3 shard servers with replication factor 3, 2 virtual masters, 4 shards; child
+ * processes): what a user sees, exit codes included.
+ */
+class CliIT {
+  private static final int SHARDS = 4;
+  private static final List<String> JVM = List.of("-Xms128m", "-Xmx512m", "-XX:+UseParallelGC",
+      "-XX:ParallelGCThreads=2", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
+  private static LocalSequencerCluster sequencer;
+  private static LocalShardCluster shardServers;
+  private static LocalVmCluster vms;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Path dir = Files.createDirectories(Path.of("target", "it-clusters", "cli-" + System.currentTimeMillis()))
+        .toAbsolutePath();
+    sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 1, SHARDS, List.of("--tick-ms", "200"), JVM).start();
+    shardServers = new LocalShardCluster(dir.resolve("shards"), 3, SHARDS, 3, List.of(), JVM).start();
+    vms = new LocalVmCluster(dir.resolve("vms"), 2, sequencer.endpoints(), shardServers.endpoints(), SHARDS,
+        List.of("--lease-ms", "2000", "--heartbeat-ms", "400"), JVM).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {vms, shardServers, sequencer}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // keep closing the others
+      }
+    }
+  }
+
+  /** A command's exit code and what it printed. */
+  private record Run(int exit, String out, String err) {}
+
+  private static synchronized Run run(Object command, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int exit = new CommandLine(command).execute(args);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  @Test
+  void statusShowsOwnershipGroupsAndReachabilityForEveryKindOfEndpoint() {
+    List<String> all = new ArrayList<>(sequencer.endpoints());
+    all.addAll(shardServers.endpoints());
+    all.addAll(vms.endpoints());
+    // Ownership settles shortly after the virtual masters register: poll until every shard is owned.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    Run r = run(new StatusCommand(), "-s", String.join(",", all));
+    while (r.exit() != 0 && System.nanoTime() - deadline < 0) {
+      r = run(new StatusCommand(), "-s", String.join(",", all));
+    }
+    assertThat(r.exit()).as("status output:%n%s%s", r.out(), r.err()).isZero();
+    String out = r.out();
+    assertThat(out).contains("sequencer replica " + sequencer.endpoints().get(0) + ": 4 shards, 2 virtual masters");
+    for (int shard = 0; shard < SHARDS; shard++) {
+      assertThat(out).containsPattern("(?m)^  " + shard + " +vm[12] +[1-9][0-9]*$");
+    }
+    assertThat(out).containsPattern("(?m)^  vm1 +127\\.0\\.0\\.1:[0-9]+ +no +[0-9]+$");
+    assertThat(out).containsPattern("(?m)^  vm2 +127\\.0\\.0\\.1:[0-9]+ +no +[0-9]+$");
+    for (String id : List.of("s1", "s2", "s3")) {
+      assertThat(out).containsPattern("shard server " + id + " \\(127\\.0\\.0\\.1:[0-9]+\\): 4 groups");
+    }
+    for (String vm : vms.endpoints()) {
+      assertThat(out).contains("virtual master " + vm + ": 4 shards, 4 readable now");
+    }
+  }
+
+  @Test
+  void sqlRunsStatementsByKeyAndSaysWhatFailed() {
+    String s = String.join(",", vms.endpoints());
+    assertThat(run(new SqlCommand(), "-s", s, "CREATE TABLE cli_t(k TEXT PRIMARY KEY, v INTEGER)").exit()).isZero();
+    assertThat(run(new SqlCommand(), "-s", s, "-k", "alice", "INSERT INTO cli_t VALUES ('alice', 7)").exit()).isZero();
+    Run read = run(new SqlCommand(), "-s", s, "-k", "alice", "SELECT k, v FROM cli_t");
+    assertThat(read.exit()).isZero();
+    assertThat(read.out()).containsPattern("alice +\\| +7").contains("(1 row)");
+    Run duplicate = run(new SqlCommand(), "-s", s, "-k", "alice", "INSERT INTO cli_t VALUES ('alice', 8)");
+    assertThat(duplicate.exit()).isEqualTo(1);
+    assertThat(duplicate.err()).contains("error CONSTRAINT_VIOLATION");
+    Run typo = run(new SqlCommand(), "-s", s, "-k", "alice", "SELEC 1");
+    assertThat(typo.exit()).isEqualTo(1);
+    assertThat(typo.err()).contains("error SQL_ERROR").contains("syntax error");
+    // Nothing of the failed statements stayed.
+    assertThat(run(new SqlCommand(), "-s", s, "-k", "alice", "SELECT v FROM cli_t").out()).containsPattern("(?m)^7 *$");
+  }
+}
