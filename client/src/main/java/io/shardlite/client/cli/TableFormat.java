@@ -14,7 +14,9 @@ final class TableFormat {
 
   static void print(PrintStream out, StatementResult r) {
     if (r.getColumnsCount() == 0) {
-      out.printf("ok: %d row(s) affected, last insert rowid %d%n", r.getRowsAffected(), r.getLastInsertRowid());
+      // Only a statement that inserted rows has a rowid of its own to report (0 otherwise).
+      out.printf("ok: %d row(s) affected%s%n", r.getRowsAffected(),
+          r.getLastInsertRowid() != 0 ? ", last insert rowid " + r.getLastInsertRowid() : "");
       return;
     }
     List<String[]> lines = new ArrayList<>();

@@ -182,6 +182,7 @@ class CliArgumentsTest {
         """);
     assertThat(print(StatementResult.newBuilder().setRowsAffected(2).setLastInsertRowid(5).build()))
         .isEqualTo("ok: 2 row(s) affected, last insert rowid 5\n");
+    assertThat(print(StatementResult.newBuilder().setRowsAffected(3).build())).isEqualTo("ok: 3 row(s) affected\n");
   }
 
   private static Value v(Object o) {

@@ -104,8 +104,14 @@ class CliIT {
   @Test
   void sqlRunsStatementsByKeyAndSaysWhatFailed() {
     String s = String.join(",", vms.endpoints());
-    assertThat(run(new SqlCommand(), "-s", s, "CREATE TABLE cli_t(k TEXT PRIMARY KEY, v INTEGER)").exit()).isZero();
-    assertThat(run(new SqlCommand(), "-s", s, "-k", "alice", "INSERT INTO cli_t VALUES ('alice', 7)").exit()).isZero();
+    Run ddl = run(new SqlCommand(), "-s", s, "CREATE TABLE cli_t(k TEXT PRIMARY KEY, v INTEGER)");
+    assertThat(ddl.exit()).isZero();
+    assertThat(ddl.out()).isEqualTo("ok: 0 row(s) affected" + System.lineSeparator());
+    Run insert = run(new SqlCommand(), "-s", s, "-k", "alice", "INSERT INTO cli_t VALUES ('alice', 7)");
+    assertThat(insert.exit()).isZero();
+    assertThat(insert.out()).startsWith("ok: 1 row(s) affected, last insert rowid ");
+    Run update = run(new SqlCommand(), "-s", s, "-k", "alice", "UPDATE cli_t SET v = v WHERE k = 'nobody'");
+    assertThat(update.out()).isEqualTo("ok: 0 row(s) affected" + System.lineSeparator());
     Run read = run(new SqlCommand(), "-s", s, "-k", "alice", "SELECT k, v FROM cli_t");
     assertThat(read.exit()).isZero();
     assertThat(read.out()).containsPattern("alice +\\| +7").contains("(1 row)");
