@@ -94,6 +94,8 @@ public final class ShardDatabase implements AutoCloseable {
    * meta row update (apply thread only).
    */
   private boolean deferCommit;
+  /** Whether this replica's answers reach the writer: false on followers (apply thread only). */
+  private boolean answering = true;
   /** Speculative parts in the writer's open transaction (apply thread only; empty: none open). */
   private final SpeculativeTail tail = new SpeculativeTail();
   /** The first unresolved speculative part while the tail is open (reads wait), else null. */
@@ -201,6 +203,22 @@ public final class ShardDatabase implements AutoCloseable {
    * its serialized reply: {@link ShardResults} for a write group, {@link ShardResult} otherwise.
    * Entries at or below the recorded applied index are not applied again.
    */
+  /**
+   * {@link #applyEntry(long, long, ByteString)} on a replica that may not be the one whose answer
+   * reaches the writer: when {@code answering} is false (a follower) its read items are not run,
+   * since the read changes nothing and its rows would reach no one; each answers with a retryable
+   * error instead of rows (Ratis keeps a follower's answers for a client that repeats its call to
+   * it once it leads, and an empty read must never pass for the shard's rows).
+   */
+  public ByteString applyEntry(long term, long index, ByteString entryBytes, boolean answering) {
+    this.answering = answering;
+    try {
+      return applyEntry(term, index, entryBytes);
+    } finally {
+      this.answering = true;
+    }
+  }
+
   public ByteString applyEntry(long term, long index, ByteString entryBytes) {
     ShardEntry entry = decode(entryBytes);
     if (entry != null && entry.getBodyCase() == ShardEntry.BodyCase.GROUP) {
@@ -597,18 +615,26 @@ public final class ShardDatabase implements AutoCloseable {
    * and LSN-checked like a write, refused while any multi-shard part is unresolved here (that
    * transaction may be committed and read elsewhere, or still abort). It changes nothing: not the
    * data (read-only statements, in a savepoint rolled back), not the shard's LSN, no recorded id.
-   * Every replica runs it, as it applies every entry; only the leader's answer reaches the writer.
+   * Only the leader runs its statements: a follower's answer reaches no one ({@link #applyEntry(long,
+   * long, ByteString, boolean)}).
    */
   private ShardResult applyRead(long term, long index, ReadPart read) {
     WriteBatch batch = read.getBatch();
     Meta m = written;
     Meta unchanged = new Meta(index, term, m.globalLsn(), m.epoch());
     try (java.sql.Statement sp = writer.createStatement()) {
-      String inDoubt = tail.firstUnresolved();
-      if (inDoubt == null && tail.isEmpty()) {
-        inDoubt = preparedOtherThan(batch.getTxId());
+      ShardliteException error;
+      if (answering) {
+        String inDoubt = tail.firstUnresolved();
+        if (inDoubt == null && tail.isEmpty()) {
+          inDoubt = preparedOtherThan(batch.getTxId());
+        }
+        error = refusal(batch, m.epoch(), m.globalLsn(), inDoubt);
+      } else {
+        error = new ShardliteException(ErrorCode.UNAVAILABLE, "the read part of " + batch.getTxId()
+            + " was not run on this replica (not the leader when it applied it); nothing was changed; retry", true, -1,
+            null);
       }
-      ShardliteException error = refusal(batch, m.epoch(), m.globalLsn(), inDoubt);
       ShardResult.Builder out = resultOf(unchanged);
       if (error == null) {
         sp.execute("SAVEPOINT read_part");

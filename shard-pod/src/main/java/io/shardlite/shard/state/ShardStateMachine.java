@@ -148,8 +148,10 @@ public final class ShardStateMachine extends BaseStateMachine {
     com.google.protobuf.ByteString reply;
     fileLock.readLock().lock();
     try {
+      // Only the leader's answers reach a writer: a follower skips what changes nothing (read items).
       reply = db.applyEntry(ti.getTerm(), ti.getIndex(),
-          com.google.protobuf.ByteString.copyFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer()));
+          com.google.protobuf.ByteString.copyFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer()),
+          trx.getServerRole() == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER);
     } catch (RuntimeException e) {
       LOG.error("shard {}: apply of {} failed outside the entry; this replica stops applying", shardId, ti, e);
       return CompletableFuture.failedFuture(e);

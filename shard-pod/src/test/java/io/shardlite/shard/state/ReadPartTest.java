@@ -79,6 +79,37 @@ class ReadPartTest {
     }
   }
 
+  /**
+   * A follower's answers reach no writer, so it does not run reads; what Ratis keeps of its answer
+   * for a repeated client call is a retryable error, never an empty read. Its state is the leader's.
+   */
+  @Test
+  void aReplicaThatDoesNotAnswerSkipsTheReadWithARetryableErrorAndEndsInTheSameState() throws Exception {
+    try (ShardDatabase leader = ShardDatabase.open(dir.resolve("leader.db"));
+        ShardDatabase follower = ShardDatabase.open(dir.resolve("follower.db"))) {
+      List<com.google.protobuf.ByteString> log = List.of(
+          write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"),
+          items(itemWrite("w1", 0, 5, "INSERT INTO t VALUES (1)"), itemRead("r1", 0, 6, "SELECT count(*) FROM t"),
+              itemWrite("w2", 0, 7, "INSERT INTO t VALUES (2)")));
+      List<ShardResult> led = null;
+      List<ShardResult> followed = null;
+      for (int i = 0; i < log.size(); i++) {
+        var a = io.shardlite.proto.ShardResults.parseFrom(leader.applyEntry(1, i + 1, log.get(i), true));
+        var b = io.shardlite.proto.ShardResults.parseFrom(follower.applyEntry(1, i + 1, log.get(i), false));
+        led = a.getItemResultsList();
+        followed = b.getItemResultsList();
+      }
+      assertThat(count(led.get(1))).isEqualTo(1);
+      assertThat(followed.get(1).getError().getCode()).isEqualTo(ErrorCode.UNAVAILABLE);
+      assertThat(followed.get(1).getError().getRetryable()).isTrue();
+      assertThat(followed.get(1).getResultsCount()).isZero();
+      assertThat(followed.get(0).hasError()).isFalse();
+      assertThat(followed.get(2).hasError()).isFalse();
+      assertThat(follower.dump(true).text()).isEqualTo(leader.dump(true).text());
+      assertThat(follower.meta()).isEqualTo(leader.meta());
+    }
+  }
+
   @Test
   void aReadWaitsForEveryUnresolvedPartStoredOrSpeculative() throws Exception {
     try (ShardDatabase db = ShardDatabase.open(dir.resolve("s.db"))) {
