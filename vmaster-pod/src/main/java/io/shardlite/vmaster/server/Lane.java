@@ -1161,9 +1161,10 @@ final class Lane implements Runnable {
             : WriteGroupResponse.newBuilder().setPrepared(response.getItemResults(at)).build());
         at++;
       } else if (p instanceof PlacedRead pr) {
-        // A read changes nothing, so an entry without an outcome leaves nothing to settle: it fails.
-        pr.part().prepare.reply().complete(response.hasError()
-            ? PartReply.newBuilder().setError(response.getError()).build() : toPart(response.getItemResults(at)));
+        // A read changes nothing, so an entry without an outcome leaves nothing to settle: it fails
+        // (retryably when fenced: a newer owner reads the shard now, as for a fenced write).
+        pr.part().prepare.reply().complete(fencedOrPart(response.hasError()
+            ? ShardResult.newBuilder().setError(response.getError()).build() : response.getItemResults(at)));
         at++;
       }
     }
