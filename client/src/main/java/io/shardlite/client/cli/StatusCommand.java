@@ -4,7 +4,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.shardlite.common.client.ShardliteClient;
-import io.shardlite.common.rpc.Channels;
 import io.shardlite.common.shard.ShardNodeClient;
 import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
@@ -19,7 +18,6 @@ import io.shardlite.proto.WatchOwnershipRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -92,8 +90,7 @@ final class StatusCommand implements Callable<Integer> {
    * null when the endpoint is no sequencer; false when a shard has no owner.
    */
   private static Boolean sequencer(String endpoint) {
-    int colon = endpoint.lastIndexOf(':');
-    ManagedChannel channel = Channels.to(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)));
+    ManagedChannel channel = Endpoints.channel(endpoint);
     OwnershipUpdate table;
     try {
       table = SequencerGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -106,8 +103,8 @@ final class StatusCommand implements Callable<Integer> {
     } finally {
       channel.shutdownNow(); // ends the watch stream too
     }
-    Map<String, Long> owned = new TreeMap<>();
-    table.getOwnersList().forEach(o -> owned.merge(o.getOwner().isEmpty() ? "-" : o.getOwner(), 1L, Long::sum));
+    Map<String, Long> owned = table.getOwnersList().stream()
+        .collect(Collectors.groupingBy(ShardOwner::getOwner, Collectors.counting()));
     System.out.printf("sequencer replica %s: %d shards, %d virtual masters (as of its log index %d)%n", endpoint,
         table.getOwnersCount(), table.getVmsCount(), table.getAppliedIndex());
     System.out.printf("  %-10s %-22s %-9s %s%n", "vm", "address", "draining", "shards owned");

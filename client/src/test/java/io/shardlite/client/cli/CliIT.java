@@ -2,15 +2,11 @@ package io.shardlite.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardlite.sequencer.launch.LocalSequencerCluster;
-import io.shardlite.shard.launch.LocalShardCluster;
-import io.shardlite.vmaster.launch.LocalVmCluster;
+import io.shardlite.client.SmallCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,38 +16,21 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * The {@code status} and {@code sql} commands against a real local cluster (a 1-replica
- * sequencer, 3 shard servers with replication factor 3, 2 virtual masters, 4 shards; child
- * processes): what a user sees, exit codes included.
+ * The {@code status} and {@code sql} commands against a real local cluster ({@link SmallCluster}):
+ * what a user sees, exit codes included.
  */
 class CliIT {
-  private static final int SHARDS = 4;
-  private static final List<String> JVM = List.of("-Xms128m", "-Xmx512m", "-XX:+UseParallelGC",
-      "-XX:ParallelGCThreads=2", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
-  private static LocalSequencerCluster sequencer;
-  private static LocalShardCluster shardServers;
-  private static LocalVmCluster vms;
+  private static SmallCluster cluster;
 
   @BeforeAll
   static void start() throws IOException {
-    Path dir = Files.createDirectories(Path.of("target", "it-clusters", "cli-" + System.currentTimeMillis()))
-        .toAbsolutePath();
-    sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 1, SHARDS, List.of("--tick-ms", "200"), JVM).start();
-    shardServers = new LocalShardCluster(dir.resolve("shards"), 3, SHARDS, 3, List.of(), JVM).start();
-    vms = new LocalVmCluster(dir.resolve("vms"), 2, sequencer.endpoints(), shardServers.endpoints(), SHARDS,
-        List.of("--lease-ms", "2000", "--heartbeat-ms", "400"), JVM).start();
+    cluster = SmallCluster.start("cli", List.of());
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {vms, shardServers, sequencer}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the others
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
@@ -76,9 +55,9 @@ class CliIT {
 
   @Test
   void statusShowsOwnershipGroupsAndReachabilityForEveryKindOfEndpoint() {
-    List<String> all = new ArrayList<>(sequencer.endpoints());
-    all.addAll(shardServers.endpoints());
-    all.addAll(vms.endpoints());
+    List<String> all = new ArrayList<>(cluster.sequencer.endpoints());
+    all.addAll(cluster.shardServers.endpoints());
+    all.addAll(cluster.vms.endpoints());
     // Ownership settles shortly after the virtual masters register: poll until every shard is owned.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     Run r = run(new StatusCommand(), "-s", String.join(",", all));
@@ -87,8 +66,8 @@ class CliIT {
     }
     assertThat(r.exit()).as("status output:%n%s%s", r.out(), r.err()).isZero();
     String out = r.out();
-    assertThat(out).contains("sequencer replica " + sequencer.endpoints().get(0) + ": 4 shards, 2 virtual masters");
-    for (int shard = 0; shard < SHARDS; shard++) {
+    assertThat(out).contains("sequencer replica " + cluster.sequencer.endpoints().get(0) + ": 4 shards, 2 virtual masters");
+    for (int shard = 0; shard < SmallCluster.SHARDS; shard++) {
       assertThat(out).containsPattern("(?m)^  " + shard + " +vm[12] +[1-9][0-9]*$");
     }
     assertThat(out).containsPattern("(?m)^  vm1 +127\\.0\\.0\\.1:[0-9]+ +no +[0-9]+$");
@@ -96,14 +75,14 @@ class CliIT {
     for (String id : List.of("s1", "s2", "s3")) {
       assertThat(out).containsPattern("shard server " + id + " \\(127\\.0\\.0\\.1:[0-9]+\\): 4 groups");
     }
-    for (String vm : vms.endpoints()) {
+    for (String vm : cluster.vms.endpoints()) {
       assertThat(out).contains("virtual master " + vm + ": 4 shards, 4 readable now");
     }
   }
 
   @Test
   void sqlRunsStatementsByKeyAndSaysWhatFailed() {
-    String s = String.join(",", vms.endpoints());
+    String s = String.join(",", cluster.vms.endpoints());
     Run ddl = run(new SqlCommand(), "-s", s, "CREATE TABLE cli_t(k TEXT PRIMARY KEY, v INTEGER)");
     assertThat(ddl.exit()).isZero();
     assertThat(ddl.out()).isEqualTo("ok: 0 row(s) affected" + System.lineSeparator());

@@ -3,14 +3,10 @@ package io.shardlite.client.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardlite.client.SmallCluster;
 import io.shardlite.common.routing.ShardKeys;
-import io.shardlite.sequencer.launch.LocalSequencerCluster;
-import io.shardlite.shard.launch.LocalShardCluster;
-import io.shardlite.vmaster.launch.LocalVmCluster;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -37,35 +33,20 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JdbcIT {
-  private static final int SHARDS = 4;
-  private static final List<String> JVM = List.of("-Xms128m", "-Xmx512m", "-XX:+UseParallelGC",
-      "-XX:ParallelGCThreads=2", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
-  private static LocalSequencerCluster sequencer;
-  private static LocalShardCluster shardServers;
-  private static LocalVmCluster vms;
+  private static final int SHARDS = SmallCluster.SHARDS;
+  private static SmallCluster cluster;
   private static String url;
 
   @BeforeAll
   static void start() throws IOException {
-    Path dir = Files.createDirectories(Path.of("target", "it-clusters", "jdbc-" + System.currentTimeMillis()))
-        .toAbsolutePath();
-    sequencer = new LocalSequencerCluster(dir.resolve("sequencer"), 1, SHARDS, List.of("--tick-ms", "200"), JVM).start();
-    shardServers = new LocalShardCluster(dir.resolve("shards"), 3, SHARDS, 3, List.of(), JVM).start();
-    vms = new LocalVmCluster(dir.resolve("vms"), 2, sequencer.endpoints(), shardServers.endpoints(), SHARDS,
-        List.of("--lease-ms", "2000", "--heartbeat-ms", "400", "--drain-timeout-ms", "1000"), JVM).start();
-    url = "jdbc:shardlite://" + String.join(",", vms.endpoints()) + "/?timeoutMillis=20000";
+    cluster = SmallCluster.start("jdbc", List.of("--drain-timeout-ms", "1000"));
+    url = "jdbc:shardlite://" + String.join(",", cluster.vms.endpoints()) + "/?timeoutMillis=20000";
   }
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {vms, shardServers, sequencer}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // keep closing the others
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

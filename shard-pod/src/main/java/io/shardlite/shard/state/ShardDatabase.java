@@ -622,21 +622,23 @@ public final class ShardDatabase implements AutoCloseable {
     WriteBatch batch = read.getBatch();
     Meta m = written;
     Meta unchanged = new Meta(index, term, m.globalLsn(), m.epoch());
-    try (java.sql.Statement sp = writer.createStatement()) {
-      ShardliteException error;
-      if (answering) {
-        String inDoubt = tail.firstUnresolved();
-        if (inDoubt == null && tail.isEmpty()) {
-          inDoubt = preparedOtherThan(batch.getTxId());
-        }
-        error = refusal(batch, m.epoch(), m.globalLsn(), inDoubt);
-      } else {
-        error = new ShardliteException(ErrorCode.UNAVAILABLE, "the read part of " + batch.getTxId()
+    ShardResult.Builder out = resultOf(unchanged);
+    try {
+      commitMeta(unchanged);
+      if (!answering) {
+        return out.setError(new ShardliteException(ErrorCode.UNAVAILABLE, "the read part of " + batch.getTxId()
             + " was not run on this replica (not the leader when it applied it); nothing was changed; retry", true, -1,
-            null);
+            null).toProto()).build();
       }
-      ShardResult.Builder out = resultOf(unchanged);
-      if (error == null) {
+      String inDoubt = tail.firstUnresolved();
+      if (inDoubt == null && tail.isEmpty()) {
+        inDoubt = preparedOtherThan(batch.getTxId());
+      }
+      ShardliteException refused = refusal(batch, m.epoch(), m.globalLsn(), inDoubt);
+      if (refused != null) {
+        return out.setError(refused.toProto()).build();
+      }
+      try (java.sql.Statement sp = writer.createStatement()) {
         sp.execute("SAVEPOINT read_part");
         try {
           context.begin(batch.getTimestampMillis(), batch.getRandomSeed());
@@ -644,17 +646,12 @@ public final class ShardDatabase implements AutoCloseable {
             out.addResults(execute(writes, batch.getStatements(i), i, false));
           }
         } catch (ShardliteException e) {
-          error = e;
-          out.clearResults();
+          out.clearResults().setError(e.toProto());
         } finally {
           sp.execute("ROLLBACK TO read_part");
           sp.execute("RELEASE read_part");
         }
       }
-      if (error != null) {
-        out.setError(error.toProto());
-      }
-      commitMeta(unchanged);
       return out.build();
     } catch (SQLException e) {
       throw environmental(e);

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -151,7 +152,7 @@ public final class ShardStateMachine extends BaseStateMachine {
       // Only the leader's answers reach a writer: a follower skips what changes nothing (read items).
       reply = db.applyEntry(ti.getTerm(), ti.getIndex(),
           com.google.protobuf.ByteString.copyFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer()),
-          trx.getServerRole() == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER);
+          trx.getServerRole() == RaftPeerRole.LEADER);
     } catch (RuntimeException e) {
       LOG.error("shard {}: apply of {} failed outside the entry; this replica stops applying", shardId, ti, e);
       return CompletableFuture.failedFuture(e);

@@ -10,8 +10,11 @@ import static io.shardlite.shard.state.ShardEntries.speculative;
 import static io.shardlite.shard.state.ShardEntries.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.shardlite.proto.ErrorCode;
+import io.shardlite.proto.GroupItem;
 import io.shardlite.proto.ShardResult;
+import io.shardlite.proto.ShardResults;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,9 +29,9 @@ class ReadPartTest {
   @TempDir
   Path dir;
 
-  private static List<ShardResult> apply(ShardDatabase db, long index, io.shardlite.proto.GroupItem... items)
+  private static List<ShardResult> apply(ShardDatabase db, long index, GroupItem... items)
       throws Exception {
-    return io.shardlite.proto.ShardResults.parseFrom(db.applyEntry(1, index, items(items))).getItemResultsList();
+    return ShardResults.parseFrom(db.applyEntry(1, index, items(items))).getItemResultsList();
   }
 
   private static long count(ShardResult read) {
@@ -87,15 +90,15 @@ class ReadPartTest {
   void aReplicaThatDoesNotAnswerSkipsTheReadWithARetryableErrorAndEndsInTheSameState() throws Exception {
     try (ShardDatabase leader = ShardDatabase.open(dir.resolve("leader.db"));
         ShardDatabase follower = ShardDatabase.open(dir.resolve("follower.db"))) {
-      List<com.google.protobuf.ByteString> log = List.of(
+      List<ByteString> log = List.of(
           write("schema", 0, 0, "CREATE TABLE t(x INTEGER PRIMARY KEY)"),
           items(itemWrite("w1", 0, 5, "INSERT INTO t VALUES (1)"), itemRead("r1", 0, 6, "SELECT count(*) FROM t"),
               itemWrite("w2", 0, 7, "INSERT INTO t VALUES (2)")));
       List<ShardResult> led = null;
       List<ShardResult> followed = null;
       for (int i = 0; i < log.size(); i++) {
-        var a = io.shardlite.proto.ShardResults.parseFrom(leader.applyEntry(1, i + 1, log.get(i), true));
-        var b = io.shardlite.proto.ShardResults.parseFrom(follower.applyEntry(1, i + 1, log.get(i), false));
+        var a = ShardResults.parseFrom(leader.applyEntry(1, i + 1, log.get(i), true));
+        var b = ShardResults.parseFrom(follower.applyEntry(1, i + 1, log.get(i), false));
         led = a.getItemResultsList();
         followed = b.getItemResultsList();
       }

@@ -1098,11 +1098,14 @@ final class Lane implements Runnable {
       }
       if (next.prepare.request().getReadOnly()) {
         // Read at its place: nothing below it may be unresolved (a read never sees undecided parts).
-        WriteBatch read = partBatch(next.prepare.request());
-        if (!stack.isEmpty() || parts > 0 || (!nothingYet && !budget.fits(txs, bytes, 1, partBytes(read)))) {
+        if (!stack.isEmpty() || parts > 0) {
           break;
         }
-        order.placedSpeculative(next, now); // placed, and nothing of it stays on the shard
+        WriteBatch read = partBatch(next.prepare.request());
+        if (!nothingYet && !budget.fits(txs, bytes, 1, partBytes(read))) {
+          break;
+        }
+        order.placed(next.lsn); // placed, and nothing of it stays on the shard (as readInPlace)
         order.settle(next.txId);
         drained(now);
         metrics.readPart("entry");
