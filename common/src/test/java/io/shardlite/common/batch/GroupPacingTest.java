@@ -20,8 +20,20 @@ class GroupPacingTest {
   }
 
   @Test
+  void belowTheBusyPercentTheGapShortensInProportionToNone() {
+    assertThat(pacing.holdNanos(0, false, 84)).as("14 of the ramp's 15 points").isEqualTo(10 * MS * 14 / 15);
+    assertThat(pacing.holdNanos(0, false, 76)).isEqualTo(4 * MS);
+    assertThat(pacing.holdNanos(3 * MS, false, 76)).isEqualTo(MS);
+    assertThat(pacing.holdNanos(5 * MS, false, 76)).isZero();
+    assertThat(pacing.holdNanos(0, false, 70)).as("the ramp's foot").isZero();
+    assertThat(new GroupPacing(Duration.ofMillis(10), 10).holdNanos(0, false, 5)).as("a ramp that starts at 0%")
+        .isEqualTo(5 * MS);
+  }
+
+  @Test
   void neverHoldsWithCpuToSpareAFullGroupOrNoGap() {
-    assertThat(pacing.holdNanos(0, false, 84)).isZero();
+    assertThat(pacing.holdNanos(0, false, 70)).isZero();
+    assertThat(pacing.holdNanos(0, false, 3)).isZero();
     assertThat(pacing.holdNanos(0, true, 100)).as("full anyway").isZero();
     assertThat(GroupPacing.OFF.holdNanos(0, false, 100)).isZero();
     assertThat(new GroupPacing(Duration.ofMillis(10), 0).holdNanos(0, false, 0)).as("0%: whatever the CPU")

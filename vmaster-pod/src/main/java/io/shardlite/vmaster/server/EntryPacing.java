@@ -1,5 +1,6 @@
 package io.shardlite.vmaster.server;
 
+import io.shardlite.common.batch.GroupPacing;
 import java.time.Duration;
 
 /**
@@ -18,7 +19,7 @@ import java.time.Duration;
  * @param fill writes waiting in the lane that end a pause at once
  * @param busyCpuPercent the CPU use (as the shard server reported it with the lane's last entry)
  *     from which lanes pause the whole {@code maxGap}; below it the pause shortens in proportion,
- *     to none at {@link #RAMP_PERCENT} points less; 0: the whole gap whatever the CPU
+ *     to none at {@link GroupPacing#RAMP_PERCENT} points less; 0: the whole gap whatever the CPU
  * @param minEntryItems writes, prepares and resolutions the lane's last entry must have carried
  *     (or writes waiting and answers held in the lane) for it to pause: a lane with fewer has too
  *     few writers for a pause to gather more than it delays (in a closed loop, writers waiting for
@@ -32,13 +33,6 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
   public static final Duration MAX_GAP = Duration.ofSeconds(1);
   public static final int MAX_FILL = 1_000_000;
   public static final int MAX_LOOKS = 1_000;
-  /**
-   * CPU points below {@code busyCpuPercent} over which the pause shortens to none. A pause that
-   * was all or nothing made the lanes swing: pausing, they let the CPU fall below the threshold,
-   * then all stopped, entries shrank and the CPU rose again (a quarter to a third of the entries
-   * at 16 shards and 10% multi-shard went without a pause, verdict {@code cpu_idle}).
-   */
-  static final int RAMP_PERCENT = 15;
   /** A pausing lane sleeps at least this long between looks, whatever {@code looks} says. */
   static final long MIN_LOOK_NANOS = 1_000_000;
   /** Never pauses. */
@@ -111,17 +105,14 @@ public record EntryPacing(Duration maxGap, int fill, int busyCpuPercent, int min
 
   /**
    * How long a lane pauses after an entry when its shard server reports {@code cpuPercent}: the
-   * whole gap from {@code busyCpuPercent}, in proportion below it, none at or below the ramp's foot.
+   * whole gap from {@code busyCpuPercent}, in proportion below it, none at or below the ramp's foot
+   * ({@link GroupPacing#ramped}). A pause that was all or nothing made the lanes swing: pausing,
+   * they let the CPU fall below the threshold, then all stopped, entries shrank and the CPU rose
+   * again (a quarter to a third of the entries at 16 shards and 10% multi-shard went without a
+   * pause, verdict {@code cpu_idle}).
    */
   public long gapNanos(int cpuPercent) {
-    if (busyCpuPercent == 0 || cpuPercent >= busyCpuPercent) {
-      return maxGap.toNanos();
-    }
-    int low = Math.max(0, busyCpuPercent - RAMP_PERCENT);
-    if (cpuPercent <= low) {
-      return 0;
-    }
-    return maxGap.toNanos() * (cpuPercent - low) / (busyCpuPercent - low);
+    return GroupPacing.ramped(maxGap.toNanos(), busyCpuPercent, cpuPercent);
   }
 
   /** What is left of a pause that began {@code sinceEntryNanos} ago at {@code cpuPercent} (0: it is over). */
