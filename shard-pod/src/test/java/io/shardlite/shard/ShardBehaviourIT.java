@@ -212,45 +212,6 @@ class ShardBehaviourIT {
   }
 
   /**
-   * Reads over a server's read streams: many in flight at once, each answered with its own rows
-   * whatever order the answers come in, bad input and refusals as results (never a failed future),
-   * follower reads too.
-   */
-  @Test
-  void readsOverTheReadStreamsAnswerEachCallWithItsOwnResult() {
-    ok(probe.writeRetrying(1, batch("streamed-schema", sql("CREATE TABLE streamed(k INTEGER PRIMARY KEY, v TEXT)")),
-        BUDGET));
-    ok(probe.writeRetrying(1, batch("streamed-rows", sql("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1"
-        + " FROM n WHERE x < 200) INSERT INTO streamed SELECT x, 'v' || x FROM n")), BUDGET));
-    probe.awaitShardConverged(1, BUDGET); // follower reads may lag: here every replica has the rows
-    for (String id : List.of("s1", "s2", "s3")) {
-      ShardNodeClient c = cluster.node(id).client();
-      List<CompletableFuture<ShardResult>> reads = new java.util.ArrayList<>();
-      for (int k = 1; k <= 200; k++) {
-        reads.add(c.readStreamed(1, k % 2 == 0 ? Consistency.LINEARIZABLE : Consistency.FOLLOWER, 10_000,
-            List.of(Statements.of("SELECT v FROM streamed WHERE k = ?", k)), 10_000));
-      }
-      for (int k = 1; k <= 200; k++) {
-        ShardResult r = reads.get(k - 1).join();
-        assertThat(r.hasError()).as("read %d through %s: %s", k, id, r.getError().getMessage()).isFalse();
-        assertThat(r.getResults(0).getRows(0).getValues(0).getText()).as("read %d through %s", k, id)
-            .isEqualTo("v" + k);
-      }
-      assertThat(c.readStreamed(1, Consistency.LINEARIZABLE, 0, List.of(), 10_000).join().getError().getCode())
-          .isEqualTo(ErrorCode.MALFORMED_REQUEST);
-      assertThat(c.readStreamed(1, Consistency.LINEARIZABLE, 0,
-          List.of(Statements.of("DELETE FROM streamed")), 10_000).join().getError().getCode())
-          .isEqualTo(ErrorCode.FORBIDDEN_STATEMENT);
-      assertThat(c.readStreamed(99, Consistency.LINEARIZABLE, 0,
-          List.of(Statements.of("SELECT 1")), 10_000).join().getError().getCode())
-          .isEqualTo(ErrorCode.UNKNOWN_SHARD);
-    }
-    ShardResult count = cluster.node("s1").client().read(1, Consistency.LINEARIZABLE, 0,
-        List.of(Statements.of("SELECT count(*) FROM streamed")));
-    assertThat(count.getResults(0).getRows(0).getValues(0).getInteger()).as("nothing deleted").isEqualTo(200);
-  }
-
-  /**
    * A prepared part's transaction may already be committed and read on another shard: a
    * linearizable read here waits until the part is resolved and then sees it; a follower read
    * answers at once from the state before it.

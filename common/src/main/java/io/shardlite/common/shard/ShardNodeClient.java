@@ -3,9 +3,7 @@ package io.shardlite.common.shard;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.shardlite.common.concurrent.Completions;
 import io.shardlite.common.error.ShardliteException;
-import io.shardlite.common.rpc.CallStream;
 import io.shardlite.common.rpc.Channels;
 import io.shardlite.proto.AddReplicaRequest;
 import io.shardlite.proto.ClaimEpoch;
@@ -36,7 +34,6 @@ import io.shardlite.proto.WriteGroupResponse;
 import io.shardlite.proto.WriteRequest;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,16 +42,12 @@ import java.util.concurrent.TimeUnit;
  * Transport failures become {@code UNAVAILABLE}/{@code TIMEOUT} errors, never raw gRPC exceptions.
  */
 public final class ShardNodeClient implements AutoCloseable {
-  /** Read streams per server: replies of one stream complete on one event loop at a time. */
-  private static final int READ_STREAMS = 4;
   private final ManagedChannel channel;
   private final ShardServiceGrpc.ShardServiceBlockingStub data;
   private final ShardServiceGrpc.ShardServiceFutureStub dataAsync;
   /** For lanes' write groups: their futures complete on the event loop that read the reply. */
   private final ShardServiceGrpc.ShardServiceFutureStub groupsAsync;
   private final ShardAdminGrpc.ShardAdminBlockingStub admin;
-  /** Linearizable and follower reads over long-lived streams (see {@link #readStreamed}). */
-  private final CallStream<ReadRequest, ShardResult> reads;
   private final Duration deadline;
 
   public ShardNodeClient(String host, int port, Duration deadline) {
@@ -63,10 +56,6 @@ public final class ShardNodeClient implements AutoCloseable {
     this.dataAsync = ShardServiceGrpc.newFutureStub(channel);
     this.groupsAsync = dataAsync.withExecutor(MoreExecutors.directExecutor());
     this.admin = ShardAdminGrpc.newBlockingStub(channel);
-    this.reads = new CallStream<>(READ_STREAMS, ShardServiceGrpc.newStub(channel)
-        .withExecutor(MoreExecutors.directExecutor())::readStream,
-        (request, callId) -> request.toBuilder().setCallId(callId).build(), ShardResult::getCallId,
-        (request, timeoutNanos) -> groupsAsync.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS).read(request));
     this.deadline = deadline;
   }
 
@@ -173,25 +162,6 @@ public final class ShardNodeClient implements AutoCloseable {
         .read(readRequest(shard, consistency, maxLagMillis, statements));
   }
 
-  /**
-   * {@link #read} over this server's read streams, without blocking or a thread per read: the
-   * future completes on the event loop that read the answer (continuations must not block), and
-   * never fails: a transport failure becomes a retryable error, since a read can always be repeated.
-   * It takes at most {@code timeoutMillis} (and this client's deadline) on the server.
-   */
-  public CompletableFuture<ShardResult> readStreamed(int shard, Consistency consistency, long maxLagMillis,
-      List<Statement> statements, long timeoutMillis) {
-    long millis = Math.max(1, Math.min(timeoutMillis, deadline.toMillis()));
-    ReadRequest request = readRequest(shard, consistency, maxLagMillis, statements).toBuilder()
-        .setTimeoutMillis(millis).build();
-    // The server times the read out first and answers why; this bounds a server that never answers.
-    return reads.call(request, TimeUnit.MILLISECONDS.toNanos(millis + 1000))
-        .exceptionally(e -> Completions.cause(e) instanceof StatusRuntimeException s
-            ? ShardResult.newBuilder().setError(repeatableCallError(s)).build()
-            : ShardResult.newBuilder().setError(new ShardliteException(ErrorCode.INTERNAL,
-                "read on shard " + shard + " failed: " + Completions.cause(e), true, -1, e).toProto()).build());
-  }
-
   private ReadRequest readRequest(int shard, Consistency consistency, long maxLagMillis, List<Statement> statements) {
     return ReadRequest.newBuilder().setShardId(shard).addAllStatements(statements).setConsistency(consistency)
         .setMaxLagMillis(maxLagMillis).setTimeoutMillis(deadline.toMillis()).build();
@@ -261,7 +231,6 @@ public final class ShardNodeClient implements AutoCloseable {
 
   @Override
   public void close() {
-    reads.close();
     channel.shutdownNow();
     try {
       channel.awaitTermination(5, TimeUnit.SECONDS);

@@ -3,7 +3,6 @@ package io.shardlite.shard.server;
 import io.grpc.stub.StreamObserver;
 import io.shardlite.common.error.ShardliteException;
 import io.shardlite.common.metrics.CpuUse;
-import io.shardlite.common.rpc.StreamAnswers;
 import io.shardlite.proto.ClaimEpochRequest;
 import io.shardlite.proto.Consistency;
 import io.shardlite.proto.ErrorCode;
@@ -221,31 +220,18 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
 
   @Override
   public void read(ReadRequest request, StreamObserver<ShardResult> out) {
-    reply(out, () -> answerRead(request));
-  }
-
-  /**
-   * Many reads over one long-lived stream (a virtual master's {@code CallStream}): each answer
-   * repeats its request's call id and leaves when ready, in any order. A unary read cost an HTTP/2
-   * stream per read on both sides.
-   */
-  @Override
-  public StreamObserver<ReadRequest> readStream(StreamObserver<ShardResult> out) {
-    return StreamAnswers.serve(out, request -> answered(() -> answerRead(request)), ReadRequest::getCallId,
-        (result, callId) -> result.toBuilder().setCallId(callId).build());
-  }
-
-  private CompletableFuture<ShardResult> answerRead(ReadRequest request) {
-    if (request.getStatementsCount() == 0) {
-      throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a read needs at least one statement");
-    }
-    ReadQuery query = ReadQuery.newBuilder().addAllStatements(request.getStatementsList()).build();
-    if (request.getConsistency() == Consistency.FOLLOWER) {
-      return CompletableFuture.completedFuture(followerRead(request, query));
-    }
-    return leaderFirst(request.getShardId(), Message.valueOf(ByteString.copyFrom(query.toByteArray())), true)
-        .thenApply(r -> parse(r, "read"))
-        .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
+    reply(out, () -> {
+      if (request.getStatementsCount() == 0) {
+        throw new ShardliteException(ErrorCode.MALFORMED_REQUEST, "a read needs at least one statement");
+      }
+      ReadQuery query = ReadQuery.newBuilder().addAllStatements(request.getStatementsList()).build();
+      if (request.getConsistency() == Consistency.FOLLOWER) {
+        return CompletableFuture.completedFuture(followerRead(request, query));
+      }
+      return leaderFirst(request.getShardId(), Message.valueOf(ByteString.copyFrom(query.toByteArray())), true)
+          .thenApply(r -> parse(r, "read"))
+          .orTimeout(timeoutMillis(request.getTimeoutMillis()), TimeUnit.MILLISECONDS);
+    });
   }
 
   private ShardResult followerRead(ReadRequest request, ReadQuery query) {
@@ -351,22 +337,18 @@ final class ShardDataService extends ShardServiceGrpc.ShardServiceImplBase {
 
   /** Runs a handler and always answers: a result, or a result carrying the typed error. */
   private static void reply(StreamObserver<ShardResult> out, Handler handler) {
-    answered(handler).thenAccept(answer -> {
-      out.onNext(answer);
-      out.onCompleted();
-    });
-  }
-
-  /** The handler's result, or its failure as a result with the error (never a failed future). */
-  private static CompletableFuture<ShardResult> answered(Handler handler) {
     CompletableFuture<ShardResult> f;
     try {
       f = handler.run();
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }
-    return f.handle((result, error) -> error == null ? result
-        : ShardResult.newBuilder().setError(RaftErrors.toShardlite(error, "request").toProto()).build());
+    f.whenComplete((result, error) -> {
+      ShardResult answer = error == null ? result
+          : ShardResult.newBuilder().setError(RaftErrors.toShardlite(error, "request").toProto()).build();
+      out.onNext(answer);
+      out.onCompleted();
+    });
   }
 
   @FunctionalInterface

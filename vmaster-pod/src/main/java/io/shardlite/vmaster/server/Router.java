@@ -13,6 +13,7 @@ import io.shardlite.proto.ErrorCode;
 import io.shardlite.proto.ExecuteReply;
 import io.shardlite.proto.ExecuteRequest;
 import io.shardlite.proto.ShardOwner;
+import io.shardlite.proto.ShardResult;
 import io.shardlite.proto.Statement;
 import io.shardlite.proto.TxStatement;
 import io.shardlite.proto.VirtualMasterGrpc;
@@ -42,6 +43,7 @@ final class Router {
   private final Lanes lanes;
   private final ShardDirectory directory;
   private final VmMetrics metrics;
+  private final ExecutorService blocking;
   private final ScheduledExecutorService timer;
   private final long defaultTimeoutMillis;
   private final int maxTxBytes;
@@ -65,6 +67,7 @@ final class Router {
     this.lanes = lanes;
     this.directory = directory;
     this.metrics = metrics;
+    this.blocking = blocking;
     this.timer = timer;
     this.defaultTimeoutMillis = defaultTimeoutMillis;
     this.maxTxBytes = maxTxBytes;
@@ -234,27 +237,25 @@ final class Router {
     });
   }
 
-  /** A single-shard read, on the shard server's read streams: no thread waits for it. */
   private CompletableFuture<ExecuteReply> read(int shard, ExecuteRequest tx, long deadline) {
-    List<ShardNodeClient> servers = directory.serversOf(shard);
-    if (servers.isEmpty()) {
-      directory.refreshInBackground();
-      return CompletableFuture.completedFuture(Errors.unavailable("no shard server is known to host shard " + shard));
-    }
-    // Follower reads may use any replica; a linearizable read goes to the leader's server.
-    ShardNodeClient server = tx.getConsistency() == Consistency.FOLLOWER
-        ? servers.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(servers.size())) : servers.get(0);
-    long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    return server.readStreamed(shard, tx.getConsistency(), tx.getMaxLagMillis(), statements(tx), leftMillis)
-        .thenApply(r -> {
-          if (!r.hasError()) {
-            return ExecuteReply.newBuilder().addAllResults(r.getResultsList()).setShard(shard).build();
-          }
-          if (r.getError().getCode() == ErrorCode.UNAVAILABLE || r.getError().getCode() == ErrorCode.TIMEOUT) {
-            directory.refreshInBackground(); // the server is gone, or no longer hosts or leads the shard
-          }
-          return ExecuteReply.newBuilder().setError(r.getError()).setShard(shard).build();
-        });
+    return CompletableFuture.supplyAsync(() -> {
+      List<ShardNodeClient> servers = directory.serversOf(shard);
+      if (servers.isEmpty()) {
+        directory.refresh();
+        return Errors.unavailable("no shard server is known to host shard " + shard);
+      }
+      // Follower reads may use any replica; a linearizable read goes to the leader's server.
+      ShardNodeClient server = tx.getConsistency() == Consistency.FOLLOWER
+          ? servers.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(servers.size())) : servers.get(0);
+      try {
+        ShardResult r = server.read(shard, tx.getConsistency(), tx.getMaxLagMillis(), statements(tx));
+        return r.hasError() ? ExecuteReply.newBuilder().setError(r.getError()).setShard(shard).build()
+            : ExecuteReply.newBuilder().addAllResults(r.getResultsList()).setShard(shard).build();
+      } catch (ShardliteException e) {
+        directory.refresh();
+        return ExecuteReply.newBuilder().setError(e.toProto()).build();
+      }
+    }, blocking);
   }
 
   /** Repeats an attempt that failed retryably (same transaction id) until it succeeds or the deadline. */

@@ -43,8 +43,8 @@ public final class VirtualMasterServer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  // What blocks (a retry's look-ups in the sequencer, waiting for an LSN slot): threads as needed,
-  // never a fixed pool they could exhaust. Coordinators and reads wait on no thread.
+  // What blocks (reads on shard servers, a retry's look-ups in the sequencer, waiting for an LSN
+  // slot): threads as needed, never a fixed pool they could exhaust. Coordinators wait on no thread.
   private final ExecutorService blocking = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "vm-io");
     t.setDaemon(true);
