@@ -302,10 +302,11 @@ class VirtualMasterIT {
   @Test
   @Order(4)
   void readsThatWaitForSpeculativePartsMakeTheLaneDrainItsStack() throws Exception {
-    // A linearizable read of a shard waits while speculative parts are stacked there. The shard
-    // says so in its answers to the lane, which then stops stacking parts until the stack drained
-    // (counted with cause "reads"), so a read waits for the parts already there, not for the
-    // stack limit. Transfers keep parts coming on two shards while one of them is read.
+    // A linearizable single-shard read is ordered like a write: the owner's lane reads the shard
+    // at the read's LSN, which needs every part below it resolved, so the lane stops stacking
+    // parts until the stack drained (counted with cause "read_only_part"): a read waits for the
+    // parts already there, not for the stack limit. Transfers keep parts coming on two shards
+    // while one of them is read.
     List<String> keys = keysOnDistinctShards("rw", 2);
     for (String k : keys) {
       ExecuteReply r = client.execute(tx(statement(k, "INSERT INTO kv VALUES (?, 0)", k)));
@@ -337,7 +338,8 @@ class VirtualMasterIT {
     }, threads));
     try {
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> vms.vms().stream()
-          .mapToDouble(vm -> MetricsText.value(vm.metricsPort(), "shardlite_vm_stack_drains_total{cause=\"reads\",}"))
+          .mapToDouble(vm -> MetricsText.value(vm.metricsPort(),
+              "shardlite_vm_stack_drains_total{cause=\"read_only_part\",}"))
           .max().orElse(-1) > 0);
     } finally {
       running.set(false);

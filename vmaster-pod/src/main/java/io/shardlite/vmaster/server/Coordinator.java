@@ -208,12 +208,15 @@ final class Coordinator {
     }
     if (readOnly) {
       // Each lane read at the transaction's place and kept nothing prepared: nothing to resolve.
-      // ABORT clears it from the sequencer's undecided ones, off the answer's path.
-      sequencer.decideAsync(txId, Outcome.ABORT, lsn, List.of()).whenComplete((r, e) -> {
-        if (e != null) {
-          LOG.debug("abort of read-only {} not recorded (the sequencer expires it): {}", txId, e.toString());
-        }
-      });
+      // ABORT clears it from the sequencer's undecided ones, off the answer's path (a one-shard
+      // read was sequenced as a single-shard transaction: never undecided there).
+      if (parts.size() > 1) {
+        sequencer.decideAsync(txId, Outcome.ABORT, lsn, List.of()).whenComplete((r, e) -> {
+          if (e != null) {
+            LOG.debug("abort of read-only {} not recorded (the sequencer expires it): {}", txId, e.toString());
+          }
+        });
+      }
       return CompletableFuture.completedFuture(failure != null
           ? mappedFailure(parts, failedShard, voteFailure(txId, failure, true))
           : results(parts, prepared, statementCount, 0));

@@ -115,6 +115,15 @@ final class Router {
       boolean firstAttempt = request.getIdempotencyKey().isEmpty() || request.getAttempt() == 1;
       result = coordinator.run(tx.getIdempotencyKey(), firstAttempt, parts(tx, participants, kind == StatementRoute.DDL),
           tx.getStatementsCount(), kind == StatementRoute.READ, deadline);
+    } else if (kind == StatementRoute.READ && tx.getConsistency() != Consistency.FOLLOWER) {
+      // A linearizable read is ordered like a write: it gets an LSN and the owner's lane reads the
+      // shard at that place (a read item), after every write and multi-shard part below it. A
+      // read-index read of the shard group alone missed a multi-shard transaction with a lower LSN
+      // whose part had not reached the shard yet, though a transaction with a higher LSN was
+      // already acknowledged (a real-time cycle ListAppendIT found). Each attempt is a new read.
+      int shard = touched.first();
+      result = withRetries(() -> coordinator.run(tx.getIdempotencyKey(), true, onePart(shard, tx),
+          tx.getStatementsCount(), true, deadline), deadline);
     } else {
       int shard = touched.first();
       result = withRetries(() -> kind == StatementRoute.READ ? read(shard, tx, deadline) : write(shard, tx, deadline),
@@ -185,6 +194,17 @@ final class Router {
         p.statements().add(all.get(i));
       }
     }
+    return parts;
+  }
+
+  /** The whole transaction as the one part of {@code shard}. */
+  private java.util.SortedMap<Integer, Coordinator.Part> onePart(int shard, ExecuteRequest tx) {
+    List<Integer> indexes = new ArrayList<>();
+    for (int i = 0; i < tx.getStatementsCount(); i++) {
+      indexes.add(i);
+    }
+    java.util.SortedMap<Integer, Coordinator.Part> parts = new java.util.TreeMap<>();
+    parts.put(shard, new Coordinator.Part(indexes, new ArrayList<>(statements(tx))));
     return parts;
   }
 
