@@ -199,11 +199,6 @@ public final class ShardDatabase implements AutoCloseable {
   }
 
   /**
-   * Applies one log entry (a serialized {@link ShardEntry}) at the given Raft position and returns
-   * its serialized reply: {@link ShardResults} for a write group, {@link ShardResult} otherwise.
-   * Entries at or below the recorded applied index are not applied again.
-   */
-  /**
    * {@link #applyEntry(long, long, ByteString)} on a replica that may not be the one whose answer
    * reaches the writer: when {@code answering} is false (a follower) its read items are not run,
    * since the read changes nothing and its rows would reach no one; each answers with a retryable
@@ -219,6 +214,11 @@ public final class ShardDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Applies one log entry (a serialized {@link ShardEntry}) at the given Raft position and returns
+   * its serialized reply: {@link ShardResults} for a write group, {@link ShardResult} otherwise.
+   * Entries at or below the recorded applied index are not applied again.
+   */
   public ByteString applyEntry(long term, long index, ByteString entryBytes) {
     ShardEntry entry = decode(entryBytes);
     if (entry != null && entry.getBodyCase() == ShardEntry.BodyCase.GROUP) {

@@ -121,8 +121,9 @@ final class Router {
       // read-index read of the shard group alone missed a multi-shard transaction with a lower LSN
       // whose part had not reached the shard yet, though a transaction with a higher LSN was
       // already acknowledged (a real-time cycle ListAppendIT found). Each attempt is a new read.
-      int shard = touched.first();
-      result = withRetries(() -> coordinator.run(tx.getIdempotencyKey(), true, onePart(shard, tx),
+      // One part: its shard, every statement (built per attempt, as each is a new transaction).
+      TreeSet<Integer> shard = touched;
+      result = withRetries(() -> coordinator.run(tx.getIdempotencyKey(), true, parts(tx, shard, true),
           tx.getStatementsCount(), true, deadline), deadline);
     } else {
       int shard = touched.first();
@@ -174,7 +175,10 @@ final class Router {
     return touched;
   }
 
-  /** Each shard's statements (all of them for DDL, which every shard runs), with their indexes. */
+  /**
+   * Each shard's statements (all of them in every part when {@code everywhere}: DDL, which every
+   * shard runs, and a one-shard read), with their indexes.
+   */
   private java.util.SortedMap<Integer, Coordinator.Part> parts(ExecuteRequest tx, TreeSet<Integer> participants,
       boolean everywhere) {
     java.util.SortedMap<Integer, Coordinator.Part> parts = new java.util.TreeMap<>();
@@ -194,17 +198,6 @@ final class Router {
         p.statements().add(all.get(i));
       }
     }
-    return parts;
-  }
-
-  /** The whole transaction as the one part of {@code shard}. */
-  private java.util.SortedMap<Integer, Coordinator.Part> onePart(int shard, ExecuteRequest tx) {
-    List<Integer> indexes = new ArrayList<>();
-    for (int i = 0; i < tx.getStatementsCount(); i++) {
-      indexes.add(i);
-    }
-    java.util.SortedMap<Integer, Coordinator.Part> parts = new java.util.TreeMap<>();
-    parts.put(shard, new Coordinator.Part(indexes, new ArrayList<>(statements(tx))));
     return parts;
   }
 
