@@ -353,6 +353,71 @@ class VirtualMasterIT {
         .isPositive().isEqualTo(both.getResults(1).getRows(0).getValues(0).getInteger());
   }
 
+  @Test
+  @Order(4)
+  void aSingleShardReadSeesAMultiShardTransactionOrderedBeforeAnAcknowledgedWrite() throws Exception {
+    // The real-time cycle a read of the shard group's applied state allowed: M (shards A and B)
+    // has its LSN but its part has not reached B's log; W (shard C) gets a higher LSN and is
+    // acknowledged; a read of B that starts after W's answer must see M, since M comes before W
+    // in LSN order and W before the read in real time. A slow write S on B, sequenced before M,
+    // holds M's part behind it (a lane proposes one entry at a time, and S's entry computes for a
+    // while as it applies); writes of C go on meanwhile.
+    List<String> keys = keysOnDistinctShards("rt", 3);
+    String a = keys.get(0);
+    String b = keys.get(1);
+    String c = keys.get(2);
+    String slowKey = keyOnShard("rt-slow-", ShardKeys.shardOf(b, SHARDS));
+    for (String k : List.of(a, b, c, slowKey)) {
+      ExecuteReply r = client.execute(tx(statement(k, "INSERT INTO kv VALUES (?, 0)", k)));
+      assertThat(r.hasError()).as("insert: %s", r.getError()).isFalse();
+    }
+    long rows = 6_000_000;
+    double lsnBeforeS = nextLsn();
+    CompletableFuture<ExecuteReply> s = client.executeAsync(tx(statement(slowKey,
+        "UPDATE kv SET v = (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?)"
+            + " SELECT count(*) FROM n) WHERE k = ?", rows, slowKey)));
+    // Nothing else runs: the next LSN the sequencer hands out is S's, and M's comes after it.
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).until(() -> nextLsn() > lsnBeforeS);
+    long mSent = System.nanoTime();
+    CompletableFuture<ExecuteReply> m = client.executeAsync(tx(
+        statement(a, "UPDATE kv SET v = 1 WHERE k = ?", a),
+        statement(b, "UPDATE kv SET v = 1 WHERE k = ?", b)));
+    CompletableFuture<Long> mAnsweredAt = m.thenApply(r -> System.nanoTime());
+    record Ack(long lsn, long atNanos) {}
+    record Read(long startNanos, long value) {}
+    List<Ack> writes = new ArrayList<>();
+    List<Read> reads = new ArrayList<>();
+    while (!m.isDone() && reads.size() < 50) {
+      ExecuteReply w = client.execute(tx(statement(c, "UPDATE kv SET v = v + 1 WHERE k = ?", c)));
+      assertThat(w.hasError()).as("write on C: %s", w.getError()).isFalse();
+      writes.add(new Ack(w.getGlobalLsn(), System.nanoTime()));
+      if (writes.size() < 3) {
+        continue; // M has its LSN well before a few writes went round
+      }
+      long start = System.nanoTime();
+      ExecuteReply r = client.execute(tx(statement(b, "SELECT v FROM kv WHERE k = ?", b)));
+      assertThat(r.hasError()).as("read of B: %s", r.getError()).isFalse();
+      reads.add(new Read(start, r.getResults(0).getRows(0).getValues(0).getInteger()));
+    }
+    ExecuteReply slow = s.get(120, TimeUnit.SECONDS);
+    assertThat(slow.hasError()).as("S: %s", slow.getError()).isFalse();
+    ExecuteReply done = m.get(120, TimeUnit.SECONDS);
+    long mAnswered = mAnsweredAt.get(10, TimeUnit.SECONDS);
+    assertThat(done.hasError()).as("M: %s", done.getError()).isFalse();
+    long mLsn = done.getGlobalLsn();
+    // Reads that began after a higher-LSN write was acknowledged, while M had not answered yet.
+    List<Read> bound = reads.stream()
+        .filter(r -> r.startNanos() < mAnswered && writes.stream().anyMatch(w -> w.lsn() > mLsn && w.atNanos() < r.startNanos()))
+        .toList();
+    String history = String.format("M at LSN %d answered %d ms after it was sent; writes of C (LSN@ms) %s; reads of B"
+        + " (value@ms) %s", mLsn, (mAnswered - mSent) / 1_000_000,
+        writes.stream().map(w -> w.lsn() + "@" + (w.atNanos() - mSent) / 1_000_000).toList(),
+        reads.stream().map(r -> r.value() + "@" + (r.startNanos() - mSent) / 1_000_000).toList());
+    assertThat(bound).as("reads of B that began after a write with an LSN above M's was acknowledged and before M"
+        + " answered: %s", history).isNotEmpty();
+    assertThat(bound).as("reads of B ordered after M: %s", history).allSatisfy(r -> assertThat(r.value()).isEqualTo(1));
+  }
+
   /**
    * Lanes pace their entries by the shard servers' CPU (the default flags): on a busy CPU a lone
    * writer, which sends nothing while it waits for its answer, never waits for a pause, and a
@@ -552,6 +617,12 @@ class VirtualMasterIT {
     }
     ExecuteReply other = client.execute(List.of(statement(otherKey, "SELECT v FROM kv WHERE k = ?", otherKey)));
     assertThat(other.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(1);
+  }
+
+  /** The sequencer's next LSN, as its most advanced replica applied it. */
+  private static double nextLsn() {
+    return sequencer.replicas().stream()
+        .mapToDouble(r -> MetricsText.value(r.metricsPort(), "shardlite_sequencer_next_lsn")).max().orElse(-1);
   }
 
   private static String keyOnShard(String prefix, int shard) {
