@@ -295,6 +295,7 @@ final class Router {
         result.complete(r);
         return;
       }
+      metrics.retried(r.getError().getCode());
       timer.schedule(() -> tryOnce(attempt, deadline, Math.min(backoffMillis * 2, 500), result),
           backoffMillis, TimeUnit.MILLISECONDS);
     });

@@ -10,6 +10,7 @@ final class VmMetrics {
   private final Counter transactions;
   private final Histogram latency;
   private final Counter errors;
+  private final Counter retries;
   private final Counter forwarded;
   private final Counter lanesCommitted;
   private final Histogram laneBatch;
@@ -33,6 +34,11 @@ final class VmMetrics {
         .labelNames("kind")
         .buckets(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
     errors = Counter.build("shardlite_vm_errors_total", "Failed transactions by error code (aborts by cause).")
+        .labelNames("code").register(registry);
+    retries = Counter.build("shardlite_vm_retries_total",
+            "Attempts the router repeated itself after a retryable failure (the client saw none of them), by the"
+                + " failure's error code: e.g. OUT_OF_ORDER_LSN, a one-shard read that reached its lane after the lane"
+                + " had placed a later LSN, or UNAVAILABLE while a shard changes owner.")
         .labelNames("code").register(registry);
     forwarded = Counter.build("shardlite_vm_forwarded_total", "Transactions forwarded to the owning virtual master.")
         .register(registry);
@@ -102,6 +108,10 @@ final class VmMetrics {
     if (reply.hasError()) {
       errors.labels(reply.getError().getCode().name()).inc();
     }
+  }
+
+  void retried(io.shardlite.proto.ErrorCode code) {
+    retries.labels(code.name()).inc();
   }
 
   void forwarded() {
