@@ -75,8 +75,33 @@ class CliArgumentsTest {
     assertThat(ClusterBenchCommand.meanSqliteTransferRate(List.of(ycsb))).isNaN();
   }
 
+  @Test
+  void clusterBenchMeasuresEachWorkloadAtEveryLoadAndTakesTheHighestRateAsTheClustersCapacity() {
+    ClusterBenchCommand bench = new ClusterBenchCommand();
+    new CommandLine(bench).parseArgs();
+    assertThat(bench.concurrency).containsExactly(1024, 2048);
+    new CommandLine(bench).parseArgs("--concurrency", "64");
+    assertThat(bench.concurrency).containsExactly(64);
+    CommandLine cli = new CommandLine(new ClusterBenchCommand());
+    cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+    assertThat(cli.execute("--concurrency", "1024,0", "--out", "/nonexistent/never-written")).isEqualTo(2);
+    assertThat(java.nio.file.Path.of("/nonexistent/never-written")).doesNotExist();
+
+    var low16 = new ClusterBenchCommand.Measured(16, run("transfer-10pct-multi", 10_000, 1024), java.util.Map.of(), new double[2]);
+    var high16 = new ClusterBenchCommand.Measured(16, run("transfer-10pct-multi", 14_000, 2048), java.util.Map.of(), new double[2]);
+    var only3 = new ClusterBenchCommand.Measured(3, run("transfer-10pct-multi", 13_000, 1024), java.util.Map.of(), new double[2]);
+    var byShards = ClusterBenchCommand.byShards(List.of(low16, only3, high16));
+    assertThat(byShards.keySet()).containsExactly(16, 3);
+    assertThat(ClusterBenchCommand.highestRate(byShards.get(16)).concurrency()).isEqualTo(2048);
+    assertThat(ClusterBenchCommand.highestRate(byShards.get(3)).txPerSec()).isEqualTo(13_000.0);
+  }
+
   private static io.shardlite.client.bench.ClusterBench.Run run(String workload, double txPerSec) {
-    return new io.shardlite.client.bench.ClusterBench.Run(workload, 1, 10, (long) (txPerSec * 10), 0, 0, txPerSec,
+    return run(workload, txPerSec, 1);
+  }
+
+  private static io.shardlite.client.bench.ClusterBench.Run run(String workload, double txPerSec, int concurrency) {
+    return new io.shardlite.client.bench.ClusterBench.Run(workload, concurrency, 10, (long) (txPerSec * 10), 0, 0, txPerSec,
         0.1, 0.2, 0.3, List.of());
   }
 
