@@ -618,7 +618,8 @@ class VirtualMasterIT {
     ExecuteReply other = client.execute(List.of(statement(otherKey, "SELECT v FROM kv WHERE k = ?", otherKey)));
     assertThat(other.getResults(0).getRows(0).getValues(0).getInteger()).isEqualTo(1);
     // The routers repeated the retryable failures themselves until the deadline, and counted them.
-    double retries = vms.vms().stream().flatMap(vm -> MetricsText.scrape(vm.metricsPort()).lines())
+    double retries = vms.vms().stream().filter(LocalVmCluster.Vm::isAlive)
+        .flatMap(vm -> MetricsText.scrape(vm.metricsPort()).lines())
         .filter(l -> l.startsWith("shardlite_vm_retries_total{"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     assertThat(retries).as("attempts repeated by the routers").isPositive();
