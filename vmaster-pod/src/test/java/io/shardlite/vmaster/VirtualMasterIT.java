@@ -418,6 +418,76 @@ class VirtualMasterIT {
     assertThat(bound).as("reads of B ordered after M: %s", history).allSatisfy(r -> assertThat(r.value()).isEqualTo(1));
   }
 
+  @Test
+  @Order(4)
+  void oneShardReadsOvertakenByTheOwnersWritesReadAtTheLanesPlace() throws Exception {
+    // A one-shard read sent to a virtual master that does not own the shard gets its LSN there and
+    // its part travels to the owner's lane, whose own writes (LSNs from its own stream) may be
+    // placed above that LSN first. The lane then reads it where it is (counted as a "late" read
+    // part) instead of refusing it; such a read must still see every write acknowledged before it
+    // started: writers count their acknowledged increments, readers must read at least that.
+    String key = "late-reads";
+    ExecuteReply seeded = client.execute(tx(statement(key, "INSERT INTO kv VALUES (?, 0)", key)));
+    assertThat(seeded.hasError()).as("insert: %s", seeded.getError()).isFalse();
+    String owner = seeded.getOwnerAddress();
+    assertThat(vms.endpoints()).as("the owner's address").contains(owner);
+    LocalVmCluster.Vm other = vms.vms().stream().filter(vm -> !vm.endpoint().equals(owner)).findFirst().orElseThrow();
+    int colon = other.endpoint().lastIndexOf(':');
+    io.grpc.ManagedChannel toOther = io.shardlite.common.rpc.Channels.to(other.endpoint().substring(0, colon),
+        Integer.parseInt(other.endpoint().substring(colon + 1)));
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicLong acknowledged = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(12);
+    List<CompletableFuture<Void>> loops = new ArrayList<>();
+    try {
+      for (int w = 0; w < 2; w++) {
+        loops.add(CompletableFuture.runAsync(() -> {
+          while (running.get()) {
+            ExecuteReply r = client.execute(tx(statement(key, "UPDATE kv SET v = v + 1 WHERE k = ?", key)));
+            if (r.hasError()) {
+              failures.add("write: " + r.getError());
+            } else {
+              acknowledged.incrementAndGet();
+            }
+          }
+        }, threads));
+      }
+      var stub = io.shardlite.proto.VirtualMasterGrpc.newBlockingStub(toOther);
+      for (int rd = 0; rd < 10; rd++) {
+        loops.add(CompletableFuture.runAsync(() -> {
+          while (running.get()) {
+            long floor = acknowledged.get();
+            ExecuteReply r = stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                .execute(tx(statement(key, "SELECT v FROM kv WHERE k = ?", key)));
+            if (r.hasError()) {
+              failures.add("read: " + r.getError());
+            } else if (r.getResults(0).getRows(0).getValues(0).getInteger() < floor) {
+              failures.add("read " + r.getResults(0).getRows(0).getValues(0).getInteger() + " after " + floor
+                  + " increments were acknowledged");
+            }
+            reads.incrementAndGet();
+          }
+        }, threads));
+      }
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> !failures.isEmpty()
+          || MetricsText.value(vms.vm(idOf(owner)).metricsPort(), "shardlite_vm_read_parts_total{how=\"late\",}") > 0);
+    } finally {
+      running.set(false);
+      CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      threads.shutdown();
+      toOther.shutdownNow();
+    }
+    assertThat(failures).as("failed or stale reads and writes (%d reads, %d increments)", reads.get(), acknowledged.get())
+        .isEmpty();
+  }
+
+  /** The id of the virtual master serving at {@code endpoint}. */
+  private static String idOf(String endpoint) {
+    return vms.vms().stream().filter(vm -> vm.endpoint().equals(endpoint)).findFirst().orElseThrow().id();
+  }
+
   /**
    * Lanes pace their entries by the shard servers' CPU (the default flags): on a busy CPU a lone
    * writer, which sends nothing while it waits for its answer, never waits for a pause, and a

@@ -184,7 +184,7 @@ final class Coordinator {
       prepares.put(shard, call(PartRequest.newBuilder().setCall(PartCall.PART_PREPARE).setShard(shard)
           .setTxId(txId).setGlobalLsn(lsn).setTimestampMillis(time).setRandomSeed(seed ^ shard)
           .setPrevLsn(prev.getPrevLsn()).setPrevMultiTxId(prev.getPrevMultiTxId()).setCoordinator(address.get())
-          .setReadOnly(readOnly)
+          .setReadOnly(readOnly).setSoleRead(readOnly && parts.size() == 1)
           .addAllStatements(part.statements()).build(), deadline));
     });
     return CompletableFuture.allOf(prepares.values().toArray(CompletableFuture[]::new)).thenCompose(ignored -> {

@@ -198,6 +198,13 @@ final class Lane implements Runnable {
    * cleared when the stack opens again (worker thread only).
    */
   private boolean readsWaiting;
+  /**
+   * Sole reads (one-shard linearizable reads) whose prepare came after the lane placed a later LSN:
+   * read at the lane's current place, which is as right for them as their own (see
+   * {@code PartRequest.sole_read}), once nothing is prepared or stacked (worker thread only; the
+   * stack takes no more parts while they wait).
+   */
+  private final ArrayDeque<PartCall> lateReads = new ArrayDeque<>();
   /** Groups with their LSN requests out, oldest first (worker thread only). */
   private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
@@ -340,6 +347,8 @@ final class Lane implements Runnable {
           }
         }
       }
+      lateReads.forEach(c -> c.reply().complete(partError(moving())));
+      lateReads.clear();
       failQueued();
     }
   }
@@ -354,6 +363,10 @@ final class Lane implements Runnable {
     PartRequest q = call.request();
     long now = System.nanoTime();
     if (call.prepare()) {
+      if (q.getSoleRead() && q.getGlobalLsn() <= order.placedLsn()) {
+        lateReads.add(call);
+        return;
+      }
       PartOrder.Part<PartCall> part = order.arrived(q.getTxId(), q.getGlobalLsn(), call, q.getPrevLsn(),
           q.getPrevMultiTxId(), now);
       if (part == null) {
@@ -426,7 +439,7 @@ final class Lane implements Runnable {
       return stepHeld(held, now);
     }
     // Reads waiting for the stack's resolutions are not kept waiting longer by a pause.
-    EntryPacing.Verdict verdict = readsWaiting && !stack.isEmpty() ? EntryPacing.Verdict.READS
+    EntryPacing.Verdict verdict = (readsWaiting || !lateReads.isEmpty()) && !stack.isEmpty() ? EntryPacing.Verdict.READS
         : pacing.verdict(lastEntryItems, waitingWrites(), heldAnswers(), shardCpuPercent);
     if (!pacingJudged) {
       // Once per entry, as the lane first looks after it: which condition decides shows in the metrics.
@@ -451,6 +464,10 @@ final class Lane implements Runnable {
       if (stackWait == 0) {
         return 0;
       }
+    } else if (!lateReads.isEmpty()) {
+      drained(now);
+      readLate();
+      return 0;
     }
     Group head = pipeline.peek();
     if (head != null && head.lsns().isDone() && !head.sequenced()) {
@@ -461,6 +478,11 @@ final class Lane implements Runnable {
     learnPredecessors(now);
     PartOrder.Part<PartCall> part = order.first();
     if (part != null && part.lsn <= order.placedLsn()) {
+      if (part.prepare != null && part.prepare.request().getSoleRead()) {
+        order.settle(part.txId);
+        lateReads.add(part.prepare); // read where the lane is now
+        return 0;
+      }
       // Writes above it are on the shard already (it was learned too late): it cannot be placed.
       refuse(part, "writes above its LSN are on the shard already");
       return 0;
@@ -663,12 +685,13 @@ final class Lane implements Runnable {
       return true;
     }
     return stack.size() + placing < maxSpeculative
-        && (stack.isEmpty() || (!readsWaiting && System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos));
+        && (stack.isEmpty() || (!readsWaiting && lateReads.isEmpty()
+            && System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos));
   }
 
   /** Why {@code part} waits for the stack to drain (a label of {@code shardlite_vm_stack_drains_total}). */
   private String drainCause(PartOrder.Part<PartCall> part) {
-    if (part.prepare.request().getReadOnly()) {
+    if (part.prepare.request().getReadOnly() || !lateReads.isEmpty()) {
       return "read_only_part";
     }
     if (stack.size() >= maxSpeculative) {
@@ -918,13 +941,29 @@ final class Lane implements Runnable {
    * no Raft entry, and the shard's later writes do not wait for the coordinator's decision.
    */
   private void readInPlace(PartOrder.Part<PartCall> part) {
-    PartRequest q = part.prepare.request();
     metrics.readPart("read_index");
-    ShardResult r = onShard(client -> client.readAsync(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
-        System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+    PartReply read = readNow(part.prepare.request());
     order.placed(part.lsn);
     order.settle(part.txId);
-    part.prepare.reply().complete(toPart(r));
+    part.prepare.reply().complete(read);
+  }
+
+  /**
+   * Late sole reads, with nothing prepared or stacked here and no entry in flight: the shard has
+   * applied everything the lane placed, so a linearizable read of it now reads at the lane's place
+   * or later (a newer owner's writes), never below the reads' LSNs; and it waits for nothing this
+   * thread must do. A read-index round each, but they are rare (a prepare overtaken by the lane).
+   */
+  private void readLate() {
+    for (PartCall late; (late = lateReads.poll()) != null; ) {
+      metrics.readPart("late");
+      late.reply().complete(readNow(late.request()));
+    }
+  }
+
+  private PartReply readNow(PartRequest q) {
+    return toPart(onShard(client -> client.readAsync(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
   }
 
   /**

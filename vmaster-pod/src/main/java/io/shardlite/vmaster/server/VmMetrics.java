@@ -37,8 +37,8 @@ final class VmMetrics {
         .labelNames("code").register(registry);
     retries = Counter.build("shardlite_vm_retries_total",
             "Attempts the router repeated itself after a retryable failure (the client saw none of them), by the"
-                + " failure's error code: e.g. OUT_OF_ORDER_LSN, a one-shard read that reached its lane after the lane"
-                + " had placed a later LSN, or UNAVAILABLE while a shard changes owner.")
+                + " failure's error code: e.g. UNAVAILABLE while a shard changes owner, or when a multi-shard read's"
+                + " part reached its lane after the lane had placed a later LSN.")
         .labelNames("code").register(registry);
     forwarded = Counter.build("shardlite_vm_forwarded_total", "Transactions forwarded to the owning virtual master.")
         .register(registry);
@@ -88,8 +88,10 @@ final class VmMetrics {
         "Calls to a shard server cancelled and resent to the shard's new leader after waiting on another server.")
         .register(registry);
     readParts = Counter.build("shardlite_vm_read_parts_total",
-            "Read-only multi-shard parts by how the lane read its shard: entry (a read item in the entry with the"
-                + " writes around it), read_index (a linearizable read of its own, --speculative-parts 0).")
+            "Read-only parts (multi-shard reads, and one-shard linearizable reads with one part) by how the lane"
+                + " read its shard: entry (a read item in the entry with the writes around it), read_index (a"
+                + " linearizable read of its own, --speculative-parts 0), late (a one-shard read whose part came"
+                + " after the lane placed a later LSN: read where the lane is, by a linearizable read of its own).")
         .labelNames("how").register(registry);
     stackDrains = Counter.build("shardlite_vm_stack_drains_total",
             "Times a lane stopped stacking speculative parts until its stack drained, by cause: reads (the shard"
