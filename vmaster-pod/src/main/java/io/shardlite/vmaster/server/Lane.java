@@ -198,13 +198,6 @@ final class Lane implements Runnable {
    * cleared when the stack opens again (worker thread only).
    */
   private boolean readsWaiting;
-  /**
-   * Sole reads (one-shard linearizable reads) whose prepare came after the lane placed a later LSN:
-   * read at the lane's current place, which is as right for them as their own (see
-   * {@code PartRequest.sole_read}), once nothing is prepared or stacked (worker thread only; the
-   * stack takes no more parts while they wait).
-   */
-  private final ArrayDeque<PartCall> lateReads = new ArrayDeque<>();
   /** Groups with their LSN requests out, oldest first (worker thread only). */
   private final ArrayDeque<Group> pipeline = new ArrayDeque<>();
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
@@ -347,8 +340,6 @@ final class Lane implements Runnable {
           }
         }
       }
-      lateReads.forEach(c -> c.reply().complete(partError(moving())));
-      lateReads.clear();
       failQueued();
     }
   }
@@ -364,7 +355,7 @@ final class Lane implements Runnable {
     long now = System.nanoTime();
     if (call.prepare()) {
       if (q.getSoleRead() && q.getGlobalLsn() <= order.placedLsn()) {
-        lateReads.add(call);
+        readLate(call);
         return;
       }
       PartOrder.Part<PartCall> part = order.arrived(q.getTxId(), q.getGlobalLsn(), call, q.getPrevLsn(),
@@ -439,7 +430,7 @@ final class Lane implements Runnable {
       return stepHeld(held, now);
     }
     // Reads waiting for the stack's resolutions are not kept waiting longer by a pause.
-    EntryPacing.Verdict verdict = (readsWaiting || !lateReads.isEmpty()) && !stack.isEmpty() ? EntryPacing.Verdict.READS
+    EntryPacing.Verdict verdict = readsWaiting && !stack.isEmpty() ? EntryPacing.Verdict.READS
         : pacing.verdict(lastEntryItems, waitingWrites(), heldAnswers(), shardCpuPercent);
     if (!pacingJudged) {
       // Once per entry, as the lane first looks after it: which condition decides shows in the metrics.
@@ -464,10 +455,6 @@ final class Lane implements Runnable {
       if (stackWait == 0) {
         return 0;
       }
-    } else if (!lateReads.isEmpty()) {
-      drained(now);
-      readLate();
-      return 0;
     }
     Group head = pipeline.peek();
     if (head != null && head.lsns().isDone() && !head.sequenced()) {
@@ -480,7 +467,7 @@ final class Lane implements Runnable {
     if (part != null && part.lsn <= order.placedLsn()) {
       if (part.prepare != null && part.prepare.request().getSoleRead()) {
         order.settle(part.txId);
-        lateReads.add(part.prepare); // read where the lane is now
+        readLate(part.prepare); // read where the lane is now
         return 0;
       }
       // Writes above it are on the shard already (it was learned too late): it cannot be placed.
@@ -685,13 +672,12 @@ final class Lane implements Runnable {
       return true;
     }
     return stack.size() + placing < maxSpeculative
-        && (stack.isEmpty() || (!readsWaiting && lateReads.isEmpty()
-            && System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos));
+        && (stack.isEmpty() || (!readsWaiting && System.nanoTime() - stackOpenedAtNanos < stackOpenLimitNanos));
   }
 
   /** Why {@code part} waits for the stack to drain (a label of {@code shardlite_vm_stack_drains_total}). */
   private String drainCause(PartOrder.Part<PartCall> part) {
-    if (part.prepare.request().getReadOnly() || !lateReads.isEmpty()) {
+    if (part.prepare.request().getReadOnly()) {
       return "read_only_part";
     }
     if (stack.size() >= maxSpeculative) {
@@ -941,29 +927,33 @@ final class Lane implements Runnable {
    * no Raft entry, and the shard's later writes do not wait for the coordinator's decision.
    */
   private void readInPlace(PartOrder.Part<PartCall> part) {
+    PartRequest q = part.prepare.request();
     metrics.readPart("read_index");
-    PartReply read = readNow(part.prepare.request());
+    ShardResult r = onShard(client -> client.readAsync(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     order.placed(part.lsn);
     order.settle(part.txId);
-    part.prepare.reply().complete(read);
+    part.prepare.reply().complete(toPart(r));
   }
 
   /**
-   * Late sole reads, with nothing prepared or stacked here and no entry in flight: the shard has
-   * applied everything the lane placed, so a linearizable read of it now reads at the lane's place
-   * or later (a newer owner's writes), never below the reads' LSNs; and it waits for nothing this
-   * thread must do. A read-index round each, but they are rare (a prepare overtaken by the lane).
+   * A sole read whose prepare came after the lane placed a later LSN: read where the lane is, by a
+   * linearizable read of the shard's leader, without waiting for it. The shard has applied every
+   * entry the lane proposed (one at a time, each answered before the next), and its linearizable
+   * reads wait for any unresolved part, so the read sees the shard at the lane's place or later,
+   * never below the read's LSN, never an undecided part. Rare (a prepare the lane's own writes
+   * overtook); a failure is retryable (the router reads again at a new LSN).
    */
-  private void readLate() {
-    for (PartCall late; (late = lateReads.poll()) != null; ) {
-      metrics.readPart("late");
-      late.reply().complete(readNow(late.request()));
+  private void readLate(PartCall call) {
+    metrics.readPart("late");
+    List<ShardNodeClient> servers = directory.serversOf(shard);
+    if (servers.isEmpty()) {
+      call.reply().complete(partError(Errors.unavailable("no shard server is known to host shard " + shard)));
+      return;
     }
-  }
-
-  private PartReply readNow(PartRequest q) {
-    return toPart(onShard(client -> client.readAsync(shard, Consistency.LINEARIZABLE, 0, q.getStatementsList()),
-        System.nanoTime() + TimeUnit.SECONDS.toNanos(10)));
+    io.shardlite.common.concurrent.Completions.of(servers.get(0).readAsync(shard, Consistency.LINEARIZABLE, 0,
+        call.request().getStatementsList())).whenComplete((r, e) -> call.reply().complete(e == null ? toPart(r)
+            : partError(Errors.unavailable("the read of shard " + shard + " failed: " + e.getMessage()))));
   }
 
   /**
