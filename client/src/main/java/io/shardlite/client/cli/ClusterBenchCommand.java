@@ -245,9 +245,7 @@ final class ClusterBenchCommand implements Callable<Integer> {
       List<Integer> shardMetrics, List<Integer> sequencerMetrics, List<Integer> vmMetrics) {
     Map<String, Double> cpuBefore = cpuByRole(roles);
     double[] entriesBefore = raftEntries(shardMetrics, sequencerMetrics);
-    Map<String, Double> vmErrorsBefore = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total");
-    Map<String, Double> vmRetriesBefore = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_retries_total");
-    Map<String, Double> multiBefore = multiShardFigures(vmMetrics);
+    List<String> vmsBefore = MetricsScrape.expositions(vmMetrics); // one scrape per VM, read for every figure
     long startNanos = System.nanoTime();
     ClusterBench.Run r = print(w.startsWith("ycsb-") ? bench.ycsbA(w.equals("ycsb-zipfian"), inFlight, warmupSeconds, seconds)
         : bench.transfers(Integer.parseInt(w.substring("transfer-".length())), inFlight, warmupSeconds, seconds));
@@ -262,15 +260,13 @@ final class ClusterBenchCommand implements Callable<Integer> {
     System.out.println("  CPU ms per transaction by role: " + format(msPerTx) + String.format(Locale.ROOT,
         "; Raft entries per transaction: shard groups %.2f, sequencer %.2f", entries[0], entries[1]));
     // Errors the virtual masters answered (the client retries the retryable ones): where work is wasted.
-    Map<String, Double> vmErrors = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_errors_total");
-    vmErrors.replaceAll((code, n) -> n - vmErrorsBefore.getOrDefault(code, 0.0));
-    vmErrors.values().removeIf(n -> n == 0);
-    System.out.println("  errors answered by the virtual masters (retried by the client where safe): " + vmErrors);
-    Map<String, Double> vmRetries = MetricsScrape.byLabels(vmMetrics, "shardlite_vm_retries_total");
-    vmRetries.replaceAll((code, n) -> n - vmRetriesBefore.getOrDefault(code, 0.0));
-    vmRetries.values().removeIf(n -> n == 0);
-    System.out.println("  attempts the virtual masters repeated themselves, by error code: " + vmRetries);
-    Map<String, Double> multi = multiShardFigures(vmMetrics);
+    List<String> vmsAfter = MetricsScrape.expositions(vmMetrics);
+    System.out.println("  errors answered by the virtual masters (retried by the client where safe): "
+        + grownByLabels(vmsBefore, vmsAfter, "shardlite_vm_errors_total"));
+    System.out.println("  attempts the virtual masters repeated themselves, by error code: "
+        + grownByLabels(vmsBefore, vmsAfter, "shardlite_vm_retries_total"));
+    Map<String, Double> multiBefore = multiShardFigures(vmsBefore);
+    Map<String, Double> multi = multiShardFigures(vmsAfter);
     multi.replaceAll((k, v) -> v - multiBefore.getOrDefault(k, 0.0));
     String phases = phaseMeans(multi);
     if (!phases.isEmpty()) {
@@ -306,9 +302,17 @@ final class ClusterBenchCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "server JVMs: %s, after %.0f s of unmeasured load", mode, jitWarmup());
   }
 
-  /** The virtual masters' multi-shard counters: phase sums and counts, hold ends, hold time (one scrape per VM). */
-  private static Map<String, Double> multiShardFigures(List<Integer> vmMetrics) {
-    List<String> vms = MetricsScrape.expositions(vmMetrics);
+  /** How much each labelled series of {@code metric} grew between two scrapes; unchanged ones left out. */
+  private static Map<String, Double> grownByLabels(List<String> before, List<String> after, String metric) {
+    Map<String, Double> was = MetricsScrape.byLabelsIn(before, metric);
+    Map<String, Double> grown = MetricsScrape.byLabelsIn(after, metric);
+    grown.replaceAll((labels, n) -> n - was.getOrDefault(labels, 0.0));
+    grown.values().removeIf(n -> n == 0);
+    return grown;
+  }
+
+  /** The virtual masters' multi-shard counters in their scrapes: phase sums and counts, hold ends, hold time. */
+  private static Map<String, Double> multiShardFigures(List<String> vms) {
     Map<String, Double> f = new LinkedHashMap<>();
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_multi_phase_seconds_sum").forEach((l, v) -> f.put("sum " + l, v));
     MetricsScrape.byLabelsIn(vms, "shardlite_vm_multi_phase_seconds_count").forEach((l, v) -> f.put("count " + l, v));

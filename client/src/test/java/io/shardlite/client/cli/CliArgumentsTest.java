@@ -44,10 +44,7 @@ class CliArgumentsTest {
     assertThat(ClusterBenchCommand.serverJvmOptions(ClusterBenchCommand.ServerJit.c2)).noneMatch(o -> o.startsWith("-XX:TieredStopAtLevel"))
         .contains("-XX:+UseSerialGC");
     assertThat(ClusterBenchCommand.serverJvmOptions(ClusterBenchCommand.ServerJit.c1)).contains("-XX:TieredStopAtLevel=1");
-    // Refused by the parser, before any process starts or any directory is made.
-    CommandLine cli = new CommandLine(new ClusterBenchCommand());
-    cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
-    assertThat(cli.execute("--server-jit", "c3", "--out", "/nonexistent/never-written")).isEqualTo(2);
+    assertClusterBenchRefuses("--server-jit", "c3");
   }
 
   @Test
@@ -57,11 +54,7 @@ class CliArgumentsTest {
     assertThat(bench.shardCounts).containsExactly(16, 3);
     new CommandLine(bench).parseArgs("--shards", "8");
     assertThat(bench.shardCounts).containsExactly(8);
-    // Refused before any process starts or any directory is made (the picocli usage exit code).
-    CommandLine cli = new CommandLine(new ClusterBenchCommand());
-    cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
-    assertThat(cli.execute("--shards", "16,0", "--out", "/nonexistent/never-written")).isEqualTo(2);
-    assertThat(java.nio.file.Path.of("/nonexistent/never-written")).doesNotExist();
+    assertClusterBenchRefuses("--shards", "16,0");
   }
 
   @Test
@@ -82,10 +75,7 @@ class CliArgumentsTest {
     assertThat(bench.concurrency).containsExactly(1024, 2048);
     new CommandLine(bench).parseArgs("--concurrency", "64");
     assertThat(bench.concurrency).containsExactly(64);
-    CommandLine cli = new CommandLine(new ClusterBenchCommand());
-    cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
-    assertThat(cli.execute("--concurrency", "1024,0", "--out", "/nonexistent/never-written")).isEqualTo(2);
-    assertThat(java.nio.file.Path.of("/nonexistent/never-written")).doesNotExist();
+    assertClusterBenchRefuses("--concurrency", "1024,0");
 
     var low16 = new ClusterBenchCommand.Measured(16, run("transfer-10pct-multi", 10_000, 1024), java.util.Map.of(), new double[2]);
     var high16 = new ClusterBenchCommand.Measured(16, run("transfer-10pct-multi", 14_000, 2048), java.util.Map.of(), new double[2]);
@@ -94,6 +84,19 @@ class CliArgumentsTest {
     assertThat(byShards.keySet()).containsExactly(16, 3);
     assertThat(ClusterBenchCommand.highestRate(byShards.get(16)).concurrency()).isEqualTo(2048);
     assertThat(ClusterBenchCommand.highestRate(byShards.get(3)).txPerSec()).isEqualTo(13_000.0);
+  }
+
+  /**
+   * {@code bench cluster} with {@code args} is refused with picocli's usage exit code before any
+   * process starts or any directory is made.
+   */
+  private static void assertClusterBenchRefuses(String... args) {
+    CommandLine cli = new CommandLine(new ClusterBenchCommand());
+    cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    all.addAll(List.of("--out", "/nonexistent/never-written"));
+    assertThat(cli.execute(all.toArray(String[]::new))).as("exit code for %s", all).isEqualTo(2);
+    assertThat(java.nio.file.Path.of("/nonexistent/never-written")).doesNotExist();
   }
 
   private static io.shardlite.client.bench.ClusterBench.Run run(String workload, double txPerSec) {
